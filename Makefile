@@ -1,0 +1,43 @@
+# Signoff: the two commands are `make run` and `make test`; `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install Signoff with its dev tools
+
+system-deps: ## install the Debian packages the tests need (postgresql) when missing
+	@scripts/system-deps
+
+run: install ## set up, migrate, seed demo data if empty, serve on http://127.0.0.1:8000
+	$(BIN)/signoff demo
+
+check: install ## ruff, formatting, mypy --strict, the layer contract
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: system-deps install check ## set up and run every test (SQLite and PostgreSQL)
+	$(BIN)/pytest
+
+format: install ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+clean: ## remove the virtualenv and caches (keeps signoff-data)
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+
+.PHONY: help install system-deps run check test format clean

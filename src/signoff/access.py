@@ -1,0 +1,97 @@
+"""Permission-checked loaders: fetch what the principal may see, or refuse.
+
+An object the caller may not see is reported as not found, so ids cannot be probed.
+A visible object the caller may not change is refused with `NotAllowed`, which
+carries a `Denial` the unit of work records as `auth.denied`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signoff.db.models import ChangeSet, Page, Space, SpaceMember, User, Workflow
+from signoff.domain.errors import Denial, NotAllowed, NotFound
+from signoff.domain.states import Role
+
+
+def space_role(session: Session, user: User | None, space_id: int) -> Role | None:
+    """The user's role in the space; site administrators act as admin everywhere."""
+    if user is None:
+        return None
+    if user.is_site_admin:
+        return Role.admin
+    role = session.scalar(
+        select(SpaceMember.role).where(
+            SpaceMember.space_id == space_id, SpaceMember.user_id == user.id
+        )
+    )
+    return Role(role) if role else None
+
+
+def require_role(
+    session: Session,
+    user: User | None,
+    space_id: int,
+    needed: Role,
+    *,
+    action: str,
+    page_id: int | None = None,
+    change_set_id: int | None = None,
+) -> Role:
+    """The user's role if it includes `needed`; otherwise refuse, naming the action."""
+    role = space_role(session, user, space_id)
+    if role is not None and role.includes(needed):
+        return role
+    raise NotAllowed(
+        f"You need the {needed.value} role in this space to {action}.",
+        denial=Denial(
+            action=action,
+            reason=f"role {role.value if role else 'none'} < {needed.value}",
+            actor_id=user.id if user else None,
+            space_id=space_id,
+            page_id=page_id,
+            change_set_id=change_set_id,
+        ),
+    )
+
+
+def access_space(
+    session: Session, user: User | None, space_id: int, needed: Role = Role.viewer
+) -> Space:
+    space = session.get(Space, space_id)
+    if space is None or space_role(session, user, space.id) is None:
+        raise NotFound(f"Space {space_id} not found.")
+    require_role(session, user, space.id, needed, action=f"use space {space.key}")
+    return space
+
+
+def access_space_by_key(session: Session, user: User | None, key: str) -> Space:
+    space = session.scalar(select(Space).where(Space.key == key))
+    if space is None or space_role(session, user, space.id) is None:
+        raise NotFound(f"Space {key!r} not found.")
+    return space
+
+
+def access_page(session: Session, user: User | None, page_id: int) -> Page:
+    """A page the user may read (any role in its space)."""
+    page = session.get(Page, page_id)
+    if page is None or space_role(session, user, page.space_id) is None:
+        raise NotFound(f"Page {page_id} not found.")
+    return page
+
+
+def access_change_set(
+    session: Session, user: User | None, change_set_id: int
+) -> ChangeSet:
+    change_set = session.get(ChangeSet, change_set_id)
+    if change_set is None or space_role(session, user, change_set.space_id) is None:
+        raise NotFound(f"Change set {change_set_id} not found.")
+    return change_set
+
+
+def access_workflow(session: Session, user: User | None, workflow_id: int) -> Workflow:
+    workflow = session.get(Workflow, workflow_id)
+    if workflow is None or space_role(session, user, workflow.space_id) is None:
+        raise NotFound(f"Workflow {workflow_id} not found.")
+    return workflow

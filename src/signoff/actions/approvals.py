@@ -1,0 +1,450 @@
+"""Submitting a page for approval, withdrawing it, and recording decisions.
+
+Decisions are counted under a lock on the page row (PostgreSQL `FOR UPDATE`; SQLite's
+`BEGIN IMMEDIATE` already serialises writers), so two approvals racing for the last
+seat of a quorum complete the step exactly once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from signoff.access import require_role
+from signoff.actions.audit import record_event
+from signoff.actions.outbox import enqueue
+from signoff.actions.reviews import close_request, snapshot_steps
+from signoff.actions.validate import clean_text
+from signoff.db.models import (
+    ApprovalRequest,
+    ChangeSet,
+    Decision,
+    Page,
+    RequestStep,
+    User,
+)
+from signoff.domain.errors import (
+    BadInput,
+    Denial,
+    InvalidState,
+    NotAllowed,
+    NotFound,
+    VersionConflict,
+)
+from signoff.domain.preflight import Blocker, Verdict, submit_blocker
+from signoff.domain.states import (
+    DecisionKind,
+    Origin,
+    RequestStatus,
+    Role,
+    StaleOn,
+    StepStatus,
+)
+from signoff.domain.steps import (
+    REFUSALS,
+    DecideRefusal,
+    StepOutcome,
+    can_decide,
+    step_outcome,
+)
+from signoff.domain.versions import same_content
+from signoff.queries.facts import (
+    SubmitPlan,
+    get_version,
+    latest_request,
+    request_exclusions,
+    request_ref,
+    step_decisions,
+    step_rule,
+    step_seats,
+    submit_facts,
+    version_ref,
+)
+
+MAX_COMMENT = 5000
+
+
+def check_submit_page(
+    session: Session,
+    page: Page | None,
+    *,
+    actor: User,
+    strict: bool = True,
+    change_set: ChangeSet | None = None,
+    workflow_id: int | None = None,
+) -> tuple[Verdict, SubmitPlan]:
+    """Preflight: whether `actor` may submit the page now, and why not. Writes nothing."""
+    plan = submit_facts(
+        session,
+        page,
+        actor=actor,
+        strict=strict,
+        change_set=change_set,
+        workflow_id=workflow_id,
+    )
+    return submit_blocker(plan.facts), plan
+
+
+def do_submit_page(
+    session: Session,
+    page: Page,
+    *,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+    strict: bool = True,
+    change_set: ChangeSet | None = None,
+    workflow_id: int | None = None,
+) -> ApprovalRequest:
+    locked = session.get(Page, page.id, with_for_update=True, populate_existing=True)
+    verdict, plan = check_submit_page(
+        session,
+        locked,
+        actor=actor,
+        strict=strict,
+        change_set=change_set,
+        workflow_id=workflow_id,
+    )
+    _raise_for(verdict, page, actor)
+    assert locked is not None and plan.workflow is not None and plan.version is not None
+    workflow, version = plan.workflow, plan.version
+    request = ApprovalRequest(
+        page_id=locked.id,
+        space_id=locked.space_id,
+        workflow_id=workflow.id,
+        workflow_revision=workflow.revision,
+        page_version=version.number,
+        version_id=version.id,
+        content_hash=version.content_hash,
+        author_id=version.author_id,
+        status=RequestStatus.pending,
+        current_step=0,
+        expire_on_edit=workflow.expire_on_edit,
+        stale_on=workflow.stale_on,
+        allow_self_approval=workflow.allow_self_approval,
+        submitted_by=actor.id,
+        origin=origin,
+        client_id=client_id,
+        change_set_id=change_set.id if change_set else None,
+        created_at=now,
+        steps=snapshot_steps(workflow),
+    )
+    session.add(request)
+    session.flush()
+    locked.latest_request_id = request.id
+    details = {
+        "workflowId": workflow.id,
+        "workflow": workflow.name,
+        "steps": len(workflow.steps),
+    }
+    _record(
+        session,
+        "approval.submitted",
+        f"{actor.display_name} submitted '{locked.title}' version {version.number} "
+        f"for approval ({workflow.name}).",
+        request,
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        details=details,
+    )
+    return request
+
+
+def _raise_for(verdict: Verdict, page: Page, actor: User) -> None:
+    if verdict.blocker is None:
+        return
+    reason = verdict.reason or "Cannot submit"
+    if verdict.blocker is Blocker.page_missing:
+        raise NotFound(f"Page {page.id} not found.")
+    if verdict.blocker is Blocker.no_permission:
+        raise NotAllowed(
+            f"{reason}.",
+            denial=Denial(
+                action="submit pages",
+                reason="role below editor",
+                actor_id=actor.id,
+                space_id=page.space_id,
+                page_id=page.id,
+            ),
+        )
+    raise InvalidState(f"{reason}.")
+
+
+def _pending_request(session: Session, page: Page) -> ApprovalRequest:
+    request = latest_request(session, page)
+    if request is None or request.status != RequestStatus.pending:
+        raise InvalidState(f"No approval is pending for page '{page.title}'.")
+    return request
+
+
+def do_cancel_request(
+    session: Session,
+    page: Page,
+    *,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> ApprovalRequest:
+    """The submitter (or a space admin) withdraws the pending review."""
+    locked = session.get(Page, page.id, with_for_update=True, populate_existing=True)
+    assert locked is not None
+    request = _pending_request(session, locked)
+    if request.submitted_by != actor.id:
+        require_role(
+            session,
+            actor,
+            locked.space_id,
+            Role.admin,
+            action="withdraw another person's submission",
+            page_id=locked.id,
+        )
+    close_request(session, request, RequestStatus.cancelled, now=now)
+    _record(
+        session,
+        "approval.cancelled",
+        f"{actor.display_name} withdrew the review of '{locked.title}' "
+        f"version {request.page_version}.",
+        request,
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+    )
+    return request
+
+
+def do_record_decision(
+    session: Session,
+    page: Page,
+    kind: DecisionKind,
+    *,
+    version: int,
+    comment: str | None,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> ApprovalRequest:
+    """Record one approver's decision on the current step at `version`, then advance."""
+    locked = session.get(Page, page.id, with_for_update=True, populate_existing=True)
+    assert locked is not None
+    require_role(
+        session,
+        actor,
+        locked.space_id,
+        Role.viewer,
+        action="decide on approvals",
+        page_id=locked.id,
+    )
+    text = clean_text(
+        comment or "", field="comment", max_length=MAX_COMMENT, required=False
+    )
+    if kind is DecisionKind.reject and not text:
+        raise BadInput("A rejection needs a comment saying why.", field="comment")
+    request = _pending_request(session, locked)
+    _check_version(session, locked, request, version)
+    step = request.steps[request.current_step or 0]
+    seats = step_seats(session, step)
+    decided = step_decisions(session, step)
+    refusal = can_decide(
+        person=actor.id,
+        status=RequestStatus(request.status),
+        seats=seats,
+        excluded=request_exclusions(request),
+        decided=decided,
+    )
+    _raise_refusal(refusal, locked, actor)
+    session.add(
+        Decision(
+            request_id=request.id,
+            step_id=step.id,
+            approver_id=actor.id,
+            kind=kind,
+            comment=text,
+            page_version=version,
+            content_hash=request.content_hash,
+            origin=origin,
+            client_id=client_id,
+            created_at=now,
+        )
+    )
+    session.flush()
+    decided[actor.id] = kind
+    verb = "approved" if kind is DecisionKind.approve else "rejected"
+    _record(
+        session,
+        "approval.decided",
+        f"{actor.display_name} {verb} '{locked.title}' version {version} "
+        f"at step '{step.name}'.",
+        request,
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        details={"decision": kind.value, "step": step.name, "comment": text},
+    )
+    outcome = step_outcome(step_rule(step), seats, decided, request_exclusions(request))
+    if outcome is not StepOutcome.open:
+        _complete_step(
+            session,
+            locked,
+            request,
+            step,
+            outcome,
+            actor=actor,
+            origin=origin,
+            client_id=client_id,
+            now=now,
+        )
+    return request
+
+
+def _check_version(
+    session: Session, page: Page, request: ApprovalRequest, version: int
+) -> None:
+    """A decision must name the version under review (or, by content, its equal)."""
+    if version == request.page_version:
+        return
+    named = get_version(session, page.id, version)
+    if named is not None and same_content(
+        request_ref(request), version_ref(named), StaleOn(request.stale_on)
+    ):
+        return
+    raise VersionConflict(
+        f"The review covers version {request.page_version} of '{page.title}', "
+        f"not version {version}.",
+        expected=request.page_version,
+        given=version,
+    )
+
+
+def _raise_refusal(refusal: DecideRefusal | None, page: Page, actor: User) -> None:
+    if refusal is None:
+        return
+    message = REFUSALS[refusal]
+    if refusal in (DecideRefusal.not_a_seat_holder, DecideRefusal.self_approval):
+        raise NotAllowed(
+            message,
+            denial=Denial(
+                action="decide on approvals",
+                reason=refusal.value,
+                actor_id=actor.id,
+                space_id=page.space_id,
+                page_id=page.id,
+            ),
+        )
+    raise InvalidState(message)
+
+
+def _complete_step(
+    session: Session,
+    page: Page,
+    request: ApprovalRequest,
+    step: RequestStep,
+    outcome: StepOutcome,
+    *,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> None:
+    step.status = (
+        StepStatus.approved if outcome is StepOutcome.approved else StepStatus.rejected
+    )
+    step.completed_at = now
+    audit = {"actor": actor, "origin": origin, "client_id": client_id, "now": now}
+    _record(
+        session,
+        "approval.step_completed",
+        f"Step '{step.name}' of the review of '{page.title}' was {step.status}.",
+        request,
+        details={"step": step.name, "outcome": step.status},
+        **audit,
+    )
+    if outcome is StepOutcome.rejected:
+        close_request(session, request, RequestStatus.rejected, now=now)
+        _record(
+            session,
+            "approval.rejected",
+            f"'{page.title}' version {request.page_version} was rejected.",
+            request,
+            **audit,
+        )
+        return
+    following = step.position + 1
+    if following < len(request.steps):
+        request.current_step = following
+        request.steps[following].status = StepStatus.active
+        session.flush()
+        enqueue(
+            session,
+            "approval.step_started",
+            {
+                "pageId": page.id,
+                "requestId": request.id,
+                "step": request.steps[following].name,
+            },
+            now=now,
+            space_id=page.space_id,
+        )
+        return
+    close_request(session, request, RequestStatus.approved, now=now)
+    page.approved_request_id = request.id
+    _record(
+        session,
+        "approval.approved",
+        f"'{page.title}' version {request.page_version} was approved.",
+        request,
+        **audit,
+    )
+
+
+def _record(
+    session: Session,
+    action: str,
+    text: str,
+    request: ApprovalRequest,
+    *,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+    details: dict[str, object] | None = None,
+) -> None:
+    """Audit a review event and queue its notification, in one go."""
+    record_event(
+        session,
+        action,
+        text,
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        space_id=request.space_id,
+        page_id=request.page_id,
+        page_version=request.page_version,
+        request_id=request.id,
+        change_set_id=request.change_set_id,
+        details=dict(details or {}),
+    )
+    enqueue(
+        session,
+        action,
+        {
+            "pageId": request.page_id,
+            "requestId": request.id,
+            "version": request.page_version,
+            "status": request.status,
+            "actorId": actor.id,
+            "origin": origin.value,
+            "changeSetId": request.change_set_id,
+            **(details or {}),
+        },
+        now=now,
+        space_id=request.space_id,
+    )

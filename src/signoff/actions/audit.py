@@ -1,0 +1,77 @@
+"""Appending audit events to their hash chain, inside the caller's transaction.
+
+Each space has its own chain; events without a space (users, site settings) go on the
+site chain. The chain head row is locked before appending, which serialises appends
+per chain on PostgreSQL; SQLite's single writer already does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signoff.db.models import AuditChainHead, AuditEvent, User
+from signoff.domain.audit_chain import GENESIS, event_hash
+from signoff.domain.states import Origin
+from signoff.queries.audit import hashed_fields
+
+SITE_CHAIN = "site"
+SYSTEM_NAME = "system"
+
+
+def chain_for(space_id: int | None) -> str:
+    return SITE_CHAIN if space_id is None else f"space:{space_id}"
+
+
+def sentence(text: str, origin: Origin) -> str:
+    return f"{text} (via API)" if origin is Origin.api else text
+
+
+def record_event(
+    session: Session,
+    action: str,
+    text: str,
+    *,
+    actor: User | None,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+    space_id: int | None = None,
+    page_id: int | None = None,
+    page_version: int | None = None,
+    request_id: int | None = None,
+    change_set_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    chain = chain_for(space_id)
+    head = session.scalar(
+        select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
+    )
+    if head is None:
+        head = AuditChainHead(chain=chain, seq=0, hash=GENESIS)
+        session.add(head)
+    event = AuditEvent(
+        chain=chain,
+        seq=head.seq + 1,
+        prev_hash=head.hash,
+        at=now,
+        space_id=space_id,
+        page_id=page_id,
+        page_version=page_version,
+        request_id=request_id,
+        change_set_id=change_set_id,
+        actor_id=actor.id if actor else None,
+        actor_name=actor.display_name if actor else SYSTEM_NAME,
+        action=action,
+        origin=origin.value,
+        client_id=client_id,
+        text=sentence(text, origin),
+        details=details or {},
+    )
+    event.hash = event_hash(hashed_fields(event), event.prev_hash)
+    head.seq, head.hash = event.seq, event.hash
+    session.add(event)
+    return event

@@ -1,0 +1,318 @@
+"""Change sets: many page changes under one title, summary and reference link.
+
+Bulk submit is partial by design: each page is submitted in a savepoint of its own, so
+one page's refusal never undoes another's submission, and the set reports per page.
+Archived sets are read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from signoff.access import require_role
+from signoff.actions.approvals import check_submit_page, do_submit_page
+from signoff.actions.audit import record_event
+from signoff.actions.validate import clean_text, clean_url
+from signoff.db.models import ChangeSet, ChangeSetPage, Page, Space, User
+from signoff.domain.errors import BadInput, InvalidState, SignoffError
+from signoff.domain.states import ChangeSetStatus, Origin, Role
+
+MAX_PAGES = 1000
+_UNSET = object()
+
+
+def _page_refs(
+    session: Session, space_id: int, page_ids: Sequence[int]
+) -> list[ChangeSetPage]:
+    if len(page_ids) > MAX_PAGES:
+        raise BadInput(
+            f"A change set holds at most {MAX_PAGES} pages.", field="pageRefs"
+        )
+    seen: set[int] = set()
+    refs = []
+    for index, page_id in enumerate(page_ids):
+        page = session.get(Page, page_id)
+        if page is None or page.space_id != space_id:
+            raise BadInput(
+                f"pageRefs[{index}]: page {page_id} is not in this space.",
+                field=f"pageRefs[{index}].pageId",
+            )
+        if page_id in seen:
+            raise BadInput(
+                f"pageRefs[{index}]: page {page_id} is listed twice.",
+                field=f"pageRefs[{index}].pageId",
+            )
+        seen.add(page_id)
+        refs.append(ChangeSetPage(page_id=page_id, position=index))
+    return refs
+
+
+def do_create_change_set(
+    session: Session,
+    space: Space,
+    *,
+    title: str,
+    summary: str | None = None,
+    reference_url: str | None = None,
+    page_ids: Sequence[int] = (),
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> ChangeSet:
+    require_role(session, actor, space.id, Role.editor, action="create change sets")
+    change_set = ChangeSet(
+        space_id=space.id,
+        title=clean_text(title, field="title", max_length=255),
+        summary=clean_text(
+            summary or "", field="summary", max_length=10_000, required=False
+        ),
+        reference_url=clean_url(reference_url, field="referenceUrl"),
+        status=ChangeSetStatus.open,
+        created_at=now,
+        created_by=actor.id,
+        updated_at=now,
+        page_refs=_page_refs(session, space.id, page_ids),
+    )
+    session.add(change_set)
+    session.flush()
+    record_event(
+        session,
+        "changeset.created",
+        f"{actor.display_name} created change set '{change_set.title}' "
+        f"with {len(page_ids)} page(s).",
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        space_id=space.id,
+        change_set_id=change_set.id,
+        details={"pageIds": list(page_ids), "referenceUrl": change_set.reference_url},
+    )
+    return change_set
+
+
+def _require_open(change_set: ChangeSet) -> None:
+    if change_set.status == ChangeSetStatus.archived:
+        raise InvalidState(
+            f"Change set '{change_set.title}' is archived and read-only."
+        )
+
+
+def do_update_change_set(
+    session: Session,
+    change_set: ChangeSet,
+    *,
+    title: str | None = None,
+    summary: str | None = None,
+    reference_url: str | object | None = _UNSET,
+    page_ids: Sequence[int] | None = None,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> ChangeSet:
+    """Change what is given; `reference_url=None` clears the link, omitted keeps it."""
+    require_role(
+        session,
+        actor,
+        change_set.space_id,
+        Role.editor,
+        action="edit change sets",
+        change_set_id=change_set.id,
+    )
+    _require_open(change_set)
+    changed: list[str] = []
+    if title is not None:
+        change_set.title = clean_text(title, field="title", max_length=255)
+        changed.append("title")
+    if summary is not None:
+        change_set.summary = clean_text(
+            summary, field="summary", max_length=10_000, required=False
+        )
+        changed.append("summary")
+    if reference_url is not _UNSET:
+        assert reference_url is None or isinstance(reference_url, str)
+        change_set.reference_url = clean_url(reference_url, field="referenceUrl")
+        changed.append("referenceUrl")
+    if page_ids is not None:
+        refs = _page_refs(session, change_set.space_id, page_ids)
+        change_set.page_refs.clear()
+        session.flush()
+        change_set.page_refs.extend(refs)
+        changed.append("pageRefs")
+    change_set.updated_at = now
+    session.flush()
+    record_event(
+        session,
+        "changeset.updated",
+        f"{actor.display_name} updated change set '{change_set.title}'.",
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        space_id=change_set.space_id,
+        change_set_id=change_set.id,
+        details={
+            "changed": changed,
+            "pageIds": [ref.page_id for ref in change_set.page_refs],
+        },
+    )
+    return change_set
+
+
+def do_archive_change_set(
+    session: Session,
+    change_set: ChangeSet,
+    *,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> ChangeSet:
+    require_role(
+        session,
+        actor,
+        change_set.space_id,
+        Role.editor,
+        action="archive change sets",
+        change_set_id=change_set.id,
+    )
+    _require_open(change_set)
+    change_set.status = ChangeSetStatus.archived
+    change_set.archived_at = change_set.updated_at = now
+    session.flush()
+    record_event(
+        session,
+        "changeset.archived",
+        f"{actor.display_name} archived change set '{change_set.title}'.",
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        space_id=change_set.space_id,
+        change_set_id=change_set.id,
+    )
+    return change_set
+
+
+@dataclass(frozen=True)
+class PageResult:
+    page_id: int
+    success: bool
+    workflow_id: int | None = None
+    request_id: int | None = None
+    reason: str | None = None
+
+
+def check_submit_change_set(
+    session: Session, change_set: ChangeSet, *, actor: User
+) -> list[PageResult]:
+    """Preflight of every page in the set; writes nothing."""
+    results = []
+    for ref in change_set.page_refs:
+        verdict, plan = check_submit_page(
+            session,
+            session.get(Page, ref.page_id),
+            actor=actor,
+            strict=False,
+            change_set=change_set,
+        )
+        results.append(
+            PageResult(
+                page_id=ref.page_id,
+                success=verdict.can_submit,
+                workflow_id=plan.workflow.id if plan.workflow else None,
+                reason=verdict.reason,
+            )
+        )
+    return results
+
+
+def do_submit_change_set(
+    session: Session,
+    change_set: ChangeSet,
+    *,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> list[PageResult]:
+    require_role(
+        session,
+        actor,
+        change_set.space_id,
+        Role.editor,
+        action="submit change sets",
+        change_set_id=change_set.id,
+    )
+    _require_open(change_set)
+    results = [
+        _submit_one(
+            session,
+            change_set,
+            ref.page_id,
+            actor=actor,
+            origin=origin,
+            client_id=client_id,
+            now=now,
+        )
+        for ref in change_set.page_refs
+    ]
+    submitted = sum(result.success for result in results)
+    record_event(
+        session,
+        "changeset.submitted",
+        f"{actor.display_name} submitted change set '{change_set.title}': "
+        f"{submitted} of {len(results)} page(s) sent for approval.",
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        space_id=change_set.space_id,
+        change_set_id=change_set.id,
+        details={
+            "submittedCount": submitted,
+            "skippedCount": len(results) - submitted,
+            "skipped": {str(r.page_id): r.reason for r in results if not r.success},
+        },
+    )
+    return results
+
+
+def _submit_one(
+    session: Session,
+    change_set: ChangeSet,
+    page_id: int,
+    *,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> PageResult:
+    page = session.get(Page, page_id)
+    if page is None:
+        return PageResult(page_id, False, reason="Page not found")
+    savepoint = session.begin_nested()
+    try:
+        request = do_submit_page(
+            session,
+            page,
+            actor=actor,
+            origin=origin,
+            client_id=client_id,
+            now=now,
+            strict=False,
+            change_set=change_set,
+        )
+    except SignoffError as refused:
+        savepoint.rollback()
+        return PageResult(page_id, False, reason=refused.message.rstrip("."))
+    savepoint.commit()
+    return PageResult(
+        page_id, True, workflow_id=request.workflow_id, request_id=request.id
+    )

@@ -1,0 +1,87 @@
+"""The mechanics of a review shared by several actions: building and closing requests.
+
+A request snapshots its workflow's steps and options when it begins, so later edits of
+the workflow never rewrite a review that has decisions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signoff.db.models import (
+    ApprovalRequest,
+    Decision,
+    RequestStep,
+    RequestStepSeat,
+    Workflow,
+)
+from signoff.domain.states import RequestStatus, StepStatus
+
+
+def snapshot_steps(
+    workflow: Workflow, *, first_active: bool = True
+) -> list[RequestStep]:
+    steps = []
+    for index, definition in enumerate(workflow.steps):
+        seats = [
+            RequestStepSeat(user_id=uid)
+            for uid in dict.fromkeys(definition.approver_ids)
+        ]
+        seats += [
+            RequestStepSeat(group_id=gid) for gid in dict.fromkeys(definition.group_ids)
+        ]
+        status = (
+            StepStatus.active if index == 0 and first_active else StepStatus.waiting
+        )
+        steps.append(
+            RequestStep(
+                position=index,
+                name=definition.name,
+                rule=definition.rule,
+                quorum=definition.quorum,
+                min_rejections=definition.min_rejections,
+                due_days=definition.due_days,
+                status=status,
+                seats=seats,
+            )
+        )
+    return steps
+
+
+def adopt_definition(
+    session: Session, request: ApprovalRequest, workflow: Workflow
+) -> None:
+    """Give a pending request with no decisions the workflow's current definition."""
+    request.steps.clear()
+    session.flush()
+    request.steps.extend(snapshot_steps(workflow))
+    request.workflow_revision = workflow.revision
+    request.expire_on_edit = workflow.expire_on_edit
+    request.stale_on = workflow.stale_on
+    request.allow_self_approval = workflow.allow_self_approval
+    request.current_step = 0
+
+
+def has_decisions(session: Session, request: ApprovalRequest) -> bool:
+    return (
+        session.scalar(
+            select(Decision.id).where(Decision.request_id == request.id).limit(1)
+        )
+        is not None
+    )
+
+
+def close_request(
+    session: Session, request: ApprovalRequest, status: RequestStatus, *, now: datetime
+) -> None:
+    """End a request: steps not yet decided are marked skipped."""
+    request.status = status
+    request.completed_at = now
+    request.current_step = None
+    for step in request.steps:
+        if step.status in (StepStatus.active, StepStatus.waiting):
+            step.status = StepStatus.skipped
+    session.flush()

@@ -1,0 +1,159 @@
+"""Spaces and their members: creation by site administrators, roles by space admins."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signoff.access import require_role
+from signoff.actions.audit import record_event
+from signoff.actions.outbox import enqueue
+from signoff.actions.users import require_site_admin
+from signoff.actions.validate import check_pattern, clean_text
+from signoff.db.models import Space, SpaceMember, User
+from signoff.domain.errors import BadInput, InvalidState
+from signoff.domain.states import Origin, Role
+
+SPACE_KEY = re.compile(r"[A-Z][A-Z0-9]{1,49}")
+
+
+def do_create_space(
+    session: Session,
+    key: str,
+    name: str,
+    *,
+    actor: User | None,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> Space:
+    require_site_admin(actor, "create spaces")
+    check_pattern(
+        key, SPACE_KEY, field="key", hint="must be 2-50 upper-case letters and digits"
+    )
+    name = clean_text(name, field="name", max_length=200)
+    if session.scalar(select(Space.id).where(Space.key == key)) is not None:
+        raise InvalidState(f"A space with key {key!r} already exists.")
+    space = Space(
+        key=key, name=name, created_at=now, created_by=actor.id if actor else None
+    )
+    session.add(space)
+    session.flush()
+    if actor is not None:
+        session.add(
+            SpaceMember(
+                space_id=space.id, user_id=actor.id, role=Role.admin, added_at=now
+            )
+        )
+    record_event(
+        session,
+        "space.created",
+        f"Space {key} ({name}) was created.",
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        space_id=space.id,
+        details={"key": key, "name": name},
+    )
+    return space
+
+
+def do_add_member(
+    session: Session,
+    space: Space,
+    user: User,
+    role: Role | str,
+    *,
+    actor: User | None,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> SpaceMember:
+    """Add `user` to the space, or change their role if they are already a member."""
+    if actor is not None:
+        require_role(session, actor, space.id, Role.admin, action="manage members")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise BadInput("role must be admin, editor or viewer.", field="role") from None
+    member = session.get(SpaceMember, (space.id, user.id))
+    previous = member.role if member else None
+    if member is None:
+        member = SpaceMember(
+            space_id=space.id, user_id=user.id, role=role, added_at=now
+        )
+        session.add(member)
+    elif previous == role:
+        return member
+    else:
+        member.role = role
+    session.flush()
+    record_event(
+        session,
+        "space.member_added",
+        f"{user.display_name} was given the {role.value} role in {space.key}.",
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        space_id=space.id,
+        details={
+            "accountId": user.account_id,
+            "role": role.value,
+            "previousRole": previous,
+        },
+    )
+    enqueue(
+        session,
+        "space.member_added",
+        {"spaceId": space.id, "accountId": user.account_id, "role": role.value},
+        now=now,
+        space_id=space.id,
+    )
+    return member
+
+
+def do_remove_member(
+    session: Session,
+    space: Space,
+    user: User,
+    *,
+    actor: User | None,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> None:
+    if actor is not None:
+        require_role(session, actor, space.id, Role.admin, action="manage members")
+    member = session.get(SpaceMember, (space.id, user.id))
+    if member is None:
+        raise InvalidState(f"{user.display_name} is not a member of {space.key}.")
+    if member.role == Role.admin and _admin_count(session, space.id) == 1:
+        raise InvalidState("A space must keep at least one admin.")
+    session.delete(member)
+    session.flush()
+    record_event(
+        session,
+        "space.member_removed",
+        f"{user.display_name} was removed from {space.key}.",
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        space_id=space.id,
+        details={"accountId": user.account_id, "previousRole": member.role},
+    )
+
+
+def _admin_count(session: Session, space_id: int) -> int:
+    return len(
+        session.scalars(
+            select(SpaceMember.user_id).where(
+                SpaceMember.space_id == space_id, SpaceMember.role == Role.admin
+            )
+        ).all()
+    )

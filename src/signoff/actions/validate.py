@@ -1,0 +1,45 @@
+"""Checks for values people type: each failure names its field."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from signoff.domain.errors import BadInput
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(
+    value: str, *, field: str, max_length: int, required: bool = True
+) -> str:
+    """Trimmed text without control characters (they forge lines in logs and exports)."""
+    if not isinstance(value, str):
+        raise BadInput(f"{field} must be text.", field=field)
+    text = _CONTROL.sub("", value).strip()
+    if required and not text:
+        raise BadInput(f"{field} must not be empty.", field=field)
+    if len(text) > max_length:
+        raise BadInput(f"{field} is longer than {max_length} characters.", field=field)
+    return text
+
+
+def clean_url(value: str | None, *, field: str) -> str | None:
+    """An absolute http(s) URL, or None; anything else is refused."""
+    if value is None or not value.strip():
+        return None
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.username:
+        raise BadInput(f"{field} must be an http or https URL.", field=field)
+    if len(url) > 2000 or any(ch.isspace() for ch in url):
+        raise BadInput(f"{field} is not a valid URL.", field=field)
+    return url
+
+
+def check_pattern(
+    value: str, pattern: re.Pattern[str], *, field: str, hint: str
+) -> str:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise BadInput(f"{field} {hint}.", field=field)
+    return value

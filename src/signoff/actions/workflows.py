@@ -1,0 +1,311 @@
+"""Workflow definitions and their assignment to pages, managed by space admins.
+
+Updating a workflow bumps its revision; pending reviews with no decisions yet adopt
+the new definition (as the reference product does), reviews with decisions keep the
+steps they started with. Deactivating a workflow clears its assignments, so no page
+resolves to a workflow that no longer runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from signoff.access import require_role
+from signoff.actions.audit import record_event
+from signoff.actions.reviews import adopt_definition, has_decisions
+from signoff.actions.validate import clean_text
+from signoff.db.models import (
+    ApprovalRequest,
+    Group,
+    Page,
+    Space,
+    User,
+    Workflow,
+    WorkflowStep,
+)
+from signoff.domain.errors import BadInput, InvalidState
+from signoff.domain.states import Origin, RequestStatus, Role, StaleOn
+from signoff.domain.workflows import StepDefinition, check_workflow_definition
+
+
+def _check_people(session: Session, steps: Sequence[StepDefinition]) -> None:
+    for index, step in enumerate(steps):
+        for user_id in step.approver_ids:
+            if session.get(User, user_id) is None:
+                raise BadInput(
+                    f"steps[{index}].approvers: no user {user_id}.",
+                    field=f"steps[{index}].approvers",
+                )
+        for group_id in step.group_ids:
+            if session.get(Group, group_id) is None:
+                raise BadInput(
+                    f"steps[{index}].groups: no group {group_id}.",
+                    field=f"steps[{index}].groups",
+                )
+
+
+def _stored_steps(steps: Sequence[StepDefinition]) -> list[WorkflowStep]:
+    return [
+        WorkflowStep(
+            position=index,
+            name=step.name.strip(),
+            rule=step.rule,
+            quorum=step.quorum,
+            min_rejections=step.min_rejections,
+            due_days=step.due_days,
+            approver_ids=list(dict.fromkeys(step.approver_ids)),
+            group_ids=list(dict.fromkeys(step.group_ids)),
+        )
+        for index, step in enumerate(steps)
+    ]
+
+
+def _check_valid_for(valid_for_days: int | None) -> None:
+    if valid_for_days is not None and valid_for_days < 1:
+        raise BadInput("validForDays must be at least 1.", field="validForDays")
+
+
+def do_create_workflow(
+    session: Session,
+    space: Space,
+    *,
+    name: str,
+    steps: Sequence[StepDefinition],
+    expire_on_edit: bool = True,
+    stale_on: StaleOn = StaleOn.content,
+    allow_self_approval: bool = False,
+    valid_for_days: int | None = None,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> Workflow:
+    require_role(session, actor, space.id, Role.admin, action="manage workflows")
+    check_workflow_definition(name, steps)
+    _check_valid_for(valid_for_days)
+    _check_people(session, steps)
+    name = clean_text(name, field="name", max_length=200)
+    taken = session.scalar(
+        select(Workflow.id).where(Workflow.space_id == space.id, Workflow.name == name)
+    )
+    if taken is not None:
+        raise BadInput(f"A workflow named {name!r} already exists here.", field="name")
+    workflow = Workflow(
+        space_id=space.id,
+        name=name,
+        is_active=True,
+        expire_on_edit=expire_on_edit,
+        stale_on=StaleOn(stale_on),
+        allow_self_approval=allow_self_approval,
+        valid_for_days=valid_for_days,
+        revision=1,
+        created_at=now,
+        created_by=actor.id,
+        updated_at=now,
+        steps=_stored_steps(steps),
+    )
+    session.add(workflow)
+    session.flush()
+    record_event(
+        session,
+        "workflow.created",
+        f"{actor.display_name} created workflow '{name}' with {len(steps)} step(s).",
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        space_id=space.id,
+        details={"workflowId": workflow.id, "name": name, "steps": len(steps)},
+    )
+    return workflow
+
+
+def do_update_workflow(
+    session: Session,
+    workflow: Workflow,
+    *,
+    name: str | None = None,
+    steps: Sequence[StepDefinition] | None = None,
+    expire_on_edit: bool | None = None,
+    stale_on: StaleOn | None = None,
+    allow_self_approval: bool | None = None,
+    valid_for_days: int | None = None,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> Workflow:
+    require_role(
+        session, actor, workflow.space_id, Role.admin, action="manage workflows"
+    )
+    if not workflow.is_active:
+        raise InvalidState(f"Workflow '{workflow.name}' is deactivated.")
+    new_name = (
+        clean_text(name, field="name", max_length=200)
+        if name is not None
+        else workflow.name
+    )
+    new_steps = steps if steps is not None else None
+    if new_steps is not None:
+        check_workflow_definition(new_name, new_steps)
+        _check_people(session, new_steps)
+    _check_valid_for(valid_for_days)
+    changed = []
+    if new_name != workflow.name:
+        workflow.name, changed = new_name, [*changed, "name"]
+    if new_steps is not None:
+        workflow.steps.clear()
+        session.flush()
+        workflow.steps.extend(_stored_steps(new_steps))
+        changed.append("steps")
+    for field, value in (
+        ("expire_on_edit", expire_on_edit),
+        ("stale_on", stale_on),
+        ("allow_self_approval", allow_self_approval),
+        ("valid_for_days", valid_for_days),
+    ):
+        if value is not None and getattr(workflow, field) != value:
+            setattr(workflow, field, value)
+            changed.append(field)
+    if not changed:
+        return workflow
+    workflow.revision += 1
+    workflow.updated_at = now
+    session.flush()
+    adopted = _adopt_in_pending(session, workflow)
+    record_event(
+        session,
+        "workflow.updated",
+        f"{actor.display_name} updated workflow '{workflow.name}'.",
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        space_id=workflow.space_id,
+        details={
+            "workflowId": workflow.id,
+            "changed": changed,
+            "revision": workflow.revision,
+            "adoptedRequestIds": adopted,
+        },
+    )
+    return workflow
+
+
+def _adopt_in_pending(session: Session, workflow: Workflow) -> list[int]:
+    pending = session.scalars(
+        select(ApprovalRequest).where(
+            ApprovalRequest.workflow_id == workflow.id,
+            ApprovalRequest.status == RequestStatus.pending,
+        )
+    ).all()
+    adopted = []
+    for request in pending:
+        if not has_decisions(session, request):
+            adopt_definition(session, request, workflow)
+            adopted.append(request.id)
+    session.flush()
+    return adopted
+
+
+def do_deactivate_workflow(
+    session: Session,
+    workflow: Workflow,
+    *,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> Workflow:
+    require_role(
+        session, actor, workflow.space_id, Role.admin, action="manage workflows"
+    )
+    if not workflow.is_active:
+        raise InvalidState(f"Workflow '{workflow.name}' is already deactivated.")
+    workflow.is_active = False
+    workflow.updated_at = now
+    cleared = session.execute(
+        update(Page).where(Page.workflow_id == workflow.id).values(workflow_id=None)
+    ).rowcount
+    space = session.get(Space, workflow.space_id)
+    was_default = space is not None and space.default_workflow_id == workflow.id
+    if space is not None and was_default:
+        space.default_workflow_id = None
+    session.flush()
+    record_event(
+        session,
+        "workflow.deactivated",
+        f"{actor.display_name} deactivated workflow '{workflow.name}'.",
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        space_id=workflow.space_id,
+        details={
+            "workflowId": workflow.id,
+            "clearedPageAssignments": cleared,
+            "wasSpaceDefault": was_default,
+        },
+    )
+    return workflow
+
+
+def do_assign_workflow(
+    session: Session,
+    workflow: Workflow,
+    *,
+    page_ids: Sequence[int] = (),
+    space_default: bool = False,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> Workflow:
+    """Assign to pages explicitly and/or make it the space default."""
+    require_role(
+        session, actor, workflow.space_id, Role.admin, action="assign workflows"
+    )
+    if not workflow.is_active:
+        raise InvalidState(f"Workflow '{workflow.name}' is deactivated.")
+    if not page_ids and not space_default:
+        raise BadInput("Give pageIds or spaceDefault: true.", field="pageIds")
+    pages = []
+    for index, page_id in enumerate(dict.fromkeys(page_ids)):
+        page = session.get(Page, page_id)
+        if page is None or page.space_id != workflow.space_id:
+            raise BadInput(
+                f"pageIds[{index}]: page {page_id} is not in this workflow's space.",
+                field=f"pageIds[{index}]",
+            )
+        pages.append(page)
+    for page in pages:
+        page.workflow_id = workflow.id
+    if space_default:
+        space = session.get(Space, workflow.space_id)
+        assert space is not None
+        space.default_workflow_id = workflow.id
+    session.flush()
+    record_event(
+        session,
+        "workflow.assigned",
+        f"{actor.display_name} assigned workflow '{workflow.name}' to "
+        + (f"{len(pages)} page(s)" if pages else "")
+        + (" and " if pages and space_default else "")
+        + ("the space as default" if space_default else "")
+        + ".",
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        space_id=workflow.space_id,
+        details={
+            "workflowId": workflow.id,
+            "pageIds": [p.id for p in pages],
+            "spaceDefault": space_default,
+        },
+    )
+    return workflow

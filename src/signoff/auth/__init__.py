@@ -1,0 +1,1 @@
+"""Credentials: password hashing, token minting and hashing, and the scope vocabulary."""

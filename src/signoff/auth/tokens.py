@@ -1,0 +1,20 @@
+"""Bearer secrets: minted with a recognisable prefix, stored only as SHA-256.
+
+The tokens carry 256 bits of randomness, so a fast hash is enough at rest: there is
+nothing to brute-force, and lookups stay a single indexed equality.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+PERSONAL_TOKEN_PREFIX = "sgnp_"
+
+
+def mint_secret(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()

@@ -1,0 +1,416 @@
+"""The tables: people, spaces, pages and versions, workflows, reviews, change sets,
+audit events, outbox, idempotency records, tokens and site settings.
+
+Enum-valued columns are stored as their lower-case text. Columns that cache a derived
+fact (`Page.latest_request_id`, `Page.approved_request_id`,
+`ApprovalRequest.current_step`) are maintained by `actions/` in the same transaction
+as the change they follow, so reads never scan a page's whole history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from signoff.db.base import Base
+
+ID = Integer
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Group(Base):
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime]
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Space(Base):
+    __tablename__ = "spaces"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    key: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    default_workflow_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workflows.id", use_alter=True)
+    )
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class SpaceMember(Base):
+    __tablename__ = "space_members"
+
+    space_id: Mapped[int] = mapped_column(
+        ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(20))
+    added_at: Mapped[datetime]
+
+    __table_args__ = (CheckConstraint("role in ('admin','editor','viewer')", "role"),)
+
+
+class Page(Base):
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"), index=True)
+    source: Mapped[str] = mapped_column(String(40), default="builtin")
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"))
+    title: Mapped[str] = mapped_column(String(255))
+    current_version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="current")
+    workflow_id: Mapped[int | None] = mapped_column(ForeignKey("workflows.id"))
+    latest_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("approval_requests.id", use_alter=True)
+    )
+    approved_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("approval_requests.id", use_alter=True)
+    )
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint("current_version >= 1", "version_positive"),
+    )
+
+
+class PageVersion(Base):
+    """Immutable: a page's content at one version number."""
+
+    __tablename__ = "page_versions"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    message: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("page_id", "number"),)
+
+
+class Workflow(Base):
+    __tablename__ = "workflows"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    expire_on_edit: Mapped[bool] = mapped_column(Boolean, default=True)
+    stale_on: Mapped[str] = mapped_column(String(20), default="content")
+    allow_self_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    valid_for_days: Mapped[int | None] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime]
+
+    steps: Mapped[list[WorkflowStep]] = relationship(
+        order_by="WorkflowStep.position", cascade="all, delete-orphan"
+    )
+
+
+class WorkflowStep(Base):
+    """A step of a workflow definition; approvers are user and group id lists."""
+
+    __tablename__ = "workflow_steps"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    workflow_id: Mapped[int] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE")
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    rule: Mapped[str] = mapped_column(String(20))
+    quorum: Mapped[int | None] = mapped_column(Integer)
+    min_rejections: Mapped[int] = mapped_column(Integer, default=1)
+    due_days: Mapped[int | None] = mapped_column(Integer)
+    approver_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    group_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+    __table_args__ = (UniqueConstraint("workflow_id", "position"),)
+
+
+class ChangeSet(Base):
+    __tablename__ = "change_sets"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"))
+    title: Mapped[str] = mapped_column(String(255))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    reference_url: Mapped[str | None] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime]
+    archived_at: Mapped[datetime | None]
+
+    page_refs: Mapped[list[ChangeSetPage]] = relationship(
+        order_by="ChangeSetPage.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (Index("ix_change_sets_space_id_id", "space_id", "id"),)
+
+
+class ChangeSetPage(Base):
+    __tablename__ = "change_set_pages"
+
+    change_set_id: Mapped[int] = mapped_column(
+        ForeignKey("change_sets.id", ondelete="CASCADE"), primary_key=True
+    )
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ApprovalRequest(Base):
+    """One submission of one page version, with its workflow options snapshotted."""
+
+    __tablename__ = "approval_requests"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"))
+    workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id"))
+    workflow_revision: Mapped[int] = mapped_column(Integer)
+    page_version: Mapped[int] = mapped_column(Integer)
+    version_id: Mapped[int] = mapped_column(ForeignKey("page_versions.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    current_step: Mapped[int | None] = mapped_column(Integer)
+    expire_on_edit: Mapped[bool] = mapped_column(Boolean)
+    stale_on: Mapped[str] = mapped_column(String(20))
+    allow_self_approval: Mapped[bool] = mapped_column(Boolean)
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    origin: Mapped[str] = mapped_column(String(10))
+    client_id: Mapped[str | None] = mapped_column(String(200))
+    change_set_id: Mapped[int | None] = mapped_column(ForeignKey("change_sets.id"))
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    stale_at: Mapped[datetime | None]
+
+    steps: Mapped[list[RequestStep]] = relationship(
+        order_by="RequestStep.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_approval_requests_page_id_id", "page_id", "id"),
+        Index("ix_approval_requests_space_status_id", "space_id", "status", "id"),
+        Index("ix_approval_requests_status_id", "status", "id"),
+        Index("ix_approval_requests_change_set_id", "change_set_id"),
+        Index("ix_approval_requests_workflow_id", "workflow_id"),
+    )
+
+
+class RequestStep(Base):
+    """A step of one request: the workflow step as it was when the request began."""
+
+    __tablename__ = "request_steps"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("approval_requests.id", ondelete="CASCADE")
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    rule: Mapped[str] = mapped_column(String(20))
+    quorum: Mapped[int | None] = mapped_column(Integer)
+    min_rejections: Mapped[int] = mapped_column(Integer)
+    due_days: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    completed_at: Mapped[datetime | None]
+
+    seats: Mapped[list[RequestStepSeat]] = relationship(cascade="all, delete-orphan")
+
+    __table_args__ = (UniqueConstraint("request_id", "position"),)
+
+
+class RequestStepSeat(Base):
+    """A seat of a request step: a named user, or a group any one member may fill."""
+
+    __tablename__ = "request_step_seats"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    step_id: Mapped[int] = mapped_column(
+        ForeignKey("request_steps.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+
+    __table_args__ = (
+        CheckConstraint("(user_id is null) <> (group_id is null)", "user_or_group"),
+    )
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("approval_requests.id", ondelete="CASCADE"), index=True
+    )
+    step_id: Mapped[int] = mapped_column(ForeignKey("request_steps.id"))
+    approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    page_version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(10))
+    client_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("step_id", "approver_id"),
+        CheckConstraint("kind in ('approve','reject')", "kind"),
+    )
+
+
+class AuditEvent(Base):
+    """Append-only; `hash` chains each event to the previous one of its chain."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    chain: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    space_id: Mapped[int | None] = mapped_column(Integer)
+    page_id: Mapped[int | None] = mapped_column(Integer)
+    page_version: Mapped[int | None] = mapped_column(Integer)
+    request_id: Mapped[int | None] = mapped_column(Integer)
+    change_set_id: Mapped[int | None] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    origin: Mapped[str] = mapped_column(String(10))
+    client_id: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (
+        UniqueConstraint("chain", "seq"),
+        Index("ix_audit_events_space_id_id", "space_id", "id"),
+        Index("ix_audit_events_page_id_id", "page_id", "id"),
+        Index("ix_audit_events_change_set_id_id", "change_set_id", "id"),
+    )
+
+
+class AuditChainHead(Base):
+    """The last link of each chain; its row lock serialises appends on PostgreSQL."""
+
+    __tablename__ = "audit_chain_heads"
+
+    chain: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxMessage(Base):
+    """A side effect to deliver after commit; `message_id` lets receivers dedupe."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    space_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_outbox_status_available_at", "status", "available_at"),)
+
+
+class IdempotencyRecord(Base):
+    """The first response to an `Idempotency-Key`, replayed to retries of it."""
+
+    __tablename__ = "idempotency_records"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    principal: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (UniqueConstraint("principal", "key"),)
+
+
+class PersonalToken(Base):
+    """A personal access token; only its SHA-256 is stored."""
+
+    __tablename__ = "personal_tokens"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class SiteSetting(Base):
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime]

@@ -1,0 +1,83 @@
+"""Audit hashing: canonical JSON and SHA-256, chained per space.
+
+Each event's hash covers its fields and the previous event's hash, so editing,
+deleting or inserting any event breaks every hash after it. Canonical JSON means
+sorted keys, no insignificant whitespace, UTF-8, and no floats (times are strings).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical_json(value: Mapping[str, Any]) -> bytes:
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    ).encode("utf-8")
+
+
+def event_hash(fields: Mapping[str, Any], prev_hash: str) -> str:
+    """The hash of one event: its fields plus the hash it follows."""
+    payload = dict(fields)
+    payload["prevHash"] = prev_hash
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """One stored event as the verifier sees it."""
+
+    event_id: int
+    seq: int
+    prev_hash: str
+    hash: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    event_id: int | None
+    seq: int
+    problem: str
+
+
+def verify_chain(
+    links: Iterable[ChainLink],
+    *,
+    head_seq: int | None = None,
+    head_hash: str | None = None,
+) -> ChainBreak | None:
+    """The first place the chain is broken, or None when every link holds.
+
+    `head_seq`/`head_hash` (the stored chain head) catch a deleted tail that the
+    links alone cannot show.
+    """
+    expected_prev, expected_seq = GENESIS, 1
+    for link in links:
+        if link.seq != expected_seq:
+            return ChainBreak(link.event_id, link.seq, f"expected seq {expected_seq}")
+        if link.prev_hash != expected_prev:
+            return ChainBreak(link.event_id, link.seq, "prevHash does not match")
+        if event_hash(link.fields, link.prev_hash) != link.hash:
+            return ChainBreak(
+                link.event_id, link.seq, "hash does not match its content"
+            )
+        expected_prev, expected_seq = link.hash, expected_seq + 1
+    if head_seq is not None and (head_seq, head_hash) != (
+        expected_seq - 1,
+        expected_prev,
+    ):
+        return ChainBreak(
+            None, expected_seq, "chain head does not match the last event"
+        )
+    return None

@@ -1,0 +1,1 @@
+"""Read models: status, queue, change sets, audit, analytics. Queries never write."""

@@ -1,0 +1,210 @@
+"""Reading the audit trail: cursor listing, streaming export, and chain verification.
+
+Listing and export walk the primary key in pages, so their cost and memory grow with
+the page asked for, never with the history.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from signoff.db.models import AuditChainHead, AuditEvent, Space
+from signoff.domain.audit_chain import ChainBreak, ChainLink, verify_chain
+from signoff.domain.errors import BadInput
+
+EXPORT_BATCH = 1000
+MAX_LIMIT = 200
+CSV_COLUMNS = (
+    "id",
+    "at",
+    "spaceId",
+    "pageId",
+    "pageVersion",
+    "requestId",
+    "changeSetId",
+    "actorId",
+    "actorName",
+    "action",
+    "origin",
+    "clientId",
+    "text",
+    "details",
+    "hash",
+)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def hashed_fields(event: AuditEvent) -> dict[str, Any]:
+    """The fields an event's hash covers; the writer in `actions.audit` uses this too."""
+    return {
+        "chain": event.chain,
+        "seq": event.seq,
+        "at": event.at.isoformat().replace("+00:00", "Z"),
+        "spaceId": event.space_id,
+        "pageId": event.page_id,
+        "pageVersion": event.page_version,
+        "requestId": event.request_id,
+        "changeSetId": event.change_set_id,
+        "actorId": event.actor_id,
+        "actorName": event.actor_name,
+        "action": event.action,
+        "origin": event.origin,
+        "clientId": event.client_id,
+        "text": event.text,
+        "details": event.details,
+    }
+
+
+def event_json(event: AuditEvent) -> dict[str, Any]:
+    """An event in the contract's shape (ids of the engine, `at` in UTC with `Z`)."""
+    fields = hashed_fields(event)
+    del fields["chain"], fields["seq"]
+    return {"id": event.id, **fields, "hash": event.hash}
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    space_id: int | None = None
+    page_id: int | None = None
+    change_set_id: int | None = None
+
+
+def _filtered(
+    query: Select[tuple[AuditEvent]], where: AuditFilter
+) -> Select[tuple[AuditEvent]]:
+    if where.space_id is not None:
+        query = query.where(AuditEvent.space_id == where.space_id)
+    if where.page_id is not None:
+        query = query.where(AuditEvent.page_id == where.page_id)
+    if where.change_set_id is not None:
+        query = query.where(AuditEvent.change_set_id == where.change_set_id)
+    return query
+
+
+def list_audit_events(
+    session: Session, where: AuditFilter, *, cursor: str | None = None, limit: int = 50
+) -> tuple[list[AuditEvent], str | None]:
+    """Newest first; `cursor` is the opaque id of the last event of the previous page."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadInput(f"limit must be 1 to {MAX_LIMIT}.", field="limit")
+    query = _filtered(select(AuditEvent), where).order_by(AuditEvent.id.desc())
+    if cursor:
+        if not cursor.isdigit():
+            raise BadInput("cursor is not one this server gave out.", field="cursor")
+        query = query.where(AuditEvent.id < int(cursor))
+    events = list(session.scalars(query.limit(limit + 1)))
+    more = len(events) > limit
+    events = events[:limit]
+    return events, (str(events[-1].id) if more and events else None)
+
+
+def iter_audit_events(session: Session, where: AuditFilter) -> Iterator[AuditEvent]:
+    """Every matching event, oldest first, in keyset batches of constant memory."""
+    after = 0
+    while True:
+        query = _filtered(select(AuditEvent), where).where(AuditEvent.id > after)
+        batch = list(session.scalars(query.order_by(AuditEvent.id).limit(EXPORT_BATCH)))
+        if not batch:
+            return
+        yield from batch
+        after = batch[-1].id
+        session.expunge_all()
+
+
+def neutralise_cell(value: str) -> str:
+    """Stop spreadsheets from reading a cell as a formula (OWASP CSV injection)."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def export_jsonl(events: Iterator[AuditEvent]) -> Iterator[str]:
+    for event in events:
+        yield json.dumps(event_json(event), ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def export_csv(events: Iterator[AuditEvent]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for event in events:
+        row = event_json(event)
+        row["details"] = json.dumps(row["details"], ensure_ascii=False, sort_keys=True)
+        writer.writerow(
+            [
+                neutralise_cell("" if row[c] is None else str(row[c]))
+                for c in CSV_COLUMNS
+            ]
+        )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    chain: str
+    events: int
+    broken: ChainBreak | None
+
+
+def verify_audit_chains(
+    session: Session, *, space_key: str | None = None
+) -> list[ChainReport]:
+    """Check every chain (or one space's) from its first event to its stored head."""
+    heads = {head.chain: head for head in session.scalars(select(AuditChainHead))}
+    chains = set(heads) | set(session.scalars(select(AuditEvent.chain).distinct()))
+    if space_key is not None:
+        space = session.scalar(select(Space).where(Space.key == space_key))
+        if space is None:
+            raise BadInput(f"No space with key {space_key!r}.", field="space")
+        chains = {f"space:{space.id}"}
+    reports = []
+    for chain in sorted(chains):
+        head = heads.get(chain)
+        links = _links(session, chain)
+        counter = _Counted(links)
+        broken = verify_chain(
+            counter,
+            head_seq=head.seq if head else 0,
+            head_hash=head.hash if head else None,
+        )
+        reports.append(ChainReport(chain, counter.count, broken))
+    return reports
+
+
+class _Counted:
+    def __init__(self, links: Iterator[ChainLink]) -> None:
+        self._links, self.count = links, 0
+
+    def __iter__(self) -> Iterator[ChainLink]:
+        for link in self._links:
+            self.count += 1
+            yield link
+
+
+def _links(session: Session, chain: str) -> Iterator[ChainLink]:
+    after = 0
+    while True:
+        batch = list(
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.chain == chain, AuditEvent.seq > after)
+                .order_by(AuditEvent.seq)
+                .limit(EXPORT_BATCH)
+            )
+        )
+        if not batch:
+            return
+        for event in batch:
+            yield ChainLink(
+                event.id, event.seq, event.prev_hash, event.hash, hashed_fields(event)
+            )
+        after = batch[-1].seq

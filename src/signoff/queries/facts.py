@@ -1,0 +1,243 @@
+"""Facts about pages and reviews that actions and read models both need.
+
+Actions import these to decide; queries import them to report; so a rule's inputs are
+gathered one way only, and preflight can never disagree with submit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signoff.access import space_role
+from signoff.db.models import (
+    ApprovalRequest,
+    ChangeSet,
+    Decision,
+    GroupMember,
+    Page,
+    PageVersion,
+    RequestStep,
+    User,
+    Workflow,
+    WorkflowStep,
+)
+from signoff.domain.preflight import SubmitFacts
+from signoff.domain.states import (
+    ChangeSetStatus,
+    DecisionKind,
+    RequestStatus,
+    Role,
+    Rule,
+    StaleOn,
+)
+from signoff.domain.steps import Seat, StepRule, can_ever_pass, excluded_deciders
+from signoff.domain.versions import VersionRef, is_stale, version_delta
+from signoff.domain.workflows import Resolution, resolve_workflow
+
+
+def get_version(session: Session, page_id: int, number: int) -> PageVersion | None:
+    return session.scalar(
+        select(PageVersion).where(
+            PageVersion.page_id == page_id, PageVersion.number == number
+        )
+    )
+
+
+def current_version(session: Session, page: Page) -> PageVersion:
+    version = get_version(session, page.id, page.current_version)
+    assert version is not None, "a page always has its current version"
+    return version
+
+
+def version_ref(version: PageVersion) -> VersionRef:
+    return VersionRef(version.number, version.content_hash)
+
+
+def request_ref(request: ApprovalRequest) -> VersionRef:
+    return VersionRef(request.page_version, request.content_hash)
+
+
+def group_holders(session: Session, group_ids: Iterable[int]) -> dict[int, set[int]]:
+    wanted = set(group_ids)
+    holders: dict[int, set[int]] = {group_id: set() for group_id in wanted}
+    if wanted:
+        rows = session.execute(
+            select(GroupMember.group_id, GroupMember.user_id).where(
+                GroupMember.group_id.in_(wanted)
+            )
+        )
+        for group_id, user_id in rows:
+            holders[group_id].add(user_id)
+    return holders
+
+
+def seats_of(
+    session: Session, user_ids: Sequence[int], group_ids: Sequence[int]
+) -> list[Seat]:
+    """Seats for named users and groups, with each group's current members."""
+    members = group_holders(session, group_ids)
+    seats = [Seat(f"user:{user_id}", frozenset({user_id})) for user_id in user_ids]
+    seats += [Seat(f"group:{gid}", frozenset(members[gid])) for gid in group_ids]
+    return seats
+
+
+def step_seats(session: Session, step: RequestStep) -> list[Seat]:
+    users = [seat.user_id for seat in step.seats if seat.user_id is not None]
+    groups = [seat.group_id for seat in step.seats if seat.group_id is not None]
+    return seats_of(session, users, groups)
+
+
+def step_rule(step: RequestStep | WorkflowStep) -> StepRule:
+    return StepRule(Rule(step.rule), step.quorum, step.min_rejections)
+
+
+def step_decisions(session: Session, step: RequestStep) -> dict[int, DecisionKind]:
+    rows = session.execute(
+        select(Decision.approver_id, Decision.kind).where(Decision.step_id == step.id)
+    )
+    return {approver: DecisionKind(kind) for approver, kind in rows}
+
+
+def request_exclusions(request: ApprovalRequest) -> frozenset[int]:
+    return excluded_deciders(
+        submitter_id=request.submitted_by,
+        author_id=request.author_id,
+        allow_self_approval=request.allow_self_approval,
+    )
+
+
+@dataclass(frozen=True)
+class Staleness:
+    approved: ApprovalRequest | None
+    is_stale: bool
+    version_delta: int
+
+    @property
+    def approved_at(self) -> int | None:
+        return self.approved.page_version if self.approved else None
+
+
+def page_staleness(session: Session, page: Page, current: PageVersion) -> Staleness:
+    """Whether the page's standing approval still covers its current version."""
+    approved = (
+        session.get(ApprovalRequest, page.approved_request_id)
+        if page.approved_request_id
+        else None
+    )
+    if approved is None:
+        return Staleness(None, False, 0)
+    stale = is_stale(
+        request_ref(approved), version_ref(current), StaleOn(approved.stale_on)
+    )
+    return Staleness(
+        approved, stale, version_delta(approved.page_version, current.number)
+    )
+
+
+def latest_request(session: Session, page: Page) -> ApprovalRequest | None:
+    if page.latest_request_id is None:
+        return None
+    return session.get(ApprovalRequest, page.latest_request_id)
+
+
+def active_workflow_ids(session: Session, space_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(Workflow.id)
+            .where(Workflow.space_id == space_id, Workflow.is_active.is_(True))
+            .order_by(Workflow.id)
+        )
+    )
+
+
+def resolve_page_workflow(session: Session, page: Page, *, strict: bool) -> Resolution:
+    from signoff.db.models import Space
+
+    space = session.get(Space, page.space_id)
+    assert space is not None
+    return resolve_workflow(
+        explicit=page.workflow_id,
+        space_default=space.default_workflow_id,
+        active=active_workflow_ids(session, page.space_id),
+        strict=strict,
+    )
+
+
+def impassable_steps(
+    session: Session, workflow: Workflow, *, excluded: frozenset[int]
+) -> list[str]:
+    """Names of steps that could never pass with the people allowed to decide."""
+    return [
+        step.name
+        for step in workflow.steps
+        if not can_ever_pass(
+            step_rule(step),
+            seats_of(session, step.approver_ids, step.group_ids),
+            excluded,
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class SubmitPlan:
+    facts: SubmitFacts
+    workflow: Workflow | None
+    version: PageVersion | None
+
+
+def submit_facts(
+    session: Session,
+    page: Page | None,
+    *,
+    actor: User | None,
+    strict: bool,
+    change_set: ChangeSet | None = None,
+    workflow_id: int | None = None,
+) -> SubmitPlan:
+    """Everything the submit rules look at for one page, read and never written."""
+    if page is None or space_role(session, actor, page.space_id) is None:
+        return SubmitPlan(SubmitFacts(page_exists=False), None, None)
+    role = space_role(session, actor, page.space_id)
+    may_submit = role is not None and role.includes(Role.editor)
+    archived = change_set is not None and change_set.status == ChangeSetStatus.archived
+    if workflow_id is not None:
+        chosen = session.get(Workflow, workflow_id)
+        usable = (
+            chosen is not None and chosen.is_active and chosen.space_id == page.space_id
+        )
+        resolution = Resolution(workflow_id if usable else None)
+    else:
+        resolution = resolve_page_workflow(session, page, strict=strict)
+    workflow = (
+        session.get(Workflow, resolution.workflow_id)
+        if resolution.workflow_id
+        else None
+    )
+    version = current_version(session, page)
+    pending = latest_request(session, page)
+    has_pending = pending is not None and pending.status == RequestStatus.pending
+    staleness = page_staleness(session, page, version)
+    approved_current = staleness.approved is not None and not staleness.is_stale
+    impassable: list[str] = []
+    if workflow is not None and actor is not None:
+        excluded = excluded_deciders(
+            submitter_id=actor.id,
+            author_id=version.author_id,
+            allow_self_approval=workflow.allow_self_approval,
+        )
+        impassable = impassable_steps(session, workflow, excluded=excluded)
+    facts = SubmitFacts(
+        page_exists=True,
+        may_submit=may_submit,
+        change_set_archived=archived,
+        workflow_id=workflow.id if workflow else None,
+        workflow_ambiguous=resolution.ambiguous,
+        has_pending=has_pending,
+        approved_current=approved_current,
+        impassable_steps=impassable,
+    )
+    return SubmitPlan(facts, workflow, version)

@@ -1,0 +1,79 @@
+"""Databases for tests: every database test runs on SQLite and on PostgreSQL.
+
+The schema is built once per backend by the Alembic migrations into a template; each
+test then gets a fresh copy (a copied SQLite file, or `CREATE DATABASE ... TEMPLATE`
+on a private PostgreSQL cluster), so tests can commit freely and never share state.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pgcluster import PostgresCluster, postgres_cluster
+
+from signoff.db.migrate import upgrade
+from signoff.db.session import Database, make_engine
+
+BACKENDS = ["sqlite", "postgresql"]
+PG_TEMPLATE = "signoff_template"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "signoff.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    with postgres_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster: PostgresCluster) -> str:
+    engine = make_engine(pg_cluster.create_database(PG_TEMPLATE))
+    upgrade(engine)
+    engine.dispose()
+    return PG_TEMPLATE
+
+
+def fresh_database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of its own for one test."""
+    if backend == "sqlite":
+        target = tmp_path / "signoff.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+    template = request.getfixturevalue("pg_template")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with cluster.connect(autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')  # type: ignore[arg-type]
+    request.addfinalizer(lambda: cluster.drop_database(name))
+    return cluster.url(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return fresh_database_url(backend, request, tmp_path)
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(make_engine(db_url))
+    yield database
+    database.dispose()

@@ -1,0 +1,118 @@
+"""Typed builders for test data, going through the real actions.
+
+Each builder takes an open session and returns the stored object. `AT` is the fixed
+clock tests start from; `later(minutes)` moves it on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from signoff.actions.changesets import do_create_change_set
+from signoff.actions.pages import do_create_page, do_edit_page
+from signoff.actions.spaces import do_add_member, do_create_space
+from signoff.actions.users import do_add_group_member, do_create_group, do_create_user
+from signoff.actions.workflows import do_assign_workflow, do_create_workflow
+from signoff.db.models import ChangeSet, Group, Page, PageVersion, Space, User, Workflow
+from signoff.domain.states import Origin, Role, Rule
+from signoff.domain.workflows import StepDefinition
+
+AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+
+
+def later(minutes: int) -> datetime:
+    return AT + timedelta(minutes=minutes)
+
+
+def by(actor: User | None, origin: Origin = Origin.ui, *, now: datetime = AT) -> dict[str, Any]:
+    """The keyword arguments every action takes: who, from where, when."""
+    return {"actor": actor, "origin": origin, "client_id": None, "now": now}
+
+
+def make_user(
+    session: Session, username: str, *, site_admin: bool = False, password: str | None = None
+) -> User:
+    return do_create_user(
+        session, username, password, display_name=username.title(),
+        site_admin=site_admin, **by(None, Origin.cli),
+    )
+
+
+def make_group(session: Session, name: str, members: Sequence[User]) -> Group:
+    group = do_create_group(session, name, **by(None, Origin.cli))
+    for member in members:
+        do_add_group_member(session, group, member, **by(None, Origin.cli))
+    return group
+
+
+def make_space(
+    session: Session, key: str = "DOCS", *, admin: User, members: dict[User, Role] | None = None
+) -> Space:
+    space = do_create_space(session, key, f"{key} space", **by(None, Origin.cli))
+    do_add_member(session, space, admin, Role.admin, **by(None, Origin.cli))
+    for user, role in (members or {}).items():
+        do_add_member(session, space, user, role, **by(None, Origin.cli))
+    return space
+
+
+def make_page(
+    session: Session, space: Space, author: User, title: str = "Policy", body: str = "<p>v1</p>"
+) -> Page:
+    return do_create_page(session, space, title=title, body=body, **by(author))
+
+
+def edit(session: Session, page: Page, author: User, body: str, *, minutes: int = 1) -> PageVersion:
+    return do_edit_page(session, page, body=body, **by(author, now=later(minutes)))
+
+
+def step(
+    *approvers: User,
+    groups: Sequence[Group] = (),
+    rule: Rule = Rule.all,
+    quorum: int | None = None,
+    min_rejections: int = 1,
+    name: str = "Review",
+) -> StepDefinition:
+    return StepDefinition(
+        name=name,
+        approver_ids=tuple(user.id for user in approvers),
+        group_ids=tuple(group.id for group in groups),
+        rule=rule,
+        quorum=quorum,
+        min_rejections=min_rejections,
+    )
+
+
+def make_workflow(
+    session: Session,
+    space: Space,
+    admin: User,
+    steps: Sequence[StepDefinition],
+    *,
+    name: str = "Standard review",
+    pages: Sequence[Page] = (),
+    space_default: bool = False,
+    **options: Any,
+) -> Workflow:
+    workflow = do_create_workflow(session, space, name=name, steps=steps, **options, **by(admin))
+    if pages or space_default:
+        do_assign_workflow(
+            session, workflow, page_ids=[p.id for p in pages], space_default=space_default,
+            **by(admin),
+        )
+    return workflow
+
+
+def make_change_set(
+    session: Session, space: Space, editor: User, pages: Sequence[Page], title: str = "Release"
+) -> ChangeSet:
+    return do_create_change_set(
+        session, space, title=title, summary="Docs for the release",
+        reference_url="https://git.example.com/pr/1", page_ids=[p.id for p in pages],
+        **by(editor),
+    )
