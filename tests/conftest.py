@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pgcluster import PostgresCluster, postgres_cluster
 
+from pgcluster import PostgresCluster, postgres_cluster
 from signoff.db.migrate import upgrade
 from signoff.db.session import Database, make_engine
 
@@ -27,9 +27,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "signoff.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
+    engine.dispose()  # the last connection to close checkpoints and removes the WAL
     return path
 
 
@@ -47,7 +45,9 @@ def pg_template(pg_cluster: PostgresCluster) -> str:
     return PG_TEMPLATE
 
 
-def fresh_database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def fresh_database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> str:
     """A migrated, empty database of its own for one test."""
     if backend == "sqlite":
         target = tmp_path / "signoff.db"

@@ -29,17 +29,27 @@ def later(minutes: int) -> datetime:
     return AT + timedelta(minutes=minutes)
 
 
-def by(actor: User | None, origin: Origin = Origin.ui, *, now: datetime = AT) -> dict[str, Any]:
+def by(
+    actor: User | None, origin: Origin = Origin.ui, *, now: datetime = AT
+) -> dict[str, Any]:
     """The keyword arguments every action takes: who, from where, when."""
     return {"actor": actor, "origin": origin, "client_id": None, "now": now}
 
 
 def make_user(
-    session: Session, username: str, *, site_admin: bool = False, password: str | None = None
+    session: Session,
+    username: str,
+    *,
+    site_admin: bool = False,
+    password: str | None = None,
 ) -> User:
     return do_create_user(
-        session, username, password, display_name=username.title(),
-        site_admin=site_admin, **by(None, Origin.cli),
+        session,
+        username,
+        password,
+        display_name=username.title(),
+        site_admin=site_admin,
+        **by(None, Origin.cli),
     )
 
 
@@ -51,7 +61,11 @@ def make_group(session: Session, name: str, members: Sequence[User]) -> Group:
 
 
 def make_space(
-    session: Session, key: str = "DOCS", *, admin: User, members: dict[User, Role] | None = None
+    session: Session,
+    key: str = "DOCS",
+    *,
+    admin: User,
+    members: dict[User, Role] | None = None,
 ) -> Space:
     space = do_create_space(session, key, f"{key} space", **by(None, Origin.cli))
     do_add_member(session, space, admin, Role.admin, **by(None, Origin.cli))
@@ -61,12 +75,18 @@ def make_space(
 
 
 def make_page(
-    session: Session, space: Space, author: User, title: str = "Policy", body: str = "<p>v1</p>"
+    session: Session,
+    space: Space,
+    author: User,
+    title: str = "Policy",
+    body: str = "<p>v1</p>",
 ) -> Page:
     return do_create_page(session, space, title=title, body=body, **by(author))
 
 
-def edit(session: Session, page: Page, author: User, body: str, *, minutes: int = 1) -> PageVersion:
+def edit(
+    session: Session, page: Page, author: User, body: str, *, minutes: int = 1
+) -> PageVersion:
     return do_edit_page(session, page, body=body, **by(author, now=later(minutes)))
 
 
@@ -99,20 +119,33 @@ def make_workflow(
     space_default: bool = False,
     **options: Any,
 ) -> Workflow:
-    workflow = do_create_workflow(session, space, name=name, steps=steps, **options, **by(admin))
+    workflow = do_create_workflow(
+        session, space, name=name, steps=steps, **options, **by(admin)
+    )
     if pages or space_default:
         do_assign_workflow(
-            session, workflow, page_ids=[p.id for p in pages], space_default=space_default,
+            session,
+            workflow,
+            page_ids=[p.id for p in pages],
+            space_default=space_default,
             **by(admin),
         )
     return workflow
 
 
 def make_change_set(
-    session: Session, space: Space, editor: User, pages: Sequence[Page], title: str = "Release"
+    session: Session,
+    space: Space,
+    editor: User,
+    pages: Sequence[Page],
+    title: str = "Release",
 ) -> ChangeSet:
     return do_create_change_set(
-        session, space, title=title, summary="Docs for the release",
-        reference_url="https://git.example.com/pr/1", page_ids=[p.id for p in pages],
+        session,
+        space,
+        title=title,
+        summary="Docs for the release",
+        reference_url="https://git.example.com/pr/1",
+        page_ids=[p.id for p in pages],
         **by(editor),
     )

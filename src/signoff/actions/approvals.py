@@ -74,7 +74,7 @@ def check_submit_page(
     change_set: ChangeSet | None = None,
     workflow_id: int | None = None,
 ) -> tuple[Verdict, SubmitPlan]:
-    """Preflight: whether `actor` may submit the page now, and why not. Writes nothing."""
+    """Preflight: may `actor` submit the page now, and if not, why. Writes nothing."""
     plan = submit_facts(
         session,
         page,
@@ -108,8 +108,10 @@ def do_submit_page(
         workflow_id=workflow_id,
     )
     _raise_for(verdict, page, actor)
-    assert locked is not None and plan.workflow is not None and plan.version is not None
     workflow, version = plan.workflow, plan.version
+    assert locked is not None
+    assert workflow is not None
+    assert version is not None
     request = ApprovalRequest(
         page_id=locked.id,
         space_id=locked.space_id,
@@ -242,7 +244,11 @@ def do_record_decision(
         page_id=locked.id,
     )
     text = clean_text(
-        comment or "", field="comment", max_length=MAX_COMMENT, required=False
+        comment or "",
+        field="comment",
+        max_length=MAX_COMMENT,
+        required=False,
+        multiline=True,
     )
     if kind is DecisionKind.reject and not text:
         raise BadInput("A rejection needs a comment saying why.", field="comment")
@@ -357,14 +363,16 @@ def _complete_step(
         StepStatus.approved if outcome is StepOutcome.approved else StepStatus.rejected
     )
     step.completed_at = now
-    audit = {"actor": actor, "origin": origin, "client_id": client_id, "now": now}
     _record(
         session,
         "approval.step_completed",
         f"Step '{step.name}' of the review of '{page.title}' was {step.status}.",
         request,
         details={"step": step.name, "outcome": step.status},
-        **audit,
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
     )
     if outcome is StepOutcome.rejected:
         close_request(session, request, RequestStatus.rejected, now=now)
@@ -373,7 +381,10 @@ def _complete_step(
             "approval.rejected",
             f"'{page.title}' version {request.page_version} was rejected.",
             request,
-            **audit,
+            actor=actor,
+            origin=origin,
+            client_id=client_id,
+            now=now,
         )
         return
     following = step.position + 1
@@ -400,7 +411,10 @@ def _complete_step(
         "approval.approved",
         f"'{page.title}' version {request.page_version} was approved.",
         request,
-        **audit,
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
     )
 
 

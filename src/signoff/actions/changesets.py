@@ -69,7 +69,11 @@ def do_create_change_set(
         space_id=space.id,
         title=clean_text(title, field="title", max_length=255),
         summary=clean_text(
-            summary or "", field="summary", max_length=10_000, required=False
+            summary or "",
+            field="summary",
+            max_length=10_000,
+            required=False,
+            multiline=True,
         ),
         reference_url=clean_url(reference_url, field="referenceUrl"),
         status=ChangeSetStatus.open,
@@ -132,7 +136,7 @@ def do_update_change_set(
         changed.append("title")
     if summary is not None:
         change_set.summary = clean_text(
-            summary, field="summary", max_length=10_000, required=False
+            summary, field="summary", max_length=10_000, required=False, multiline=True
         )
         changed.append("summary")
     if reference_url is not _UNSET:

@@ -203,33 +203,36 @@ def _follow_edit(
     client_id: str | None,
     now: datetime,
 ) -> None:
-    """Supersede a pending review, or mark a standing approval stale, as the rules say."""
+    """Supersede a pending review or mark a standing approval stale, as rules say."""
     latest = (
         session.get(ApprovalRequest, page.latest_request_id)
         if page.latest_request_id
         else None
     )
-    if latest is not None and latest.status == RequestStatus.pending:
-        if supersedes(
+    if (
+        latest is not None
+        and latest.status == RequestStatus.pending
+        and supersedes(
             request_ref(latest),
             version_ref(new),
             expire_on_edit=latest.expire_on_edit,
             stale_on=StaleOn(latest.stale_on),
-        ):
-            close_request(session, latest, RequestStatus.superseded, now=now)
-            _announce(
-                session,
-                "approval.superseded",
-                f"The review of '{page.title}' version {latest.page_version} was "
-                f"superseded by version {new.number}.",
-                page,
-                latest,
-                new,
-                actor=actor,
-                origin=origin,
-                client_id=client_id,
-                now=now,
-            )
+        )
+    ):
+        close_request(session, latest, RequestStatus.superseded, now=now)
+        _announce(
+            session,
+            "approval.superseded",
+            f"The review of '{page.title}' version {latest.page_version} was "
+            f"superseded by version {new.number}.",
+            page,
+            latest,
+            new,
+            actor=actor,
+            origin=origin,
+            client_id=client_id,
+            now=now,
+        )
     approved = (
         session.get(ApprovalRequest, page.approved_request_id)
         if page.approved_request_id

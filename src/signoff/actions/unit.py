@@ -47,7 +47,8 @@ def record_denial(
         record_event(
             session,
             "auth.denied",
-            f"{actor.display_name if actor else 'Someone'} was refused: {refusal.message}",
+            f"{actor.display_name if actor else 'Someone'} was refused: "
+            f"{refusal.message}",
             actor=actor,
             origin=origin,
             client_id=client_id,

@@ -8,15 +8,27 @@ from urllib.parse import urlsplit
 from signoff.domain.errors import BadInput
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
 
 
 def clean_text(
-    value: str, *, field: str, max_length: int, required: bool = True
+    value: str,
+    *,
+    field: str,
+    max_length: int,
+    required: bool = True,
+    multiline: bool = False,
 ) -> str:
-    """Trimmed text without control characters (they forge lines in logs and exports)."""
+    """Trimmed text without control characters (they forge lines in logs and exports).
+
+    Single-line fields (titles, names) also fold line breaks into one space.
+    """
     if not isinstance(value, str):
         raise BadInput(f"{field} must be text.", field=field)
-    text = _CONTROL.sub("", value).strip()
+    text = _CONTROL.sub("", value)
+    if not multiline:
+        text = _LINE_BREAKS.sub(" ", text)
+    text = text.strip()
     if required and not text:
         raise BadInput(f"{field} must not be empty.", field=field)
     if len(text) > max_length:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
@@ -154,7 +155,7 @@ def do_update_workflow(
         check_workflow_definition(new_name, new_steps)
         _check_people(session, new_steps)
     _check_valid_for(valid_for_days)
-    changed = []
+    changed: list[str] = []
     if new_name != workflow.name:
         workflow.name, changed = new_name, [*changed, "name"]
     if new_steps is not None:
@@ -228,9 +229,10 @@ def do_deactivate_workflow(
         raise InvalidState(f"Workflow '{workflow.name}' is already deactivated.")
     workflow.is_active = False
     workflow.updated_at = now
-    cleared = session.execute(
+    result = session.execute(
         update(Page).where(Page.workflow_id == workflow.id).values(workflow_id=None)
-    ).rowcount
+    )
+    cleared = cast("CursorResult[Any]", result).rowcount
     space = session.get(Space, workflow.space_id)
     was_default = space is not None and space.default_workflow_id == workflow.id
     if space is not None and was_default:

@@ -1,1 +1,1 @@
-"""Credentials: password hashing, token minting and hashing, and the scope vocabulary."""
+"""Credentials: password hashing, token minting and hashing, and the scopes."""

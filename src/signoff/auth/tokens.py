@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-PERSONAL_TOKEN_PREFIX = "sgnp_"
+PERSONAL_TOKEN_PREFIX = "sgnp_"  # noqa: S105 (a prefix, not a secret)
 
 
 def mint_secret(prefix: str) -> str:

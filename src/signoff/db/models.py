@@ -113,6 +113,8 @@ class Page(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime]
 
+    space: Mapped[Space] = relationship()
+
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
         CheckConstraint("current_version >= 1", "version_positive"),

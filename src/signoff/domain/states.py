@@ -58,7 +58,7 @@ class RequestStatus(StrEnum):
 
 
 class StepStatus(StrEnum):
-    """`waiting`: not reached yet; `skipped`: never reached because the request ended."""
+    """`waiting`: not reached yet; `skipped`: not reached because the request ended."""
 
     waiting = "waiting"
     active = "active"

@@ -75,6 +75,11 @@ def check_step_definition(step: StepDefinition, index: int) -> None:
                 f"{where}.quorum must be a whole number of at least 1 for rule quorum.",
                 field=f"{where}.quorum",
             )
+        if not step.group_ids and step.quorum > len(set(step.approver_ids)):
+            raise BadInput(
+                f"{where}.quorum is larger than the number of approvers named.",
+                field=f"{where}.quorum",
+            )
     elif step.quorum is not None:
         raise BadInput(
             f"{where}.quorum is only allowed with rule quorum.", field=f"{where}.quorum"

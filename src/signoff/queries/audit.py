@@ -43,7 +43,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def hashed_fields(event: AuditEvent) -> dict[str, Any]:
-    """The fields an event's hash covers; the writer in `actions.audit` uses this too."""
+    """The fields an event's hash covers (the writer in `actions.audit` uses it too)."""
     return {
         "chain": event.chain,
         "seq": event.seq,
@@ -77,9 +77,7 @@ class AuditFilter:
     change_set_id: int | None = None
 
 
-def _filtered(
-    query: Select[tuple[AuditEvent]], where: AuditFilter
-) -> Select[tuple[AuditEvent]]:
+def _filtered(query: Select[AuditEvent], where: AuditFilter) -> Select[AuditEvent]:
     if where.space_id is not None:
         query = query.where(AuditEvent.space_id == where.space_id)
     if where.page_id is not None:
@@ -92,7 +90,7 @@ def _filtered(
 def list_audit_events(
     session: Session, where: AuditFilter, *, cursor: str | None = None, limit: int = 50
 ) -> tuple[list[AuditEvent], str | None]:
-    """Newest first; `cursor` is the opaque id of the last event of the previous page."""
+    """Newest first; `cursor` is the id of the last event on the previous page."""
     if not 1 <= limit <= MAX_LIMIT:
         raise BadInput(f"limit must be 1 to {MAX_LIMIT}.", field="limit")
     query = _filtered(select(AuditEvent), where).order_by(AuditEvent.id.desc())

@@ -21,6 +21,7 @@ from signoff.db.models import (
     Page,
     PageVersion,
     RequestStep,
+    Space,
     User,
     Workflow,
     WorkflowStep,
@@ -155,8 +156,6 @@ def active_workflow_ids(session: Session, space_id: int) -> list[int]:
 
 
 def resolve_page_workflow(session: Session, page: Page, *, strict: bool) -> Resolution:
-    from signoff.db.models import Space
-
     space = session.get(Space, page.space_id)
     assert space is not None
     return resolve_workflow(
