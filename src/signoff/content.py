@@ -10,7 +10,6 @@ import html
 import json
 import re
 import unicodedata
-from html.parser import HTMLParser
 from typing import NamedTuple
 
 import nh3
@@ -80,7 +79,7 @@ _CLEAN_CONTENT_TAGS = frozenset(
 
 _URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _URL_ATTRIBUTES = frozenset({"href", "src", "ri:value"})
-_DROPPED_MACROS = frozenset({"html", "html-include", "widget", "iframe", "script"})
+_RAW_HTML_MACROS = frozenset({"html", "html-include", "widget", "iframe", "script"})
 _VOID_ELEMENTS = frozenset(
     {
         "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen",
@@ -95,17 +94,28 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 # One token of raw input: a CDATA section, a comment, or a tag with quoted, unquoted
 # or bare attributes. Matching whole comments and tags keeps the rewrite below from
-# touching a CDATA marker or "/>" that sits inside them.
-_ATTR = r"""[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?"""
-_XHTML_TOKEN = re.compile(
-    r"<!\[CDATA\[(?P<cdata>.*?)\]\]>"
-    r"|<!--.*?-->"
-    rf"|<(?P<name>[A-Za-z][^\s/>]*)(?P<attrs>(?:\s+{_ATTR})*)\s*(?P<slash>/?)>",
+# touching a CDATA marker or "/>" inside them. Linear time on hostile input: an
+# unterminated section runs to the end in one match, no tag spans a raw "<" (invalid
+# in XML attributes anyway), and possessive quantifiers never backtrack.
+_ATTR = r"""[^\s"'<>/=]++(?:\s*+=\s*+(?:"[^"<]*+"|'[^'<]*+'|[^\s"'=<>`]++))?+"""
+_CDATA = r"<!\[CDATA\[(?P<cdata>.*?)(?P<cdata_end>\]\]>|\Z)"
+_COMMENT = r"<!--.*?(?P<comment_end>-->|\Z)"
+_START_TAG = (
+    rf"<(?P<name>[A-Za-z][^\s/<>]*+)(?P<attrs>(?:\s++{_ATTR})*+)\s*+(?P<slash>/?)>"
+)
+_XHTML_TOKEN = re.compile(f"{_CDATA}|{_COMMENT}|{_START_TAG}", re.DOTALL)
+# Normalising also needs end tags and declarations; anything else is text.
+_MARKUP_TOKEN = re.compile(
+    rf"{_CDATA}|{_COMMENT}|<[!?][^<>]*+>|</(?P<end>[A-Za-z][^\s/<>]*+)[^<>]*+>"
+    rf"|{_START_TAG}",
     re.DOTALL,
+)
+_ATTR_PARTS = re.compile(
+    r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"<]*)"|'([^'<]*)'|([^\s"'=<>`]+)))?"""
 )
 
 # In nh3's output every "<" starts a tag: text and attribute values are escaped.
-_MACRO_TAG = re.compile(r"<(?P<end>/?)ac:structured-macro(?P<attrs>[^<>]*)>")
+_MACRO_TAG = re.compile(r"<(?P<end>/?)ac:structured-macro(?P<attrs>(?:\s[^<>]*)?)>")
 _MACRO_NAME = re.compile(r'\sac:name="([^"]*)"')
 _PRE_START = re.compile(r"(<pre[^<>]*>)\n")
 
@@ -134,7 +144,7 @@ _CLEANER = nh3.Cleaner(
 
 def _xhtml_token_as_html(token: re.Match[str]) -> str:
     if (cdata := token["cdata"]) is not None:
-        return html.escape(cdata)
+        return html.escape(cdata) if token["cdata_end"] else token[0]
     name = token["name"]
     if name is None or not token["slash"] or name.lower() in _VOID_ELEMENTS:
         return token[0]
@@ -152,14 +162,14 @@ def _xhtml_as_html(body: str) -> str:
     return _XHTML_TOKEN.sub(_xhtml_token_as_html, body)
 
 
-def _is_dropped_macro(attrs: str) -> bool:
+def _is_raw_html_macro(attrs: str) -> bool:
     name = _MACRO_NAME.search(attrs)
     return name is not None and html.unescape(name[1]).strip().lower() in (
-        _DROPPED_MACROS
+        _RAW_HTML_MACROS
     )
 
 
-def _drop_dropped_macros(cleaned: str) -> str:
+def _drop_raw_html_macros(cleaned: str) -> str:
     """Remove macros that run raw HTML or scripts, with everything inside them.
 
     nh3 allows or strips tags by name only and cannot drop an element for an attribute
@@ -172,7 +182,7 @@ def _drop_dropped_macros(cleaned: str) -> str:
             depth += -1 if tag["end"] else 1
             if not depth:
                 start = tag.end()
-        elif not tag["end"] and _is_dropped_macro(tag["attrs"]):
+        elif not tag["end"] and _is_raw_html_macro(tag["attrs"]):
             kept.append(cleaned[start : tag.start()])
             depth = 1
     if not depth:
@@ -186,7 +196,7 @@ def sanitise_body(body: str) -> str:
     Idempotent, so a sanitised body stored and sanitised again is unchanged.
     """
     cleaned = _CLEANER.clean(_xhtml_as_html(_SURROGATE.sub("\ufffd", body)))
-    without_macros = _drop_dropped_macros(cleaned)
+    without_macros = _drop_raw_html_macros(cleaned)
     if without_macros != cleaned:
         cleaned = _CLEANER.clean(without_macros)  # nh3 stays the last word on safety
     # An HTML parser drops one newline right after <pre>, and html5ever's serialiser
@@ -212,6 +222,11 @@ _VERBATIM_TAGS = frozenset({"pre", "ac:plain-text-body", "ac:plain-text-link-bod
 _HTML_WHITESPACE = re.compile(r"[ \t\n\f]+")
 
 
+def _escape(text: str, *, quote: bool = True) -> str:
+    # A carriage return that survived line-ending unification came from "&#13;".
+    return html.escape(text, quote=quote).replace("\r", "&#13;")
+
+
 class _Token(NamedTuple):
     markup: str
     tag: str = ""
@@ -220,20 +235,41 @@ class _Token(NamedTuple):
     verbatim: bool = False
 
 
-class _Canonicaliser(HTMLParser):
-    """Collect tags in one spelling and text as decoded strings, dropping comments."""
+class _Canonicaliser:
+    """Collect tags in one spelling and text as decoded strings, dropping comments.
+
+    A linear tokeniser rather than ``html.parser``, which takes quadratic time on
+    runs of unclosed tags in the Python versions we support.
+    """
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.tokens: list[_Token] = []
         self._verbatim_depth = 0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def feed(self, body: str) -> None:
+        position = 0
+        for token in _MARKUP_TOKEN.finditer(body):
+            self._text(html.unescape(body[position : token.start()]))
+            position = token.end()
+            if token["cdata_end"]:
+                self._text(token["cdata"])
+            elif "" in (token["cdata_end"], token["comment_end"]):
+                self._text(token[0])  # unterminated: kept, so what follows counts
+            elif token["end"] is not None:
+                self._end(token["end"].lower())
+            elif token["name"] is not None:
+                self._start(token["name"].lower(), token["attrs"])
+                if token["slash"] and token["name"].lower() not in _VOID_ELEMENTS:
+                    self._end(token["name"].lower())
+        self._text(html.unescape(body[position:]))
+
+    def _start(self, tag: str, attrs: str) -> None:
         first: dict[str, str] = {}
-        for name, value in attrs:  # an HTML parser keeps the first of duplicates
-            first.setdefault(name, value or "")
+        for name, double, single, bare in _ATTR_PARTS.findall(attrs):
+            # An HTML parser keeps the first of duplicate attributes.
+            first.setdefault(name.lower(), html.unescape(double or single or bare))
         spelled = "".join(
-            f' {name}="{html.escape(value)}"' for name, value in sorted(first.items())
+            f' {name}="{_escape(value)}"' for name, value in sorted(first.items())
         )
         self.tokens.append(
             _Token(f"<{tag}{spelled}>", tag, is_block=tag in _BLOCK_TAGS)
@@ -241,24 +277,19 @@ class _Canonicaliser(HTMLParser):
         if tag in _VERBATIM_TAGS:
             self._verbatim_depth += 1
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in _VOID_ELEMENTS:
-            self.handle_endtag(tag)
-
-    def handle_endtag(self, tag: str) -> None:
+    def _end(self, tag: str) -> None:
         if tag in _VERBATIM_TAGS and self._verbatim_depth:
             self._verbatim_depth -= 1
         self.tokens.append(_Token(f"</{tag}>", is_block=tag in _BLOCK_TAGS))
 
-    def handle_data(self, data: str) -> None:
+    def _text(self, data: str) -> None:
         if self.tokens and self.tokens[-1].tag == "pre":
             data = data.removeprefix("\n")  # HTML ignores one newline after <pre>
+        if not data:
+            return
+        if self.tokens and self.tokens[-1].is_text:
+            data = self.tokens.pop().markup + data
         verbatim = self._verbatim_depth > 0
-        previous = self.tokens[-1] if self.tokens else None
-        if previous is not None and previous.is_text:
-            data = previous.markup + data
-            self.tokens.pop()
         self.tokens.append(_Token(data, is_text=True, verbatim=verbatim))
 
 
@@ -267,13 +298,13 @@ def _canonical_text(tokens: list[_Token], index: int) -> str:
     if tokens[index].verbatim:
         if index and tokens[index - 1].tag == "pre" and text.startswith("\n"):
             text = "\n" + text  # written back, so the normal form parses to itself
-        return html.escape(text, quote=False)
+        return _escape(text, quote=False)
     text = _HTML_WHITESPACE.sub(" ", text)
     if index == 0 or tokens[index - 1].is_block:
         text = text.lstrip(" ")
     if index == len(tokens) - 1 or tokens[index + 1].is_block:
         text = text.rstrip(" ")
-    return html.escape(text, quote=False)
+    return _escape(text, quote=False)
 
 
 def normalise_body(body: str) -> str:
@@ -286,10 +317,9 @@ def normalise_body(body: str) -> str:
     macro bodies is kept, and so is a single space between inline elements.
     """
     unified = body.replace("\r\n", "\n").replace("\r", "\n")
-    parser = _Canonicaliser()
-    parser.feed(_xhtml_as_html(unified))
-    parser.close()
-    tokens = parser.tokens
+    canonicaliser = _Canonicaliser()
+    canonicaliser.feed(unified)
+    tokens = canonicaliser.tokens
     return "".join(
         _canonical_text(tokens, index) if token.is_text else token.markup
         for index, token in enumerate(tokens)

@@ -4,6 +4,7 @@ Normalising and hashing treat a no-op re-save as no change and any real edit as 
 """
 
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -307,6 +308,46 @@ def test_real_changes_normalise_differently(first: str, second: str) -> None:
 def test_normalising_twice_changes_nothing(body: str) -> None:
     once = normalise_body(body)
     assert normalise_body(once) == once
+
+
+@pytest.mark.parametrize("vector", XSS_VECTORS)
+def test_normalising_a_hostile_body_twice_changes_nothing(vector: str) -> None:
+    once = normalise_body(vector)
+    assert normalise_body(once) == once
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        pytest.param("<p>a < b</p>", "<p>a &lt; b</p>", id="stray-angle-bracket"),
+        pytest.param('<p a="1" a="2">x</p>', '<p a="1">x</p>', id="duplicate-attr"),
+        pytest.param("<!DOCTYPE html><p>x</p>", "<p>x</p>", id="doctype"),
+    ],
+)
+def test_markup_quirks_normalise_as_a_browser_reads_them(
+    first: str, second: str
+) -> None:
+    assert normalise_body(first) == normalise_body(second)
+
+
+def test_text_after_an_unterminated_comment_still_counts() -> None:
+    assert normalise_body("<p>x</p><!--a") != normalise_body("<p>x</p><!--b")
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["<a " * 50_000, '<a b="' * 50_000, "<![CDATA[" * 20_000, "<!--" * 50_000],
+    ids=["unclosed-tags", "unclosed-quotes", "unclosed-cdata", "unclosed-comments"],
+)
+@pytest.mark.parametrize(
+    "process", [sanitise_body, normalise_body], ids=["sanitise", "normalise"]
+)
+def test_hostile_unclosed_markup_is_processed_to_bounded_output(
+    process: Callable[[str], str], hostile: str
+) -> None:
+    # The scanners are written to stay linear on such input; a quadratic regression
+    # shows as minutes in this test (tests do not time things: `signoff bench` does).
+    assert len(process(hostile)) <= len(hostile) * 2
 
 
 def test_content_hash_is_hex_sha256() -> None:

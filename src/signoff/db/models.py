@@ -249,6 +249,8 @@ class ApprovalRequest(Base):
         Index("ix_approval_requests_status_id", "status", "id"),
         Index("ix_approval_requests_change_set_id", "change_set_id"),
         Index("ix_approval_requests_workflow_id", "workflow_id"),
+        Index("ix_approval_requests_space_created", "space_id", "created_at"),
+        Index("ix_approval_requests_space_completed", "space_id", "completed_at"),
     )
 
 
@@ -284,11 +286,14 @@ class RequestStepSeat(Base):
     step_id: Mapped[int] = mapped_column(
         ForeignKey("request_steps.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
 
+    # "waiting for me" starts from the person's seats and needs only the step id
     __table_args__ = (
         CheckConstraint("(user_id is null) <> (group_id is null)", "user_or_group"),
+        Index("ix_request_step_seats_user_step", "user_id", "step_id"),
+        Index("ix_request_step_seats_group_step", "group_id", "step_id"),
     )
 
 

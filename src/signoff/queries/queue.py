@@ -1,0 +1,297 @@
+"""The approval queue: requests a person may see, newest first, cursor-paginated.
+
+A page of the queue is one SQL statement that walks `approval_requests` by id from
+the cursor and stops after `limit + 1` rows; "assigned to me" starts from the seats of
+the person and their groups, so neither grows with the number of pending requests.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVarTuple
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union
+from sqlalchemy.orm import Session, aliased
+
+from signoff.db.models import (
+    ApprovalRequest,
+    Decision,
+    GroupMember,
+    Page,
+    PageVersion,
+    RequestStep,
+    RequestStepSeat,
+    SpaceMember,
+    User,
+    Workflow,
+)
+from signoff.domain.errors import BadInput
+from signoff.domain.states import RequestStatus, StaleOn, StepStatus
+from signoff.queries.page_approvals import id_or_none, utc_iso
+
+MAX_LIMIT = 200
+STALE = "stale"
+QUEUE_STATUSES = (*(status.value for status in RequestStatus), STALE)
+_CURSOR_PREFIX = "q1:"
+
+Ts = TypeVarTuple("Ts")
+
+_current = aliased(RequestStep, name="current_step")
+_current_version = aliased(PageVersion, name="current_version")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    request_id: int
+    page_id: int
+    title: str
+    space_id: int
+    version: int
+    status: RequestStatus
+    workflow_id: int
+    workflow_name: str
+    current_step: str | None
+    submitted_by: str
+    created_at: datetime
+    change_set_id: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "requestId": str(self.request_id),
+            "pageId": str(self.page_id),
+            "title": self.title,
+            "spaceId": str(self.space_id),
+            "version": self.version,
+            "status": self.status.value,
+            "workflowId": str(self.workflow_id),
+            "workflowName": self.workflow_name,
+            "currentStep": self.current_step,
+            "submittedBy": self.submitted_by,
+            "createdAt": utc_iso(self.created_at),
+            "changeSetId": id_or_none(self.change_set_id),
+        }
+
+
+def encode_cursor(request_id: int) -> str:
+    raw = f"{_CURSOR_PREFIX}{request_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The request id a cursor stands for; `BadInput` for any cursor not ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raw = ""
+    digits = raw.removeprefix(_CURSOR_PREFIX)
+    if digits.isascii() and digits.isdigit() and encode_cursor(int(digits)) == cursor:
+        return int(digits)
+    raise BadInput("cursor is not one this server gave out.", field="cursor")
+
+
+def list_queue(
+    session: Session,
+    user: User,
+    *,
+    space_id: int | None = None,
+    status: str | None = "pending",
+    assigned_to_me: bool = False,
+    workflow_id: int | None = None,
+    change_set_id: int | None = None,
+    submitter_id: int | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[QueueItem], str | None]:
+    """One page of the queue and the cursor of the next (None on the last page).
+
+    `status=None` lists every status; `"stale"` lists standing approvals the page has
+    moved away from. Only spaces the user belongs to are shown (all for site admins).
+    """
+    if isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+        raise BadInput(f"limit must be 1 to {MAX_LIMIT}.", field="limit")
+    query = select(
+        ApprovalRequest.id,
+        ApprovalRequest.page_id,
+        Page.title,
+        ApprovalRequest.space_id,
+        ApprovalRequest.page_version,
+        ApprovalRequest.status,
+        ApprovalRequest.workflow_id,
+        Workflow.name,
+        _current.name,
+        User.account_id,
+        ApprovalRequest.created_at,
+        ApprovalRequest.change_set_id,
+    ).select_from(ApprovalRequest)
+    query = _filtered(query, user, space_id=space_id, status=status)
+    query = (
+        query.join(Workflow, Workflow.id == ApprovalRequest.workflow_id)
+        .join(User, User.id == ApprovalRequest.submitted_by)
+        .where(*_equal(workflow_id, change_set_id, submitter_id))
+    )
+    if assigned_to_me:
+        query = query.where(*_waiting_for(user))
+    if cursor:
+        query = query.where(ApprovalRequest.id < decode_cursor(cursor))
+    rows = session.execute(
+        query.order_by(ApprovalRequest.id.desc()).limit(limit + 1)
+    ).all()
+    items = [_item(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return items, (encode_cursor(items[-1].request_id) if more else None)
+
+
+def queue_counts(
+    session: Session, user: User, space_id: int | None = None
+) -> dict[str, int]:
+    """Counts for the queue's tabs: `waiting_for_me`, `pending`, `approved`,
+    `rejected` and `stale`, in three statements."""
+    by_status = dict(
+        session.execute(
+            _filtered(
+                select(ApprovalRequest.status, func.count()).select_from(
+                    ApprovalRequest
+                ),
+                user,
+                space_id=space_id,
+                status=None,
+                join_page=False,
+            ).group_by(ApprovalRequest.status)
+        ).all()
+    )
+    count = select(func.count()).select_from(ApprovalRequest)
+    stale = _filtered(count, user, space_id=space_id, status=STALE)
+    waiting = _filtered(count, user, space_id=space_id, status="pending")
+    return {
+        "waiting_for_me": session.scalar(waiting.where(*_waiting_for(user))) or 0,
+        "pending": by_status.get(RequestStatus.pending.value, 0),
+        "approved": by_status.get(RequestStatus.approved.value, 0),
+        "rejected": by_status.get(RequestStatus.rejected.value, 0),
+        "stale": session.scalar(stale) or 0,
+    }
+
+
+def _filtered(
+    query: Select[*Ts],
+    user: User,
+    *,
+    space_id: int | None,
+    status: str | None,
+    join_page: bool = True,
+) -> Select[*Ts]:
+    """Visibility, space and status filters, with the page and current step joined."""
+    if status is not None and status not in QUEUE_STATUSES:
+        raise BadInput(
+            f"status must be one of {', '.join(QUEUE_STATUSES)}.", field="status"
+        )
+    if not user.is_site_admin:
+        mine = select(SpaceMember.space_id).where(SpaceMember.user_id == user.id)
+        query = query.where(ApprovalRequest.space_id.in_(mine))
+    if space_id is not None:
+        query = query.where(ApprovalRequest.space_id == space_id)
+    if join_page:
+        query = query.join(Page, Page.id == ApprovalRequest.page_id).outerjoin(
+            _current,
+            and_(
+                _current.request_id == ApprovalRequest.id,
+                _current.position == ApprovalRequest.current_step,
+            ),
+        )
+    if status == STALE:
+        return query.where(*_stale())
+    if status is not None:
+        query = query.where(ApprovalRequest.status == status)
+    return query
+
+
+def _stale() -> tuple[ColumnElement[bool], ...]:
+    """The page's standing approval, which its current version is not covered by.
+
+    The same rule as `domain.versions.is_stale`, written in SQL.
+    """
+    return (
+        ApprovalRequest.status == RequestStatus.approved.value,
+        Page.approved_request_id == ApprovalRequest.id,
+        Page.current_version > ApprovalRequest.page_version,
+        select(_current_version.id)
+        .where(
+            _current_version.page_id == Page.id,
+            _current_version.number == Page.current_version,
+            or_(
+                ApprovalRequest.stale_on == StaleOn.version.value,
+                _current_version.content_hash != ApprovalRequest.content_hash,
+            ),
+        )
+        .exists(),
+    )
+
+
+def _waiting_for(user: User) -> tuple[ColumnElement[bool], ...]:
+    """Pending requests whose current step `user` may still decide on.
+
+    Starts from the user's seats (direct, or through a group they belong to) by the
+    seat indexes, so it costs what the user's seats cost, not what the queue does.
+    """
+    my_groups = select(GroupMember.group_id).where(GroupMember.user_id == user.id)
+    my_steps = union(
+        select(RequestStepSeat.step_id).where(RequestStepSeat.user_id == user.id),
+        select(RequestStepSeat.step_id).where(RequestStepSeat.group_id.in_(my_groups)),
+    ).subquery()
+    my_step_ids = select(my_steps.c.step_id)
+    decided = (
+        select(Decision.id)
+        .where(Decision.step_id == _current.id, Decision.approver_id == user.id)
+        .exists()
+    )
+    return (
+        ApprovalRequest.status == RequestStatus.pending.value,
+        ApprovalRequest.id.in_(
+            select(RequestStep.request_id).where(
+                RequestStep.id.in_(my_step_ids),
+                RequestStep.status == StepStatus.active.value,
+            )
+        ),
+        _current.id.in_(my_step_ids),
+        ~decided,
+        or_(
+            ApprovalRequest.allow_self_approval.is_(True),
+            and_(
+                ApprovalRequest.submitted_by != user.id,
+                or_(
+                    ApprovalRequest.author_id.is_(None),
+                    ApprovalRequest.author_id != user.id,
+                ),
+            ),
+        ),
+    )
+
+
+def _equal(
+    workflow_id: int | None, change_set_id: int | None, submitter_id: int | None
+) -> list[ColumnElement[bool]]:
+    wanted = (
+        (ApprovalRequest.workflow_id, workflow_id),
+        (ApprovalRequest.change_set_id, change_set_id),
+        (ApprovalRequest.submitted_by, submitter_id),
+    )
+    return [column == value for column, value in wanted if value is not None]
+
+
+def _item(row: Any) -> QueueItem:
+    return QueueItem(
+        request_id=row[0],
+        page_id=row[1],
+        title=row[2],
+        space_id=row[3],
+        version=row[4],
+        status=RequestStatus(row[5]),
+        workflow_id=row[6],
+        workflow_name=row[7],
+        current_step=row[8],
+        submitted_by=row[9],
+        created_at=row[10],
+        change_set_id=row[11],
+    )
