@@ -74,6 +74,13 @@ def test_bulk_submit_reports_each_page_and_keeps_what_succeeded(
             "approval.submitted",
             "changeset.submitted",
         ]
+        submitted = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "changeset.submitted")
+        ).one()
+        assert submitted.details["title"] == "Release"
+        assert submitted.details["referenceUrl"] == "https://git.example.com/pr/1"
+        assert submitted.details["submittedCount"] == 2
+        assert submitted.details["skippedCount"] == 2
         linked = s.scalars(
             select(ApprovalRequest.page_id).where(
                 ApprovalRequest.change_set_id == change_set.id

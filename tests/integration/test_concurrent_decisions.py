@@ -9,9 +9,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from factories import by, make_page, make_space, make_user, make_workflow, step
 from sqlalchemy import func, select
 
+from factories import by, make_page, make_space, make_user, make_workflow, step
 from signoff.actions.approvals import do_record_decision, do_submit_page
 from signoff.actions.unit import unit_of_work, utcnow
 from signoff.db.models import ApprovalRequest, AuditEvent, Decision, Page, User
@@ -51,7 +51,7 @@ def _setup(
         space = make_space(
             s,
             admin=admin,
-            members={author: Role.editor, **{p: Role.viewer for p in people}},
+            members={author: Role.editor, **dict.fromkeys(people, Role.viewer)},
         )
         page = make_page(s, space, author)
         make_workflow(

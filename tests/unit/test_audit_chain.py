@@ -358,7 +358,7 @@ HEAD_MISMATCH = "chain head does not match the last event"
         pytest.param(
             CHAIN,
             {"head_seq": 4, "head_hash": CHAIN[-1].hash},
-            ChainBreak(None, 6, HEAD_MISMATCH),
+            ChainBreak(CHAIN[4].event_id, 5, "event beyond the chain head"),
             id="event-beyond-the-head",
         ),
     ],
@@ -438,3 +438,9 @@ def test_any_mutation_of_a_stored_hash_is_detected_at_exactly_that_seq(
 
     assert found is not None
     assert (found.event_id, found.seq) == (target.event_id, target.seq)
+
+
+def test_an_event_appended_past_the_recorded_head_is_named() -> None:
+    forged = link_for(777, 6, CHAIN[-1].hash, {"action": "approval.approved"})
+    broken = verify_chain([*CHAIN, forged], **HEAD)
+    assert broken == ChainBreak(777, 6, "event beyond the chain head")

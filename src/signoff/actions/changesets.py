@@ -280,6 +280,9 @@ def do_submit_change_set(
         space_id=change_set.space_id,
         change_set_id=change_set.id,
         details={
+            "title": change_set.title,
+            "summary": change_set.summary,
+            "referenceUrl": change_set.reference_url,
             "submittedCount": submitted,
             "skippedCount": len(results) - submitted,
             "skipped": {str(r.page_id): r.reason for r in results if not r.success},

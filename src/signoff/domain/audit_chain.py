@@ -72,6 +72,8 @@ def verify_chain(
             return ChainBreak(
                 link.event_id, link.seq, "hash does not match its content"
             )
+        if head_seq is not None and link.seq > head_seq:
+            return ChainBreak(link.event_id, link.seq, "event beyond the chain head")
         expected_prev, expected_seq = link.hash, expected_seq + 1
     if head_seq is not None and (head_seq, head_hash) != (
         expected_seq - 1,

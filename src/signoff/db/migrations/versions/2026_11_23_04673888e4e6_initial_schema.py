@@ -645,9 +645,28 @@ def upgrade() -> None:
             "ix_request_step_seats_user_step", ["user_id", "step_id"], unique=False
         )
 
+    # Tables that refer to each other: SQLite writes these keys inline in CREATE
+    # TABLE; other databases need them added once both tables exist.
+    if op.get_bind().dialect.name != "sqlite":
+        for table, column, target in _CYCLIC_KEYS:
+            op.create_foreign_key(
+                op.f(f"fk_{table}_{column}_{target}"), table, target, [column], ["id"]
+            )
+
+
+_CYCLIC_KEYS = (
+    ("spaces", "default_workflow_id", "workflows"),
+    ("pages", "latest_request_id", "approval_requests"),
+    ("pages", "approved_request_id", "approval_requests"),
+)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        for table, column, target in _CYCLIC_KEYS:
+            op.drop_constraint(
+                op.f(f"fk_{table}_{column}_{target}"), table, type_="foreignkey"
+            )
     with op.batch_alter_table("request_step_seats", schema=None) as batch_op:
         batch_op.drop_index("ix_request_step_seats_user_step")
         batch_op.drop_index(batch_op.f("ix_request_step_seats_step_id"))

@@ -1,0 +1,1 @@
+"""The HTTP interface: the application factory, error mapping and (later) routers."""

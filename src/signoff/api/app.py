@@ -1,0 +1,104 @@
+"""The application factory: settings in, a FastAPI app with its database out.
+
+Nothing happens at import time. `create_app(settings)` builds the engine, makes sure
+the data directory and the site key exist, installs the error mapping and mounts the
+routers; the lifespan disposes the engine when the server stops.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from signoff import __version__
+from signoff.api.errors import install_error_handlers
+from signoff.config import Settings, ensure_data_dir, load_settings, site_secret
+from signoff.db import migrate
+from signoff.db.session import READ_ONLY, Database, make_engine
+
+TITLE = "Signoff"
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    ensure_data_dir(settings)
+    secret_key = site_secret(settings)
+    db = Database(make_engine(settings.effective_database_url))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            db.dispose()
+
+    app = FastAPI(title=TITLE, version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = db
+    app.state.secret_key = secret_key
+    # The newest migration this code knows; fixed for the life of the process.
+    app.state.schema_head = migrate.head_revision(db.engine)
+    install_error_handlers(app)
+    include_routers(app)
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The uvicorn factory: settings from `SIGNOFF_*`, as `signoff serve` sets them."""
+    return create_app(load_settings())
+
+
+def include_routers(app: FastAPI) -> None:
+    """Where every interface joins the application.
+
+    The REST API (`api/v1/`, mounted at `/api/v1`), the page store (`/wiki/api/v2`),
+    OAuth (`/oauth`) and the web UI add their routers here, one line each.
+    """
+    app.add_api_route(
+        "/healthz",
+        healthz,
+        methods=["GET"],
+        tags=["health"],
+        summary="Liveness and readiness: the database answers and is migrated",
+        response_model=None,
+        responses={503: {"description": "database unreachable or not migrated"}},
+    )
+
+
+def app_database(request: Request) -> Database:
+    db = request.app.state.db
+    assert isinstance(db, Database)
+    return db
+
+
+def healthz(request: Request) -> JSONResponse:
+    problem = database_problem(app_database(request), request.app.state.schema_head)
+    if problem is not None:
+        return JSONResponse(
+            {"status": "error", "database": problem, "version": __version__},
+            status_code=503,
+        )
+    return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+
+
+def database_problem(db: Database, head: str | None) -> str | None:
+    """What keeps the database from serving, or None when it is ready.
+
+    The check reads the schema revision in a read-only transaction, so it never takes
+    SQLite's write lock however often a load balancer asks.
+    """
+    try:
+        current = migrate.current_revision(
+            db.engine.execution_options(**{READ_ONLY: True})
+        )
+    except SQLAlchemyError:
+        log.warning("health check: the database is unreachable", exc_info=True)
+        return "unreachable"
+    if current != head:
+        return f"migrations not at head (at {current or 'none'}, head {head})"
+    return None

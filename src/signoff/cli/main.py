@@ -1,0 +1,65 @@
+"""The `signoff` console script: the root command group and its sub-commands.
+
+Admin commands run actions directly against the database named by `--data-dir` /
+`--database-url` (or `SIGNOFF_*`); each takes `--json` for one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from signoff import __version__
+from signoff.cli import api_switch, audit, db, demo, serve, tokens, users
+from signoff.cli.common import SignoffGroup
+
+HELP = "Signoff: version-aware approval of documentation pages."
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"signoff {__version__}")
+        raise typer.Exit()
+
+
+def _root(
+    _version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = None,
+) -> None:
+    """Signoff: version-aware approval of documentation pages."""
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="signoff",
+        cls=SignoffGroup,
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_show_locals=False,
+    )
+    app.callback()(_root)
+    app.command("serve")(serve.serve)
+    app.command("demo")(demo.demo)
+    app.add_typer(db.app, name="db")
+    app.add_typer(users.app, name="user")
+    app.add_typer(tokens.app, name="token")
+    app.add_typer(api_switch.app, name="api")
+    app.add_typer(audit.app, name="audit")
+    return app
+
+
+def main() -> None:
+    build_app()()
+
+
+if __name__ == "__main__":
+    main()

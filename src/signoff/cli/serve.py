@@ -1,0 +1,69 @@
+"""`signoff serve`: migrate, then run the web application under uvicorn.
+
+Uvicorn builds the application in each worker through the factory
+`signoff.api.app:create_app_from_environment`, so the resolved settings travel to the
+workers as `SIGNOFF_*` environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.markup import escape
+
+from signoff.cli.common import (
+    DatabaseUrlOption,
+    DataDirOption,
+    JsonOption,
+    emit,
+    prepare_site,
+    settings_from,
+)
+from signoff.config import Settings
+
+FACTORY = "signoff.api.app:create_app_from_environment"
+
+HostOption = Annotated[str, typer.Option("--host", help="Interface to listen on.")]
+PortOption = Annotated[
+    int, typer.Option("--port", min=1, max=65535, help="TCP port to listen on.")
+]
+
+
+def serve(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Worker processes.")
+    ] = 1,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Apply pending migrations, then serve the UI and the API."""
+    settings = settings_from(data_dir, database_url)
+    prepare_site(settings)
+    url = f"http://{host}:{port}"
+    emit(
+        as_json,
+        {"url": url, "dataDir": str(settings.data_dir.resolve()), "workers": workers},
+        f"Serving Signoff on [bold]{escape(url)}[/bold] (Ctrl+C stops it).",
+    )
+    run_server(settings, host=host, port=port, workers=workers)
+
+
+def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
+    """Run uvicorn until it is stopped; it shuts the application down gracefully."""
+    os.environ["SIGNOFF_DATA_DIR"] = str(settings.data_dir.resolve())
+    if settings.database_url:
+        os.environ["SIGNOFF_DATABASE_URL"] = settings.database_url
+    uvicorn.run(
+        FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
