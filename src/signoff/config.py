@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = Field(default=None, repr=False)
+    rate_limit_per_minute: int = Field(default=1200, ge=1)
 
     @field_validator("base_url")
     @classmethod

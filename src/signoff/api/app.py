@@ -17,6 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from signoff import __version__
 from signoff.api.errors import install_error_handlers
+from signoff.api.ratelimit import RateLimiter
+from signoff.api.v1.router import api_router
 from signoff.config import Settings, ensure_data_dir, load_settings, site_secret
 from signoff.db import migrate
 from signoff.db.session import READ_ONLY, Database, make_engine
@@ -41,6 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.secret_key = secret_key
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     # The newest migration this code knows; fixed for the life of the process.
     app.state.schema_head = migrate.head_revision(db.engine)
     install_error_handlers(app)
@@ -68,6 +71,7 @@ def include_routers(app: FastAPI) -> None:
         response_model=None,
         responses={503: {"description": "database unreachable or not migrated"}},
     )
+    app.include_router(api_router())
 
 
 def app_database(request: Request) -> Database:

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from signoff.api.problems import ApiProblem
 from signoff.domain.errors import (
     BadInput,
     InvalidState,
@@ -73,6 +74,13 @@ async def handle_signoff_error(_request: Request, error: Exception) -> JSONRespo
     return JSONResponse(error_body(error.message), status_code=status_for(error))
 
 
+async def handle_api_problem(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiProblem)
+    return JSONResponse(
+        error_body(error.message), status_code=error.status, headers=error.headers
+    )
+
+
 async def handle_validation_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     return JSONResponse(error_body(validation_message(error)), status_code=400)
@@ -81,3 +89,4 @@ async def handle_validation_error(_request: Request, error: Exception) -> JSONRe
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SignoffError, handle_signoff_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(ApiProblem, handle_api_problem)

@@ -421,3 +421,94 @@ class SiteSetting(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime]
+
+
+class OAuthClient(Base):
+    """A registered OAuth 2.0 client; its secret is stored only as SHA-256."""
+
+    __tablename__ = "oauth_clients"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    client_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON)
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None]
+
+
+class OAuthCode(Base):
+    """An authorization code: single use, short-lived, bound to PKCE and redirect."""
+
+    __tablename__ = "oauth_codes"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    scope: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class OAuthToken(Base):
+    """An access token and its refresh token; a family shares one grant's lineage.
+
+    Refresh tokens rotate: each use marks the old one used and issues a new token in
+    the same family; presenting a used refresh token revokes the whole family.
+    """
+
+    __tablename__ = "oauth_tokens"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(Text)
+    family: Mapped[str] = mapped_column(String(36), index=True)
+    code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oauth_codes.id"), index=True
+    )
+    created_at: Mapped[datetime]
+    access_expires_at: Mapped[datetime]
+    refresh_expires_at: Mapped[datetime | None]
+    refresh_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser; the cookie holds a secret whose SHA-256 is the key."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Comment(Base):
+    """A footer comment on a page; `author_id` None is the system's voice."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    page_version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("approval_requests.id"))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_comments_page_id_id", "page_id", "id"),)

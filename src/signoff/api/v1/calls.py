@@ -1,0 +1,183 @@
+"""One API call: switch, token, rate limit and scope checked; then one read or write.
+
+Every `/api/v1` route depends on `api_call(scope)`. It refuses, in this order: the
+REST API switched off (403), no or bad token (401), too many requests (429), the token
+lacking the route's scope (403, naming it, and audited). Handlers then hand a small
+function to `ApiCall.read` or `ApiCall.write`; `write` runs it in one unit of work
+with the `Idempotency-Key` claimed in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from signoff.actions.site import API_ENABLED
+from signoff.actions.unit import record_denial, unit_of_work
+from signoff.api.idempotency import (
+    REPLAYED_HEADER,
+    check_key,
+    claim_key,
+    remember_response,
+    request_fingerprint,
+)
+from signoff.api.principal import Principal, bearer_token, resolve_principal
+from signoff.api.problems import ApiProblem, rate_limited
+from signoff.api.ratelimit import RateLimiter
+from signoff.auth.scopes import Scope
+from signoff.db.models import SiteSetting, User
+from signoff.db.session import Database
+from signoff.domain.errors import Denial, NotAllowed
+from signoff.domain.states import Origin
+
+MAX_BODY_BYTES = 1_048_576
+SCOPE_ATTRIBUTE = "signoff_scope"
+Work = Callable[[Session, User], dict[str, Any]]
+
+
+def render(body: dict[str, Any]) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+class ApiCall:
+    """What a handler needs: the database, the caller, and the request's identity."""
+
+    def __init__(
+        self,
+        db: Database,
+        principal: Principal,
+        *,
+        now: datetime,
+        idempotency_key: str | None,
+        fingerprint: str,
+    ) -> None:
+        self.db = db
+        self.principal = principal
+        self.now = now
+        self.idempotency_key = idempotency_key
+        self.fingerprint = fingerprint
+
+    def by(self, actor: User) -> dict[str, Any]:
+        """The keyword arguments every action takes, for an API caller."""
+        return {
+            "actor": actor,
+            "origin": Origin.api,
+            "client_id": self.principal.client_id,
+            "now": self.now,
+        }
+
+    def actor(self, session: Session) -> User:
+        user = session.get(User, self.principal.user_id)
+        assert user is not None  # resolve_principal checked it moments ago
+        return user
+
+    def read(self, work: Work) -> Response:
+        with self.db.read() as session:
+            body = work(session, self.actor(session))
+        return _json(render(body))
+
+    def write(self, work: Work) -> Response:
+        key = self.idempotency_key
+        with unit_of_work(
+            self.db, origin=Origin.api, client_id=self.principal.client_id
+        ) as session:
+            claim = None
+            if key is not None:
+                claim = claim_key(
+                    session, self.principal.key, key, self.fingerprint, self.now
+                )
+                if claim.replay is not None:
+                    return _json(claim.replay, replayed=True)
+            text = render(work(session, self.actor(session)))
+            if claim is not None:
+                remember_response(claim, 200, text)
+        return _json(text)
+
+
+def _json(text: str, *, replayed: bool = False) -> Response:
+    headers = {REPLAYED_HEADER: "true"} if replayed else None
+    return Response(text, media_type="application/json", headers=headers)
+
+
+def api_call(scope: Scope) -> Callable[[Request], Awaitable[ApiCall]]:
+    """The dependency a route declares; it also records the route's scope."""
+
+    async def dependency(request: Request) -> ApiCall:
+        body = await _capped_body(request)
+        app = request.app
+        clock: Callable[[], datetime] = getattr(app.state, "clock", _utcnow)
+        now = clock()
+        db: Database = app.state.db
+        principal = await run_in_threadpool(
+            _authenticate, db, request.headers.get("authorization"), now
+        )
+        limiter: RateLimiter = app.state.rate_limiter
+        wait = limiter.retry_after(principal.key, time.monotonic())
+        if wait is not None:
+            raise rate_limited(wait)
+        if scope.value not in principal.scopes:
+            await run_in_threadpool(_refuse_scope, db, principal, scope, request)
+        return ApiCall(
+            db,
+            principal,
+            now=now,
+            idempotency_key=check_key(request.headers.get("idempotency-key"))
+            if request.method == "POST"
+            else None,
+            fingerprint=request_fingerprint(request.method, request.url.path, body),
+        )
+
+    setattr(dependency, SCOPE_ATTRIBUTE, scope)
+    return dependency
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _capped_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ApiProblem(
+            413, f"The request body is larger than {MAX_BODY_BYTES} bytes."
+        )
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise ApiProblem(
+            413, f"The request body is larger than {MAX_BODY_BYTES} bytes."
+        )
+    return body
+
+
+def _authenticate(db: Database, authorization: str | None, now: datetime) -> Principal:
+    with db.read() as session:
+        setting = session.get(SiteSetting, API_ENABLED)
+        if setting is None or setting.value is not True:
+            raise ApiProblem(
+                403,
+                "The REST API is disabled on this site; a site administrator can "
+                "enable it with 'signoff api enable'.",
+            )
+        return resolve_principal(session, bearer_token(authorization), now)
+
+
+def _refuse_scope(
+    db: Database, principal: Principal, scope: Scope, request: Request
+) -> None:
+    refusal = NotAllowed(
+        f"This call needs the {scope.value} scope, which the token does not have.",
+        denial=Denial(
+            action=f"{request.method} {request.url.path}",
+            reason=f"missing scope {scope.value}",
+            actor_id=principal.user_id,
+        ),
+    )
+    record_denial(db, refusal, origin=Origin.api, client_id=principal.client_id)
+    raise refusal

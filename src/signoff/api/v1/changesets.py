@@ -1,0 +1,171 @@
+"""The reference product's change-set endpoints: list, detail, create, update,
+archive, submit and preflight. Each handler parses, loads, acts once and renders.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.orm import Session
+
+from signoff.access import access_change_set, access_space
+from signoff.actions.changesets import (
+    PageResult,
+    check_submit_change_set,
+    do_archive_change_set,
+    do_create_change_set,
+    do_submit_change_set,
+    do_update_change_set,
+)
+from signoff.api.v1.calls import ApiCall, api_call
+from signoff.api.v1.schemas import (
+    ChangeSetCreate,
+    ChangeSetRef,
+    ChangeSetUpdate,
+    ObjectId,
+)
+from signoff.auth.scopes import Scope
+from signoff.db.models import ChangeSet, User
+from signoff.queries.changesets import change_set_detail, list_change_sets
+
+router = APIRouter(tags=["change sets"])
+
+Reader = Annotated[ApiCall, Depends(api_call(Scope.read_change_set))]
+Writer = Annotated[ApiCall, Depends(api_call(Scope.write_change_set))]
+
+
+def _detail(session: Session, change_set: ChangeSet) -> dict[str, Any]:
+    return {
+        "success": True,
+        "changeSet": change_set_detail(session, change_set).to_json(),
+    }
+
+
+@router.get("/changeSets", summary="List the change sets of a space")
+def get_change_sets(
+    call: Reader, space_id: Annotated[ObjectId, Query(alias="spaceId")]
+) -> Response:
+    def work(session: Session, actor: User) -> dict[str, Any]:
+        space = access_space(session, actor, space_id)
+        sets = list_change_sets(session, space.id)
+        return {"success": True, "changeSets": [view.to_json() for view in sets]}
+
+    return call.read(work)
+
+
+@router.get("/changeSets/detail", summary="A change set with each page's approval")
+def get_change_set_detail(
+    call: Reader, change_set_id: Annotated[ObjectId, Query(alias="changeSetId")]
+) -> Response:
+    return call.read(
+        lambda s, actor: _detail(s, access_change_set(s, actor, change_set_id))
+    )
+
+
+@router.post("/changeSets", summary="Create a change set")
+def post_change_set(body: ChangeSetCreate, call: Writer) -> Response:
+    def work(session: Session, actor: User) -> dict[str, Any]:
+        space = access_space(session, actor, body.space_id)
+        change_set = do_create_change_set(
+            session,
+            space,
+            title=body.title,
+            summary=body.summary,
+            reference_url=body.reference_url,
+            page_ids=[ref.page_id for ref in body.page_refs],
+            **call.by(actor),
+        )
+        return _detail(session, change_set)
+
+    return call.write(work)
+
+
+@router.post("/changeSets/update", summary="Change a change set's context or pages")
+def post_change_set_update(body: ChangeSetUpdate, call: Writer) -> Response:
+    given = body.model_fields_set
+
+    def work(session: Session, actor: User) -> dict[str, Any]:
+        change_set = access_change_set(session, actor, body.change_set_id)
+        options: dict[str, Any] = {}
+        if "reference_url" in given:
+            options["reference_url"] = body.reference_url
+        do_update_change_set(
+            session,
+            change_set,
+            title=body.title,
+            summary=body.summary,
+            page_ids=(
+                [r.page_id for r in body.page_refs]
+                if body.page_refs is not None
+                else None
+            ),
+            **options,
+            **call.by(actor),
+        )
+        return _detail(session, change_set)
+
+    return call.write(work)
+
+
+@router.post("/changeSets/archive", summary="Archive a change set (read-only after)")
+def post_change_set_archive(body: ChangeSetRef, call: Writer) -> Response:
+    def work(session: Session, actor: User) -> dict[str, Any]:
+        change_set = access_change_set(session, actor, body.change_set_id)
+        do_archive_change_set(session, change_set, **call.by(actor))
+        return _detail(session, change_set)
+
+    return call.write(work)
+
+
+def _result_json(result: PageResult, *, preflight: bool) -> dict[str, Any]:
+    shaped: dict[str, Any] = {"pageId": str(result.page_id)}
+    shaped["canSubmit" if preflight else "success"] = result.success
+    if result.workflow_id is not None:
+        shaped["workflowId"] = str(result.workflow_id)
+    if result.request_id is not None:
+        shaped["requestId"] = str(result.request_id)
+    if result.reason is not None:
+        shaped["reason"] = result.reason
+    return shaped
+
+
+@router.post("/changeSets/submit", summary="Submit every page of a change set")
+def post_change_set_submit(body: ChangeSetRef, call: Writer) -> Response:
+    def work(session: Session, actor: User) -> dict[str, Any]:
+        change_set = access_change_set(session, actor, body.change_set_id)
+        results = do_submit_change_set(session, change_set, **call.by(actor))
+        submitted = sum(result.success for result in results)
+        return {
+            "success": True,
+            "submittedCount": submitted,
+            "skippedCount": len(results) - submitted,
+            "results": [_result_json(r, preflight=False) for r in results],
+        }
+
+    return call.write(work)
+
+
+@router.post(
+    "/changeSets/preflight",
+    summary="Which pages of a change set could be submitted now; writes nothing",
+)
+def post_change_set_preflight(
+    body: ChangeSetRef,
+    call: Annotated[ApiCall, Depends(api_call(Scope.read_change_set))],
+) -> Response:
+    def work(session: Session, actor: User) -> dict[str, Any]:
+        change_set = access_change_set(session, actor, body.change_set_id)
+        results = check_submit_change_set(session, change_set, actor=actor)
+        submittable = sum(result.success for result in results)
+        return {
+            "success": True,
+            "summary": {
+                "total": len(results),
+                "submittable": submittable,
+                "blocked": len(results) - submittable,
+            },
+            "results": [_result_json(r, preflight=True) for r in results],
+        }
+
+    return call.read(work)

@@ -1,0 +1,112 @@
+"""Single-page approval: submit, preflight, status, approve, reject, cancel."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.orm import Session
+
+from signoff.access import access_page
+from signoff.actions.approvals import (
+    check_submit_page,
+    do_cancel_request,
+    do_record_decision,
+    do_submit_page,
+)
+from signoff.api.v1.calls import ApiCall, api_call
+from signoff.api.v1.schemas import DecisionIn, ObjectId, PageRef, RejectionIn
+from signoff.auth.scopes import Scope
+from signoff.db.models import Page, User
+from signoff.domain.errors import NotFound
+from signoff.domain.states import DecisionKind
+from signoff.queries.status import page_status
+
+router = APIRouter(tags=["pages"])
+
+Submitter = Annotated[ApiCall, Depends(api_call(Scope.write_approval))]
+Reader = Annotated[ApiCall, Depends(api_call(Scope.read_approval))]
+Decider = Annotated[ApiCall, Depends(api_call(Scope.decide_approval))]
+
+
+def _status(session: Session, page: Page) -> dict[str, Any]:
+    return {"success": True, **page_status(session, page).to_json()}
+
+
+@router.post("/pages/submit", summary="Submit a page for approval (strict)")
+def post_page_submit(body: PageRef, call: Submitter) -> Response:
+    def work(session: Session, actor: User) -> dict[str, Any]:
+        page = access_page(session, actor, body.page_id)
+        do_submit_page(session, page, workflow_id=body.workflow_id, **call.by(actor))
+        return {
+            "success": True,
+            "request": page_status(session, page).to_json()["request"],
+        }
+
+    return call.write(work)
+
+
+@router.post(
+    "/pages/preflight", summary="Whether a page could be submitted now; writes nothing"
+)
+def post_page_preflight(body: PageRef, call: Reader) -> Response:
+    def work(session: Session, actor: User) -> dict[str, Any]:
+        page = _visible_or_none(session, actor, body.page_id)
+        verdict, plan = check_submit_page(
+            session, page, actor=actor, workflow_id=body.workflow_id
+        )
+        shaped: dict[str, Any] = {"success": True, "canSubmit": verdict.can_submit}
+        if plan.workflow is not None:
+            shaped["workflowId"] = str(plan.workflow.id)
+        if verdict.reason is not None:
+            shaped["reason"] = verdict.reason
+        return shaped
+
+    return call.read(work)
+
+
+def _visible_or_none(session: Session, actor: User, page_id: int) -> Page | None:
+    try:
+        return access_page(session, actor, page_id)
+    except NotFound:
+        return None
+
+
+@router.get("/pages/status", summary="A page's approval: review, steps, staleness")
+def get_page_status(
+    call: Reader, page_id: Annotated[ObjectId, Query(alias="pageId")]
+) -> Response:
+    return call.read(lambda s, actor: _status(s, access_page(s, actor, page_id)))
+
+
+def _decide(
+    call: ApiCall, page_id: int, kind: DecisionKind, version: int, comment: str | None
+) -> Response:
+    def work(session: Session, actor: User) -> dict[str, Any]:
+        page = access_page(session, actor, page_id)
+        do_record_decision(
+            session, page, kind, version=version, comment=comment, **call.by(actor)
+        )
+        return _status(session, page)
+
+    return call.write(work)
+
+
+@router.post("/pages/approve", summary="Approve the current step at a version")
+def post_page_approve(body: DecisionIn, call: Decider) -> Response:
+    return _decide(call, body.page_id, DecisionKind.approve, body.version, body.comment)
+
+
+@router.post("/pages/reject", summary="Reject the current step (comment required)")
+def post_page_reject(body: RejectionIn, call: Decider) -> Response:
+    return _decide(call, body.page_id, DecisionKind.reject, body.version, body.comment)
+
+
+@router.post("/pages/cancel", summary="Withdraw the pending review")
+def post_page_cancel(body: PageRef, call: Submitter) -> Response:
+    def work(session: Session, actor: User) -> dict[str, Any]:
+        page = access_page(session, actor, body.page_id)
+        do_cancel_request(session, page, **call.by(actor))
+        return _status(session, page)
+
+    return call.write(work)

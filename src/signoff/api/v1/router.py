@@ -1,0 +1,16 @@
+"""All `/api/v1` routers, mounted together by the application factory."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from signoff.api.v1 import changesets, pages
+
+PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=PREFIX)
+    for module in (changesets, pages):
+        router.include_router(module.router)
+    return router
