@@ -122,3 +122,25 @@ def test_assign_refuses_pages_of_another_space(
         with pytest.raises(BadInput) as refused:
             do_assign_workflow(s, workflow, page_ids=[foreign.id], **by(alice))
         assert refused.value.field == "pageIds[0]"
+
+
+def test_each_workflow_action_writes_its_audit_event(
+    db: Database, ids: dict[str, int]
+) -> None:
+    with db.write() as s:
+        alice, carol = s.get(User, ids["alice"]), s.get(User, ids["carol"])
+        page = s.get(Page, ids["page"])
+        mark = last_event_id(s)
+        workflow = do_create_workflow(
+            s, page.space, name="W", steps=[step(carol)], **by(alice)
+        )
+        do_assign_workflow(s, workflow, page_ids=[page.id], **by(alice))
+        do_update_workflow(s, workflow, name="W2", **by(alice))
+        do_update_workflow(s, workflow, name="W2", **by(alice))  # no change, no event
+        do_deactivate_workflow(s, workflow, **by(alice))
+        assert actions_since(s, mark) == [
+            "workflow.created",
+            "workflow.assigned",
+            "workflow.updated",
+            "workflow.deactivated",
+        ]
