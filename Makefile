@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install Signoff with its dev tools
 
-system-deps: ## install the Debian packages the tests need (postgresql) when missing
+system-deps: ## install the Debian packages the tests need (postgresql, chromium) when missing
 	@scripts/system-deps
 
 run: install ## set up, migrate, seed demo data if empty, serve on http://127.0.0.1:8000

@@ -57,12 +57,20 @@ def require_role(
 
 
 def access_space(
-    session: Session, user: User | None, space_id: int, needed: Role = Role.viewer
+    session: Session,
+    user: User | None,
+    space_id: int,
+    needed: Role = Role.viewer,
+    *,
+    action: str | None = None,
 ) -> Space:
+    """A space the user belongs to, refused (naming `action`) below `needed`."""
     space = session.get(Space, space_id)
     if space is None or space_role(session, user, space.id) is None:
         raise NotFound(f"Space {space_id} not found.")
-    require_role(session, user, space.id, needed, action=f"use space {space.key}")
+    require_role(
+        session, user, space.id, needed, action=action or f"use space {space.key}"
+    )
     return space
 
 
@@ -95,3 +103,24 @@ def access_workflow(session: Session, user: User | None, workflow_id: int) -> Wo
     if workflow is None or space_role(session, user, workflow.space_id) is None:
         raise NotFound(f"Workflow {workflow_id} not found.")
     return workflow
+
+
+def access_account(session: Session, account_id: str, *, field: str) -> User:
+    """The person an account id names; unknown ids are reported naming the field.
+
+    Account ids are what every reader already sees beside a decision or a
+    submission, so naming one reveals nothing the caller could not read.
+    """
+    person = session.scalar(select(User).where(User.account_id == account_id))
+    if person is None:
+        raise NotFound(f"{field}: no user with accountId {account_id!r}.")
+    return person
+
+
+def access_member_account(
+    session: Session, user: User | None, space: Space, account_id: str
+) -> User:
+    """A person a space admin names to add or remove: the role is checked first, so
+    whoever may not manage members learns nothing about accounts."""
+    require_role(session, user, space.id, Role.admin, action="manage members")
+    return access_account(session, account_id, field="accountId")

@@ -81,7 +81,7 @@ def test_expired_revoked_and_deactivated_tokens_are_refused(
     api.app.state.clock = lambda: datetime.now(UTC) + timedelta(days=2)
     assert api.get(CHANGE_SETS, token=expiring_secret, params=params).status_code == 401
     assert api.get(CHANGE_SETS, token=revoked_secret, params=params).status_code == 401
-    del api.app.state.clock
+    api.app.state.clock = lambda: datetime.now(UTC)
     with team.db.write() as s:
         s.execute(
             update(User).where(User.id == team.users["bob"]).values(is_active=False)
@@ -281,3 +281,15 @@ def test_api_writes_record_origin_and_token(api: AppClient, team: Team) -> None:
         ).one()
     assert (event.origin, event.client_id) == ("api", f"pat:{token_id}")
     assert event.text.endswith("(via API)")
+
+
+def test_nul_characters_are_refused_at_the_door(api: AppClient, team: Team) -> None:
+    token = team.tokens["alice"]
+    body = {"spaceId": str(team.space_id), "name": "W\u0000", "steps": []}
+    assert api.post("/api/v1/workflows", token=token, json=body).status_code == 400
+    query = api.get("/api/v1/queue", token=token, params={"status": "pending\x00"})
+    assert query.status_code == 400
+    assert query.json() == {
+        "success": False,
+        "error": "Text must not contain NUL characters.",
+    }

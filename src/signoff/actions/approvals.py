@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from signoff.access import require_role
 from signoff.actions.audit import record_event
+from signoff.actions.comments import comment_on_submission, reply_with_decision
 from signoff.actions.outbox import enqueue
 from signoff.actions.reviews import close_request, snapshot_steps
 from signoff.actions.validate import clean_text
@@ -152,6 +153,9 @@ def do_submit_page(
         client_id=client_id,
         now=now,
         details=details,
+    )
+    comment_on_submission(
+        session, request, submitter=actor, change_set=change_set, now=now
     )
     return request
 
@@ -307,6 +311,9 @@ def do_record_decision(
             client_id=client_id,
             now=now,
         )
+    reply_with_decision(
+        session, request, step, approver=actor, kind=kind, comment=text, now=now
+    )
     return request
 
 

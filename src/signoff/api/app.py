@@ -13,15 +13,23 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 
 from signoff import __version__
+from signoff.actions.unit import utcnow
+from signoff.api import oauth
 from signoff.api.errors import install_error_handlers
 from signoff.api.ratelimit import RateLimiter
 from signoff.api.v1.router import api_router
+from signoff.api.wiki.router import wiki_router
 from signoff.config import Settings, ensure_data_dir, load_settings, site_secret
 from signoff.db import migrate
 from signoff.db.session import READ_ONLY, Database, make_engine
+from signoff.web.routes import auth as web_auth
+from signoff.web.security import SecurityHeadersMiddleware
+from signoff.web.templating import STATIC_DIR
+from signoff.web.throttle import LoginThrottle
 
 TITLE = "Signoff"
 log = logging.getLogger(__name__)
@@ -43,10 +51,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.secret_key = secret_key
+    app.state.clock = utcnow  # tests set their own to move time
+    app.state.login_throttle = LoginThrottle()
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     # The newest migration this code knows; fixed for the life of the process.
     app.state.schema_head = migrate.head_revision(db.engine)
     install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
     include_routers(app)
     return app
 
@@ -71,7 +82,11 @@ def include_routers(app: FastAPI) -> None:
         response_model=None,
         responses={503: {"description": "database unreachable or not migrated"}},
     )
+    app.include_router(oauth.router)
+    app.include_router(web_auth.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_router())
+    app.include_router(wiki_router())
 
 
 def app_database(request: Request) -> Database:

@@ -2,17 +2,21 @@
 
 Every `SignoffError` becomes `{"success": false, "error": <its sentence>}` with the
 status its kind calls for; request validation failures become a 400 that names the
-field. Routes never build error responses themselves.
+field. Under `/wiki/` (the page store, in Confluence Cloud's shapes) the same errors
+wear Confluence's v2 envelope instead: `{"errors": [{"status", "code", "title",
+"detail"}]}`. Routes never build error responses themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from signoff.api.problems import ApiProblem
 from signoff.domain.errors import (
@@ -21,6 +25,7 @@ from signoff.domain.errors import (
     NotAllowed,
     NotFound,
     SignoffError,
+    VersionConflict,
 )
 
 # Checked in order, so a subclass (VersionConflict is an InvalidState) needs no entry.
@@ -31,6 +36,20 @@ STATUS_BY_ERROR: tuple[tuple[type[SignoffError], int], ...] = (
     (InvalidState, 409),
 )
 REQUEST_PARTS = frozenset({"body", "query", "path", "header", "cookie"})
+CONFLUENCE_PREFIX = "/wiki/"
+REST_API_PREFIX = "/api/v1/"
+# Confluence Cloud v2's `code` and `title` for each status Signoff answers with.
+CONFLUENCE_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("INVALID_REQUEST_PARAMETER", "Bad Request"),
+    401: ("UNAUTHORIZED", "Unauthorized"),
+    403: ("FORBIDDEN", "Forbidden"),
+    404: ("NOT_FOUND", "Not Found"),
+    405: ("METHOD_NOT_ALLOWED", "Method Not Allowed"),
+    409: ("CONFLICT", "Conflict"),
+    413: ("REQUEST_ENTITY_TOO_LARGE", "Request Entity Too Large"),
+    422: ("UNPROCESSABLE_ENTITY", "Unprocessable Entity"),
+    429: ("TOO_MANY_REQUESTS", "Too Many Requests"),
+}
 
 
 def status_for(error: SignoffError) -> int:
@@ -42,6 +61,42 @@ def status_for(error: SignoffError) -> int:
 
 def error_body(message: str) -> dict[str, Any]:
     return {"success": False, "error": message}
+
+
+def confluence_error_body(status: int, message: str | None) -> dict[str, Any]:
+    code, title = CONFLUENCE_ERRORS.get(status, ("ERROR", "Error"))
+    return {
+        "errors": [{"status": status, "code": code, "title": title, "detail": message}]
+    }
+
+
+def is_confluence(request: Request) -> bool:
+    return request.url.path.startswith(CONFLUENCE_PREFIX)
+
+
+def error_response(
+    request: Request,
+    status: int,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """The error in the envelope of the interface that was called."""
+    body = (
+        confluence_error_body(status, message)
+        if is_confluence(request)
+        else error_body(message)
+    )
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+def confluence_message(error: SignoffError) -> str:
+    """Confluence's own words where a client may look for them (a stale page PUT)."""
+    if isinstance(error, VersionConflict):
+        return (
+            "Version must be incremented on update. "
+            f"Current version is: {error.expected}"
+        )
+    return error.message
 
 
 def field_name(location: Sequence[str | int]) -> str:
@@ -69,24 +124,35 @@ def validation_message(error: RequestValidationError) -> str:
     return f"{name}: {first.get('msg', 'is not valid')}."
 
 
-async def handle_signoff_error(_request: Request, error: Exception) -> JSONResponse:
+async def handle_signoff_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, SignoffError)
-    return JSONResponse(error_body(error.message), status_code=status_for(error))
+    message = confluence_message(error) if is_confluence(request) else error.message
+    return error_response(request, status_for(error), message)
 
 
-async def handle_api_problem(_request: Request, error: Exception) -> JSONResponse:
+async def handle_api_problem(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiProblem)
-    return JSONResponse(
-        error_body(error.message), status_code=error.status, headers=error.headers
-    )
+    return error_response(request, error.status, error.message, error.headers)
 
 
-async def handle_validation_error(_request: Request, error: Exception) -> JSONResponse:
+async def handle_validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    return JSONResponse(error_body(validation_message(error)), status_code=400)
+    return error_response(request, 400, validation_message(error))
+
+
+async def handle_http_exception(request: Request, error: Exception) -> Response:
+    """Unknown paths and methods, and bodies that cannot be read, answer in the
+    envelope of the interface called: Confluence's under `/wiki/`, the REST API's
+    under `/api/v1/`."""
+    assert isinstance(error, HTTPException)
+    path = request.url.path
+    if not (is_confluence(request) or path.startswith(REST_API_PREFIX)):
+        return await http_exception_handler(request, error)
+    return error_response(request, error.status_code, str(error.detail), error.headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SignoffError, handle_signoff_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(ApiProblem, handle_api_problem)
+    app.add_exception_handler(HTTPException, handle_http_exception)

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signoff.api.problems import not_authenticated
+from signoff.auth.bearer import oauth_client_id, resolve_oauth_access_token
 from signoff.auth.tokens import PERSONAL_TOKEN_PREFIX, hash_secret
-from signoff.db.models import OAuthClient, OAuthToken, PersonalToken, User
+from signoff.db.models import PersonalToken, User
 
 
 @dataclass(frozen=True)
@@ -67,17 +68,11 @@ def _personal(session: Session, token: str, now: datetime) -> Principal | None:
 
 
 def _oauth(session: Session, token: str, now: datetime) -> Principal | None:
-    row = session.execute(
-        select(OAuthToken, OAuthClient.client_id)
-        .join(OAuthClient, OAuthClient.id == OAuthToken.client_id)
-        .where(
-            OAuthToken.access_token_hash == hash_secret(token),
-            OAuthClient.revoked_at.is_(None),
-        )
-    ).first()
-    if row is None:
+    stored = resolve_oauth_access_token(session, token, now)
+    if stored is None:
         return None
-    stored, client_id = row
-    if stored.revoked_at is not None or stored.access_expires_at <= now:
-        return None
-    return Principal(stored.user_id, frozenset(stored.scope.split()), client_id)
+    return Principal(
+        stored.user_id,
+        frozenset(stored.scope.split()),
+        oauth_client_id(session, stored),
+    )

@@ -10,6 +10,11 @@ import hashlib
 import secrets
 
 PERSONAL_TOKEN_PREFIX = "sgnp_"  # noqa: S105 (a prefix, not a secret)
+# OAuth 2.0: a bearer's prefix tells a resource server which table to look in.
+OAUTH_ACCESS_TOKEN_PREFIX = "sgoa_"  # noqa: S105
+OAUTH_REFRESH_TOKEN_PREFIX = "sgor_"  # noqa: S105
+OAUTH_CODE_PREFIX = "sgoc_"
+OAUTH_CLIENT_SECRET_PREFIX = "sgos_"  # noqa: S105
 
 
 def mint_secret(prefix: str) -> str:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from signoff import __version__
-from signoff.cli import api_switch, audit, db, demo, serve, tokens, users
+from signoff.cli import api_switch, audit, db, demo, oauth, serve, tokens, users
 from signoff.cli.common import SignoffGroup
 
 HELP = "Signoff: version-aware approval of documentation pages."
@@ -52,6 +52,7 @@ def build_app() -> typer.Typer:
     app.add_typer(db.app, name="db")
     app.add_typer(users.app, name="user")
     app.add_typer(tokens.app, name="token")
+    app.add_typer(oauth.app, name="oauth-client")
     app.add_typer(api_switch.app, name="api")
     app.add_typer(audit.app, name="audit")
     return app

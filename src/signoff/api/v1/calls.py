@@ -4,18 +4,23 @@ Every `/api/v1` route depends on `api_call(scope)`. It refuses, in this order: t
 REST API switched off (403), no or bad token (401), too many requests (429), the token
 lacking the route's scope (403, naming it, and audited). Handlers then hand a small
 function to `ApiCall.read` or `ApiCall.write`; `write` runs it in one unit of work
-with the `Idempotency-Key` claimed in the same transaction.
+with the `Idempotency-Key` claimed in the same transaction. `stream` checks and records
+in one unit of work, then streams from a read transaction the stream opens itself.
+A refusal on any of these paths is audited as `auth.denied`.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -31,15 +36,24 @@ from signoff.api.idempotency import (
 from signoff.api.principal import Principal, bearer_token, resolve_principal
 from signoff.api.problems import ApiProblem, rate_limited
 from signoff.api.ratelimit import RateLimiter
+from signoff.api.request_input import read_body
 from signoff.auth.scopes import Scope
 from signoff.db.models import SiteSetting, User
 from signoff.db.session import Database
 from signoff.domain.errors import Denial, NotAllowed
 from signoff.domain.states import Origin
 
-MAX_BODY_BYTES = 1_048_576
 SCOPE_ATTRIBUTE = "signoff_scope"
 Work = Callable[[Session, User], dict[str, Any]]
+Produce = Callable[[Session], Iterator[str]]
+
+
+@dataclass(frozen=True)
+class Download:
+    """What a streamed call sends: a file name, and the chunks read from a session."""
+
+    filename: str
+    produce: Produce
 
 
 def render(body: dict[str, Any]) -> str:
@@ -79,9 +93,24 @@ class ApiCall:
         return user
 
     def read(self, work: Work) -> Response:
-        with self.db.read() as session:
+        with self._refusals_audited(), self.db.read() as session:
             body = work(session, self.actor(session))
         return _json(render(body))
+
+    @contextmanager
+    def _refusals_audited(self) -> Iterator[None]:
+        """A read refused for lack of a right is audited, as a refused write is."""
+        try:
+            yield
+        except NotAllowed as refusal:
+            if refusal.denial is not None:
+                record_denial(
+                    self.db,
+                    refusal,
+                    origin=Origin.api,
+                    client_id=self.principal.client_id,
+                )
+            raise
 
     def write(self, work: Work) -> Response:
         key = self.idempotency_key
@@ -100,6 +129,32 @@ class ApiCall:
                 remember_response(claim, 200, text)
         return _json(text)
 
+    def stream(
+        self, work: Callable[[Session, User], Download], *, media_type: str
+    ) -> StreamingResponse:
+        """Check and record in one unit of work, then stream the download it names.
+
+        Every refusal happens before the first byte. The stream opens its own read
+        transaction when the client starts reading, so a long download holds no lock
+        and sees one consistent snapshot.
+        """
+        with unit_of_work(
+            self.db, origin=Origin.api, client_id=self.principal.client_id
+        ) as session:
+            download = work(session, self.actor(session))
+
+        def chunks() -> Iterator[str]:
+            with self.db.read() as session:
+                yield from download.produce(session)
+
+        return StreamingResponse(
+            chunks(),
+            media_type=media_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{download.filename}"'
+            },
+        )
+
 
 def _json(text: str, *, replayed: bool = False) -> Response:
     headers = {REPLAYED_HEADER: "true"} if replayed else None
@@ -110,9 +165,9 @@ def api_call(scope: Scope) -> Callable[[Request], Awaitable[ApiCall]]:
     """The dependency a route declares; it also records the route's scope."""
 
     async def dependency(request: Request) -> ApiCall:
-        body = await _capped_body(request)
+        body = await read_body(request)
         app = request.app
-        clock: Callable[[], datetime] = getattr(app.state, "clock", _utcnow)
+        clock: Callable[[], datetime] = app.state.clock
         now = clock()
         db: Database = app.state.db
         principal = await run_in_threadpool(
@@ -136,24 +191,6 @@ def api_call(scope: Scope) -> Callable[[Request], Awaitable[ApiCall]]:
 
     setattr(dependency, SCOPE_ATTRIBUTE, scope)
     return dependency
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-async def _capped_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiProblem(
-            413, f"The request body is larger than {MAX_BODY_BYTES} bytes."
-        )
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise ApiProblem(
-            413, f"The request body is larger than {MAX_BODY_BYTES} bytes."
-        )
-    return body
 
 
 def _authenticate(db: Database, authorization: str | None, now: datetime) -> Principal:

@@ -19,6 +19,15 @@ from signoff.actions.changesets import (
     do_update_change_set,
 )
 from signoff.api.v1.calls import ApiCall, api_call
+from signoff.api.v1.responses import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ChangeSetList,
+    ChangeSetOne,
+    ChangeSetPreflight,
+    ChangeSetSubmitted,
+    documented,
+)
 from signoff.api.v1.schemas import (
     ChangeSetCreate,
     ChangeSetRef,
@@ -42,7 +51,13 @@ def _detail(session: Session, change_set: ChangeSet) -> dict[str, Any]:
     }
 
 
-@router.get("/changeSets", summary="List the change sets of a space")
+@router.get(
+    "/changeSets",
+    summary="List the change sets of a space",
+    responses=documented(
+        ChangeSetList, "The space's change sets, newest first.", READ_ERRORS
+    ),
+)
 def get_change_sets(
     call: Reader, space_id: Annotated[ObjectId, Query(alias="spaceId")]
 ) -> Response:
@@ -54,7 +69,13 @@ def get_change_sets(
     return call.read(work)
 
 
-@router.get("/changeSets/detail", summary="A change set with each page's approval")
+@router.get(
+    "/changeSets/detail",
+    summary="A change set with each page's approval",
+    responses=documented(
+        ChangeSetOne, "The change set, page refs enriched.", READ_ERRORS
+    ),
+)
 def get_change_set_detail(
     call: Reader, change_set_id: Annotated[ObjectId, Query(alias="changeSetId")]
 ) -> Response:
@@ -63,7 +84,11 @@ def get_change_set_detail(
     )
 
 
-@router.post("/changeSets", summary="Create a change set")
+@router.post(
+    "/changeSets",
+    summary="Create a change set",
+    responses=documented(ChangeSetOne, "The new change set.", WRITE_ERRORS),
+)
 def post_change_set(body: ChangeSetCreate, call: Writer) -> Response:
     def work(session: Session, actor: User) -> dict[str, Any]:
         space = access_space(session, actor, body.space_id)
@@ -81,7 +106,11 @@ def post_change_set(body: ChangeSetCreate, call: Writer) -> Response:
     return call.write(work)
 
 
-@router.post("/changeSets/update", summary="Change a change set's context or pages")
+@router.post(
+    "/changeSets/update",
+    summary="Change a change set's context or pages",
+    responses=documented(ChangeSetOne, "The change set as updated.", WRITE_ERRORS),
+)
 def post_change_set_update(body: ChangeSetUpdate, call: Writer) -> Response:
     given = body.model_fields_set
 
@@ -108,7 +137,11 @@ def post_change_set_update(body: ChangeSetUpdate, call: Writer) -> Response:
     return call.write(work)
 
 
-@router.post("/changeSets/archive", summary="Archive a change set (read-only after)")
+@router.post(
+    "/changeSets/archive",
+    summary="Archive a change set (read-only after)",
+    responses=documented(ChangeSetOne, "The archived change set.", WRITE_ERRORS),
+)
 def post_change_set_archive(body: ChangeSetRef, call: Writer) -> Response:
     def work(session: Session, actor: User) -> dict[str, Any]:
         change_set = access_change_set(session, actor, body.change_set_id)
@@ -130,7 +163,15 @@ def _result_json(result: PageResult, *, preflight: bool) -> dict[str, Any]:
     return shaped
 
 
-@router.post("/changeSets/submit", summary="Submit every page of a change set")
+@router.post(
+    "/changeSets/submit",
+    summary="Submit every page of a change set",
+    responses=documented(
+        ChangeSetSubmitted,
+        "What was submitted and what was skipped, and why.",
+        WRITE_ERRORS,
+    ),
+)
 def post_change_set_submit(body: ChangeSetRef, call: Writer) -> Response:
     def work(session: Session, actor: User) -> dict[str, Any]:
         change_set = access_change_set(session, actor, body.change_set_id)
@@ -149,6 +190,9 @@ def post_change_set_submit(body: ChangeSetRef, call: Writer) -> Response:
 @router.post(
     "/changeSets/preflight",
     summary="Which pages of a change set could be submitted now; writes nothing",
+    responses=documented(
+        ChangeSetPreflight, "Each page's verdict.", (400, 401, 403, 404, 413, 429)
+    ),
 )
 def post_change_set_preflight(
     body: ChangeSetRef,

@@ -15,6 +15,14 @@ from signoff.actions.approvals import (
     do_submit_page,
 )
 from signoff.api.v1.calls import ApiCall, api_call
+from signoff.api.v1.responses import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    PagePreflight,
+    PageStatus,
+    PageSubmitted,
+    documented,
+)
 from signoff.api.v1.schemas import DecisionIn, ObjectId, PageRef, RejectionIn
 from signoff.auth.scopes import Scope
 from signoff.db.models import Page, User
@@ -33,7 +41,11 @@ def _status(session: Session, page: Page) -> dict[str, Any]:
     return {"success": True, **page_status(session, page).to_json()}
 
 
-@router.post("/pages/submit", summary="Submit a page for approval (strict)")
+@router.post(
+    "/pages/submit",
+    summary="Submit a page for approval (strict)",
+    responses=documented(PageSubmitted, "The new review.", WRITE_ERRORS),
+)
 def post_page_submit(body: PageRef, call: Submitter) -> Response:
     def work(session: Session, actor: User) -> dict[str, Any]:
         page = access_page(session, actor, body.page_id)
@@ -47,7 +59,13 @@ def post_page_submit(body: PageRef, call: Submitter) -> Response:
 
 
 @router.post(
-    "/pages/preflight", summary="Whether a page could be submitted now; writes nothing"
+    "/pages/preflight",
+    summary="Whether a page could be submitted now; writes nothing",
+    responses=documented(
+        PagePreflight,
+        "The verdict, with the reason when it is no.",
+        (400, 401, 403, 413, 429),
+    ),
 )
 def post_page_preflight(body: PageRef, call: Reader) -> Response:
     def work(session: Session, actor: User) -> dict[str, Any]:
@@ -72,7 +90,11 @@ def _visible_or_none(session: Session, actor: User, page_id: int) -> Page | None
         return None
 
 
-@router.get("/pages/status", summary="A page's approval: review, steps, staleness")
+@router.get(
+    "/pages/status",
+    summary="A page's approval: review, steps, staleness",
+    responses=documented(PageStatus, "The page's approval.", READ_ERRORS),
+)
 def get_page_status(
     call: Reader, page_id: Annotated[ObjectId, Query(alias="pageId")]
 ) -> Response:
@@ -92,17 +114,29 @@ def _decide(
     return call.write(work)
 
 
-@router.post("/pages/approve", summary="Approve the current step at a version")
+@router.post(
+    "/pages/approve",
+    summary="Approve the current step at a version",
+    responses=documented(PageStatus, "The page's approval after it.", WRITE_ERRORS),
+)
 def post_page_approve(body: DecisionIn, call: Decider) -> Response:
     return _decide(call, body.page_id, DecisionKind.approve, body.version, body.comment)
 
 
-@router.post("/pages/reject", summary="Reject the current step (comment required)")
+@router.post(
+    "/pages/reject",
+    summary="Reject the current step (comment required)",
+    responses=documented(PageStatus, "The page's approval after it.", WRITE_ERRORS),
+)
 def post_page_reject(body: RejectionIn, call: Decider) -> Response:
     return _decide(call, body.page_id, DecisionKind.reject, body.version, body.comment)
 
 
-@router.post("/pages/cancel", summary="Withdraw the pending review")
+@router.post(
+    "/pages/cancel",
+    summary="Withdraw the pending review",
+    responses=documented(PageStatus, "The page's approval after it.", WRITE_ERRORS),
+)
 def post_page_cancel(body: PageRef, call: Submitter) -> Response:
     def work(session: Session, actor: User) -> dict[str, Any]:
         page = access_page(session, actor, body.page_id)

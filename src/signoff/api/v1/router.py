@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from signoff.api.v1 import changesets, pages
+from signoff.api.v1 import analytics, audit, changesets, pages, queue, spaces, workflows
 
 PREFIX = "/api/v1"
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=PREFIX)
-    for module in (changesets, pages):
+    for module in (changesets, pages, spaces, workflows, queue, audit, analytics):
         router.include_router(module.router)
     return router

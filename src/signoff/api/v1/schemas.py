@@ -1,4 +1,5 @@
-"""Request bodies of `/api/v1`: camelCase JSON, ids as strings (numbers accepted).
+"""Request bodies and query strings of `/api/v1`: camelCase, ids as strings (numbers
+accepted).
 
 Validation failures become 400s naming the field (see `api.errors`). Unknown fields
 are ignored, as the reference product's clients send extra context.
@@ -6,12 +7,16 @@ are ignored, as the reference product's clients send extra context.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
+from signoff.domain.states import Role, Rule, StaleOn
+
 MAX_ID = 2**31 - 1
+MAX_LIMIT = 200
 
 
 def parse_id(value: Any) -> int:
@@ -88,3 +93,160 @@ class RejectionIn(Body):
     page_id: ObjectId
     version: int = Field(ge=1, le=MAX_ID)
     comment: str = Field(max_length=5000)
+
+
+AccountId = Annotated[
+    str, Field(min_length=1, max_length=64, examples=["5f9c2b7e1a4d3c8b6e0f2a19"])
+]
+
+
+class SpaceCreate(Body):
+    key: str = Field(max_length=50, examples=["DOCS"])
+    name: str = Field(max_length=200, examples=["Documentation"])
+
+
+class MemberIn(Body):
+    space_id: ObjectId
+    account_id: AccountId
+    role: Role
+
+
+class MemberRef(Body):
+    space_id: ObjectId
+    account_id: AccountId
+
+
+class StepIn(Body):
+    """A workflow step: people by account id, groups by name."""
+
+    name: str = Field(max_length=200, examples=["Legal review"])
+    approvers: list[AccountId] = Field(default_factory=list, max_length=100)
+    groups: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list, max_length=100, examples=[["legal"]]
+    )
+    rule: Rule
+    quorum: int | None = Field(default=None, ge=1, le=1000)
+    min_rejections: int = Field(default=1, ge=1, le=1000)
+    due_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class WorkflowCreate(Body):
+    space_id: ObjectId
+    name: str = Field(max_length=200, examples=["Standard review"])
+    steps: list[StepIn] = Field(max_length=20)
+    expire_on_edit: bool = True
+    stale_on: StaleOn = StaleOn.content
+    allow_self_approval: bool = False
+    valid_for_days: int | None = Field(default=None, ge=1, le=36_500)
+
+
+class WorkflowUpdate(Body):
+    """Only the fields given change; `steps` replaces every step."""
+
+    workflow_id: ObjectId
+    name: str | None = Field(default=None, max_length=200)
+    steps: list[StepIn] | None = Field(default=None, max_length=20)
+    expire_on_edit: bool | None = None
+    stale_on: StaleOn | None = None
+    allow_self_approval: bool | None = None
+    valid_for_days: int | None = Field(default=None, ge=1, le=36_500)
+
+
+class WorkflowRef(Body):
+    workflow_id: ObjectId
+
+
+class WorkflowAssign(Body):
+    workflow_id: ObjectId
+    page_ids: list[ObjectId] = Field(default_factory=list, max_length=1000)
+    space_default: bool = False
+
+
+class QueryParams(BaseModel):
+    """A query string read as a model, for endpoints with many filters."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
+    )
+
+
+Cursor = Annotated[
+    str, Field(max_length=100, description="`nextCursor` of the previous page.")
+]
+Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description="Items per page.")]
+
+
+class QueueQuery(QueryParams):
+    space_id: ObjectId | None = None
+    status: Literal[
+        "pending",
+        "approved",
+        "rejected",
+        "cancelled",
+        "superseded",
+        "expired",
+        "stale",
+        "all",
+    ] = Field(
+        default="pending",
+        description="Requests in this status; `stale`: approvals the page has moved "
+        "away from; `all`: every status.",
+    )
+    assigned_to: Literal["me"] | None = Field(
+        default=None, description="`me`: only what the caller may decide now."
+    )
+    workflow_id: ObjectId | None = None
+    change_set_id: ObjectId | None = None
+    submitted_by: AccountId | None = None
+    cursor: Cursor | None = None
+    limit: Limit = 50
+
+
+class AuditQuery(QueryParams):
+    """At least one of `spaceId`, `pageId`, `changeSetId`; the space is theirs."""
+
+    space_id: ObjectId | None = None
+    page_id: ObjectId | None = None
+    change_set_id: ObjectId | None = None
+    cursor: Cursor | None = None
+    limit: Limit = 50
+
+
+class ExportQuery(QueryParams):
+    space_id: ObjectId
+    export_format: Literal["csv", "jsonl"] = Field(alias="format")
+
+
+def parse_moment(value: Any) -> datetime:
+    """An ISO 8601 date (its midnight) or date-time, in UTC (assumed if no zone)."""
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return (
+                moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+            )
+    raise ValueError(
+        "must be an ISO 8601 date or date-time, such as 2026-01-31 or "
+        "2026-01-31T12:00:00Z"
+    )
+
+
+Moment = Annotated[
+    datetime,
+    BeforeValidator(parse_moment),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "example": "2026-01-31T00:00:00Z"}
+    ),
+]
+
+
+class AnalyticsQuery(QueryParams):
+    """The range is `[from, to)`; either end open when left out."""
+
+    space_id: ObjectId
+    start: Moment | None = Field(default=None, alias="from")
+    end: Moment | None = Field(default=None, alias="to")
+    interval: Literal["day", "week"] = "day"

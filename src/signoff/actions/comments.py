@@ -1,0 +1,251 @@
+"""Footer comments on pages: people's comments, and the review thread the system keeps.
+
+A submission opens a thread (a comment by the system, `author_id` None) that mentions
+the first step's approvers; each decision is replied in that thread, and so is the
+start of a further step. System comments are written in the transaction of the action
+they report, so a rolled-back action leaves no comment behind. Every value put into
+their markup is escaped, and the result is sanitised like any other body.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signoff.access import require_role
+from signoff.actions.audit import record_event
+from signoff.actions.validate import clean_text
+from signoff.content import sanitise_body
+from signoff.db.models import (
+    ApprovalRequest,
+    ChangeSet,
+    Comment,
+    Group,
+    Page,
+    RequestStep,
+    User,
+)
+from signoff.domain.errors import BadInput
+from signoff.domain.states import DecisionKind, Origin, RequestStatus, Role
+
+MAX_COMMENT_BODY = 100_000
+
+
+def do_post_comment(
+    session: Session,
+    page: Page,
+    *,
+    body: str,
+    parent_id: int | None,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> Comment:
+    """A member's comment (any role may comment), or a reply when `parent_id` is set.
+
+    A reply joins its parent's thread, and so the review the thread belongs to.
+    """
+    require_role(
+        session, actor, page.space_id, Role.viewer, action="comment", page_id=page.id
+    )
+    parent = _parent(session, page, parent_id)
+    comment = Comment(
+        page_id=page.id,
+        parent_id=parent.id if parent else None,
+        author_id=actor.id,
+        page_version=page.current_version,
+        body=_clean_body(body),
+        request_id=parent.request_id if parent else None,
+        created_at=now,
+    )
+    session.add(comment)
+    session.flush()
+    record_event(
+        session,
+        "comment.created",
+        f"{actor.display_name} commented on '{page.title}'.",
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        space_id=page.space_id,
+        page_id=page.id,
+        page_version=page.current_version,
+        request_id=comment.request_id,
+        details={"commentId": comment.id, "parentId": comment.parent_id},
+    )
+    return comment
+
+
+def _parent(session: Session, page: Page, parent_id: int | None) -> Comment | None:
+    if parent_id is None:
+        return None
+    parent = session.get(Comment, parent_id)
+    if parent is None or parent.page_id != page.id:
+        raise BadInput(
+            f"parentCommentId {parent_id} is not a comment on this page.",
+            field="parentCommentId",
+        )
+    return parent
+
+
+def _clean_body(body: str) -> str:
+    if not isinstance(body, str):
+        raise BadInput("body must be text.", field="body")
+    if len(body) > MAX_COMMENT_BODY:
+        raise BadInput(
+            f"body is longer than {MAX_COMMENT_BODY} characters.", field="body"
+        )
+    cleaned = sanitise_body(body).strip()
+    if not cleaned:
+        raise BadInput("body must not be empty.", field="body")
+    return cleaned
+
+
+def comment_on_submission(
+    session: Session,
+    request: ApprovalRequest,
+    *,
+    submitter: User,
+    change_set: ChangeSet | None,
+    now: datetime,
+) -> Comment:
+    """Open the review's thread: who asked, for which version, and who should look."""
+    first = request.steps[0]
+    parts = [
+        f"<p>{escape(submitter.display_name)} requested approval of version "
+        f"{request.page_version}.</p>",
+        f"<p>Step {_quoted(first.name)}: {_approvers(session, first)}</p>",
+    ]
+    if change_set is not None:
+        parts.append(_change_set_markup(change_set))
+    return _system_comment(session, request, "".join(parts), parent=None, now=now)
+
+
+def reply_with_decision(
+    session: Session,
+    request: ApprovalRequest,
+    step: RequestStep,
+    *,
+    approver: User,
+    kind: DecisionKind,
+    comment: str,
+    now: datetime,
+) -> None:
+    """Reply a decision in the review's thread; then announce a step that started."""
+    root = _thread_root(session, request)
+    verb = "approved" if kind is DecisionKind.approve else "rejected"
+    parts = [
+        f"<p>{_mention(approver.account_id)} {verb} version {request.page_version} "
+        f"at step {_quoted(step.name)}.</p>"
+    ]
+    if comment:
+        parts.append(f"<p>{_multiline(comment)}</p>")
+    if request.status != RequestStatus.pending:
+        parts.append(f"<p>The review is complete: {escape(request.status)}.</p>")
+    _system_comment(session, request, "".join(parts), parent=root, now=now)
+    started = request.current_step  # None once the review is over
+    if started is not None and started != step.position:
+        following = request.steps[started]
+        _system_comment(
+            session,
+            request,
+            f"<p>Step {_quoted(step.name)} is complete. Step "
+            f"{_quoted(following.name)} is next: {_approvers(session, following)}</p>",
+            parent=root,
+            now=now,
+        )
+
+
+def _system_comment(
+    session: Session,
+    request: ApprovalRequest,
+    markup: str,
+    *,
+    parent: Comment | None,
+    now: datetime,
+) -> Comment:
+    comment = Comment(
+        page_id=request.page_id,
+        parent_id=parent.id if parent else None,
+        author_id=None,
+        page_version=request.page_version,
+        body=sanitise_body(markup),
+        request_id=request.id,
+        created_at=now,
+    )
+    session.add(comment)
+    session.flush()
+    return comment
+
+
+def _thread_root(session: Session, request: ApprovalRequest) -> Comment | None:
+    """The comment that opened the review, if the review has one."""
+    return session.scalar(
+        select(Comment)
+        .where(
+            Comment.page_id == request.page_id,
+            Comment.request_id == request.id,
+            Comment.parent_id.is_(None),
+            Comment.author_id.is_(None),
+        )
+        .order_by(Comment.id)
+        .limit(1)
+    )
+
+
+def _approvers(session: Session, step: RequestStep) -> str:
+    """Mentions of the step's named approvers, then its groups by name."""
+    user_ids = [seat.user_id for seat in step.seats if seat.user_id is not None]
+    group_ids = [seat.group_id for seat in step.seats if seat.group_id is not None]
+    accounts = dict(
+        session.execute(
+            select(User.id, User.account_id).where(User.id.in_(user_ids))
+        ).all()
+    )
+    groups = dict(
+        session.execute(
+            select(Group.id, Group.name).where(Group.id.in_(group_ids))
+        ).all()
+    )
+    named = [_mention(accounts[uid]) for uid in user_ids if uid in accounts]
+    named += [
+        f"the group <strong>{escape(groups[gid])}</strong>"
+        for gid in group_ids
+        if gid in groups
+    ]
+    return ", ".join(named) or "no approver named"
+
+
+def _change_set_markup(change_set: ChangeSet) -> str:
+    parts = [f"<p>Change set: <strong>{escape(change_set.title)}</strong></p>"]
+    if change_set.summary:
+        parts.append(f"<p>{_multiline(change_set.summary)}</p>")
+    url = change_set.reference_url
+    if url and urlsplit(url).scheme in ("http", "https"):
+        parts.append(f'<p><a href="{escape(url)}">{escape(url)}</a></p>')
+    return "".join(parts)
+
+
+def _mention(account_id: str) -> str:
+    return f'<ac:link><ri:user ri:account-id="{escape(account_id)}" /></ac:link>'
+
+
+def _quoted(name: str) -> str:
+    return f"'{escape(name)}'"
+
+
+def _multiline(text: str) -> str:
+    cleaned = clean_text(
+        text,
+        field="comment",
+        max_length=MAX_COMMENT_BODY,
+        required=False,
+        multiline=True,
+    )
+    return "<br />".join(escape(line) for line in cleaned.splitlines())

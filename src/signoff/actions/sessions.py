@@ -1,0 +1,152 @@
+"""Signing in and out of the web UI: server-side sessions and their audit events.
+
+A session row holds only the SHA-256 of the cookie's secret, so a copy of the
+database signs nobody in. Sign-ins and refused attempts (with the username tried)
+are audited on the site chain.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from signoff.actions.audit import record_event
+from signoff.auth.passwords import hash_password, verify_password
+from signoff.auth.tokens import hash_secret
+from signoff.db.models import User, WebSession
+from signoff.domain.states import Origin
+
+SESSION_IDLE = timedelta(hours=12)
+# Extending the idle expiry on every request would make every page view a write.
+TOUCH_AFTER = timedelta(minutes=5)
+MAX_USERNAME_AUDITED = 100
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A new session and the cookie secret for it (shown to the browser once)."""
+
+    session: WebSession
+    user: User
+    secret: str
+
+
+@cache
+def _decoy_hash() -> str:
+    """A hash to verify against when the user is unknown, so timing tells nothing."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def check_credentials(session: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password, else None, in the same time.
+
+    A password hash is verified in every case (a decoy when the user is unknown), so
+    timing tells nothing about which usernames exist. Run it outside any write
+    transaction: Argon2 is slow on purpose, and SQLite's write lock would wait on it.
+    """
+    user = session.scalar(select(User).where(User.username == username))
+    stored = user.password_hash if user is not None else None
+    valid = verify_password(stored or _decoy_hash(), password)
+    if user is None or not user.is_active or not stored or not valid:
+        return None
+    return user
+
+
+def do_sign_in(
+    session: Session,
+    user: User,
+    *,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> SignedIn:
+    """Start a session for `user`, whose credentials `check_credentials` accepted.
+
+    The user's expired sessions are removed on the way, so rows do not pile up.
+    """
+    session.execute(
+        delete(WebSession).where(
+            WebSession.user_id == user.id, WebSession.expires_at <= now
+        )
+    )
+    secret = secrets.token_urlsafe(32)
+    web_session = WebSession(
+        token_hash=hash_secret(secret),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + SESSION_IDLE,
+    )
+    session.add(web_session)
+    session.flush()
+    record_event(
+        session,
+        "auth.signed_in",
+        f"{user.display_name} signed in.",
+        actor=user,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        details={"sessionId": web_session.id},
+    )
+    return SignedIn(session=web_session, user=user, secret=secret)
+
+
+def do_record_failed_sign_in(
+    session: Session,
+    username: str,
+    *,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> None:
+    """Audit a refused sign-in with the username tried (never the password)."""
+    record_event(
+        session,
+        "auth.sign_in_failed",
+        "A sign-in was refused.",
+        actor=None,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        details={"username": username[:MAX_USERNAME_AUDITED]},
+    )
+
+
+def do_sign_out(
+    session: Session,
+    web_session: WebSession,
+    *,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> None:
+    user = session.get(User, web_session.user_id)
+    session.delete(web_session)
+    session.flush()
+    record_event(
+        session,
+        "auth.signed_out",
+        f"{user.display_name if user else 'Someone'} signed out.",
+        actor=user,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+    )
+
+
+def do_touch_session(
+    session: Session, web_session: WebSession, *, now: datetime
+) -> None:
+    """Slide the idle expiry forward; not audited (it changes no one's rights)."""
+    if now - web_session.last_seen_at < TOUCH_AFTER:
+        return
+    web_session.last_seen_at = now
+    web_session.expires_at = now + SESSION_IDLE
+    session.flush()

@@ -1,0 +1,641 @@
+"""What `/api/v1` answers, as models for the OpenAPI document, each with an example.
+
+Handlers render their JSON themselves (`calls.render`), so these models describe and
+never re-validate; the API tests check real responses against them. `documented()`
+builds a route's `responses=`: the success model and every error status it can send.
+FastAPI drops null values from the published document, so examples avoid them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+from pydantic.config import JsonDict
+
+IdText = Annotated[str, Field(pattern=r"^[0-9]+$", examples=["101"])]
+Moment = Annotated[str, Field(description="UTC, ISO 8601 with `Z`")]
+Role = Literal["admin", "editor", "viewer"]
+Rule = Literal["all", "any", "quorum"]
+Origin = Literal["ui", "api", "cli"]
+ApprovalStatus = Literal[
+    "none", "pending", "approved", "rejected", "cancelled", "superseded", "expired"
+]
+RequestStatus = Literal[
+    "pending", "approved", "rejected", "cancelled", "superseded", "expired"
+]
+RollupState = Literal[
+    "open", "in_review", "partially_approved", "all_approved", "has_rejections", "stale"
+]
+
+ALICE, BOB, CAROL = (
+    "5f9c2b7e1a4d3c8b6e0f2a19",
+    "8d1e0c3a9b7f6e5d4c3b2a10",
+    "2b4d6f8a0c1e3a5c7e9b1d3f",
+)
+AT = "2026-01-05T09:00:00Z"
+
+
+def _with_example(schema: JsonDict, model: type[Any]) -> None:
+    example = model.__dict__.get("example")
+    if example is not None:
+        schema["examples"] = [example]
+
+
+class ApiModel(BaseModel):
+    """camelCase keys, nothing undeclared; `example` (if set) is shown in the docs."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, extra="forbid", json_schema_extra=_with_example
+    )
+    example: ClassVar[JsonDict | None] = None
+
+
+class Envelope(ApiModel):
+    success: Literal[True]
+
+
+class ErrorBody(ApiModel):
+    success: Literal[False]
+    error: str = Field(description="What went wrong, for a person.")
+    example = {"success": False, "error": "pageId is required."}
+
+
+# --- change sets -------------------------------------------------------------------
+
+
+class PageFacts(ApiModel):
+    page_id: IdText
+    title: str
+    current_page_version: int
+    approved_at_version: int | None
+    is_stale: bool
+    version_delta: int
+    approval_status: ApprovalStatus
+
+
+class PageIdOnly(ApiModel):
+    page_id: IdText
+
+
+class _ChangeSetFields(ApiModel):
+    id: IdText
+    space_id: IdText
+    title: str
+    summary: str
+    reference_url: str | None
+    status: Literal["open", "archived"]
+    rollup_state: RollupState
+    created_at: Moment
+    created_by: str | None = Field(description="accountId of the creator")
+
+
+class ChangeSetSummary(_ChangeSetFields):
+    page_refs: list[PageIdOnly]
+
+
+class ChangeSetDetail(_ChangeSetFields):
+    page_refs: list[PageFacts]
+
+
+_FACTS: JsonDict = {
+    "pageId": "101",
+    "title": "Install guide",
+    "currentPageVersion": 3,
+    "approvedAtVersion": 2,
+    "isStale": True,
+    "versionDelta": 1,
+    "approvalStatus": "approved",
+}
+_CHANGE_SET: JsonDict = {
+    "id": "7",
+    "spaceId": "10",
+    "title": "Release 2.0 documentation",
+    "summary": "Docs for 2.0",
+    "referenceUrl": "https://git.example.com/pr/42",
+    "status": "open",
+    "rollupState": "stale",
+    "createdAt": AT,
+    "createdBy": BOB,
+}
+
+
+class ChangeSetList(Envelope):
+    change_sets: list[ChangeSetSummary]
+    example = {
+        "success": True,
+        "changeSets": [{**_CHANGE_SET, "pageRefs": [{"pageId": "101"}]}],
+    }
+
+
+class ChangeSetOne(Envelope):
+    change_set: ChangeSetDetail
+    example = {"success": True, "changeSet": {**_CHANGE_SET, "pageRefs": [_FACTS]}}
+
+
+class SubmitResult(ApiModel):
+    """`workflowId`, `requestId` and `reason` appear only when they apply."""
+
+    page_id: IdText
+    success: bool
+    workflow_id: IdText | None = None
+    request_id: IdText | None = None
+    reason: str | None = None
+
+
+class ChangeSetSubmitted(Envelope):
+    submitted_count: int
+    skipped_count: int
+    results: list[SubmitResult]
+    example = {
+        "success": True,
+        "submittedCount": 1,
+        "skippedCount": 1,
+        "results": [
+            {"pageId": "101", "success": True, "workflowId": "3", "requestId": "55"},
+            {"pageId": "102", "success": False, "reason": "No workflow assigned"},
+        ],
+    }
+
+
+class PreflightResult(ApiModel):
+    page_id: IdText
+    can_submit: bool
+    workflow_id: IdText | None = None
+    reason: str | None = None
+
+
+class PreflightSummary(ApiModel):
+    total: int
+    submittable: int
+    blocked: int
+
+
+class ChangeSetPreflight(Envelope):
+    summary: PreflightSummary
+    results: list[PreflightResult]
+    example = {
+        "success": True,
+        "summary": {"total": 2, "submittable": 1, "blocked": 1},
+        "results": [
+            {"pageId": "101", "canSubmit": True, "workflowId": "3"},
+            {"pageId": "102", "canSubmit": False, "reason": "No workflow assigned"},
+        ],
+    }
+
+
+# --- pages -------------------------------------------------------------------------
+
+
+class Person(ApiModel):
+    account_id: str
+    display_name: str
+
+
+class GroupRef(ApiModel):
+    id: IdText
+    name: str
+
+
+class DecisionOut(ApiModel):
+    account_id: str
+    decision: Literal["approve", "reject"]
+    comment: str | None
+    version: int
+    at: Moment
+    origin: Origin
+
+
+class StepOut(ApiModel):
+    name: str
+    rule: Rule
+    quorum: int | None
+    status: Literal["waiting", "active", "approved", "rejected", "skipped"]
+    approvers: list[Person]
+    groups: list[GroupRef]
+    decisions: list[DecisionOut]
+
+
+class RequestOut(ApiModel):
+    id: IdText
+    version: int
+    status: RequestStatus
+    workflow_id: IdText
+    submitted_by: str = Field(description="accountId of the submitter")
+    origin: Origin
+    created_at: Moment
+    steps: list[StepOut]
+
+
+_REQUEST: JsonDict = {
+    "id": "55",
+    "version": 3,
+    "status": "pending",
+    "workflowId": "3",
+    "submittedBy": BOB,
+    "origin": "api",
+    "createdAt": AT,
+    "steps": [
+        {
+            "name": "Review",
+            "rule": "quorum",
+            "quorum": 1,
+            "status": "active",
+            "approvers": [
+                {"accountId": CAROL, "displayName": "Carol"},
+                {"accountId": ALICE, "displayName": "Alice"},
+            ],
+            "groups": [{"id": "4", "name": "legal"}],
+            "decisions": [],
+        }
+    ],
+}
+
+
+class PageStatus(Envelope):
+    page_id: IdText
+    title: str
+    current_page_version: int
+    approval_status: ApprovalStatus
+    approved_at_version: int | None
+    is_stale: bool
+    version_delta: int
+    request: RequestOut | None
+    example = {
+        "success": True,
+        "pageId": "101",
+        "title": "Install guide",
+        "currentPageVersion": 3,
+        "approvalStatus": "pending",
+        "approvedAtVersion": 2,
+        "isStale": True,
+        "versionDelta": 1,
+        "request": _REQUEST,
+    }
+
+
+class PageSubmitted(Envelope):
+    request: RequestOut
+    example = {"success": True, "request": _REQUEST}
+
+
+class PagePreflight(Envelope):
+    can_submit: bool
+    workflow_id: IdText | None = None
+    reason: str | None = None
+    example = {"success": True, "canSubmit": False, "reason": "No workflow assigned"}
+
+
+# --- spaces ------------------------------------------------------------------------
+
+
+class SpaceWithRole(ApiModel):
+    id: IdText
+    key: str
+    name: str
+    role: Role = Field(description="The caller's role in the space")
+
+
+_SPACE: JsonDict = {"id": "10", "key": "DOCS", "name": "Documentation", "role": "admin"}
+
+
+class SpaceWithRoleList(Envelope):
+    spaces: list[SpaceWithRole]
+    example = {"success": True, "spaces": [_SPACE]}
+
+
+class SpaceOne(Envelope):
+    space: SpaceWithRole
+    example = {"success": True, "space": _SPACE}
+
+
+class MemberOut(ApiModel):
+    space_id: IdText
+    account_id: str
+    display_name: str
+    role: Role | None = Field(description="null once the person was removed")
+
+
+class MemberOne(Envelope):
+    member: MemberOut
+    example = {
+        "success": True,
+        "member": {
+            "spaceId": "10",
+            "accountId": CAROL,
+            "displayName": "Carol",
+            "role": "editor",
+        },
+    }
+
+
+# --- workflows ---------------------------------------------------------------------
+
+
+class WorkflowStepOut(ApiModel):
+    name: str
+    approvers: list[str] = Field(description="accountIds")
+    groups: list[str] = Field(description="group names")
+    rule: Rule
+    quorum: int | None
+    min_rejections: int
+    due_days: int | None
+
+
+class WorkflowOut(ApiModel):
+    id: IdText
+    space_id: IdText
+    name: str
+    active: bool
+    revision: int
+    space_default: bool
+    steps: list[WorkflowStepOut]
+    expire_on_edit: bool
+    stale_on: Literal["content", "version"]
+    allow_self_approval: bool
+    valid_for_days: int | None
+    created_at: Moment
+    updated_at: Moment
+
+
+_WORKFLOW: JsonDict = {
+    "id": "3",
+    "spaceId": "10",
+    "name": "Standard review",
+    "active": True,
+    "revision": 1,
+    "spaceDefault": True,
+    "steps": [
+        {
+            "name": "Review",
+            "approvers": [CAROL],
+            "groups": ["legal"],
+            "rule": "quorum",
+            "quorum": 2,
+            "minRejections": 1,
+            "dueDays": 3,
+        }
+    ],
+    "expireOnEdit": True,
+    "staleOn": "content",
+    "allowSelfApproval": False,
+    "validForDays": 365,
+    "createdAt": AT,
+    "updatedAt": AT,
+}
+
+
+class WorkflowList(Envelope):
+    workflows: list[WorkflowOut]
+    example = {"success": True, "workflows": [_WORKFLOW]}
+
+
+class WorkflowOne(Envelope):
+    workflow: WorkflowOut
+    example = {"success": True, "workflow": _WORKFLOW}
+
+
+# --- queue -------------------------------------------------------------------------
+
+
+class QueueItem(ApiModel):
+    request_id: IdText
+    page_id: IdText
+    title: str
+    space_id: IdText
+    version: int
+    status: RequestStatus
+    workflow_id: IdText
+    workflow_name: str
+    current_step: str | None
+    submitted_by: str = Field(description="accountId of the submitter")
+    created_at: Moment
+    change_set_id: IdText | None
+
+
+class QueueCounts(ApiModel):
+    waiting_for_me: int
+    pending: int
+    approved: int
+    rejected: int
+    stale: int
+
+
+class QueuePage(Envelope):
+    items: list[QueueItem]
+    next_cursor: str | None = Field(description="null on the last page")
+    counts: QueueCounts
+    example = {
+        "success": True,
+        "items": [
+            {
+                "requestId": "55",
+                "pageId": "101",
+                "title": "Install guide",
+                "spaceId": "10",
+                "version": 3,
+                "status": "pending",
+                "workflowId": "3",
+                "workflowName": "Standard review",
+                "currentStep": "Review",
+                "submittedBy": BOB,
+                "createdAt": AT,
+                "changeSetId": "7",
+            }
+        ],
+        "nextCursor": "cTE6NTU",
+        "counts": {
+            "waitingForMe": 1,
+            "pending": 4,
+            "approved": 12,
+            "rejected": 1,
+            "stale": 2,
+        },
+    }
+
+
+# --- audit and analytics -----------------------------------------------------------
+
+
+class AuditEventOut(ApiModel):
+    """Ids here are the engine's integers, as the hash covers them."""
+
+    id: int
+    at: Moment
+    space_id: int | None
+    page_id: int | None
+    page_version: int | None
+    request_id: int | None
+    change_set_id: int | None
+    actor_id: int | None
+    actor_name: str
+    action: str = Field(examples=["approval.submitted"])
+    origin: Origin
+    client_id: str | None
+    text: str
+    details: dict[str, Any]
+    hash: str
+
+
+class AuditPage(Envelope):
+    events: list[AuditEventOut]
+    next_cursor: str | None = Field(description="null on the last page")
+    example = {
+        "success": True,
+        "events": [
+            {
+                "id": 812,
+                "at": AT,
+                "spaceId": 10,
+                "pageId": 101,
+                "pageVersion": 3,
+                "requestId": 55,
+                "changeSetId": 7,
+                "actorId": 2,
+                "actorName": "Bob",
+                "action": "approval.submitted",
+                "origin": "api",
+                "clientId": "pat:4",
+                "text": "Bob submitted 'Install guide' version 3 for approval "
+                "(Standard review). (via API)",
+                "details": {"workflowId": 3, "workflow": "Standard review", "steps": 1},
+                "hash": "9f2c" * 16,
+            }
+        ],
+        "nextCursor": "812",
+    }
+
+
+class Totals(ApiModel):
+    submitted: int
+    approved: int
+    rejected: int
+    cancelled: int
+    superseded: int
+    pending: int
+
+
+class TrendPoint(ApiModel):
+    period: str = Field(description="First day of the day or ISO week (Monday)")
+    submitted: int
+    approved: int
+    rejected: int
+
+
+class WorkflowCounts(ApiModel):
+    workflow_id: IdText
+    name: str
+    submitted: int
+    approved: int
+    rejected: int
+    pending: int
+
+
+class Timing(ApiModel):
+    median_hours_to_approve: float | None
+    p90_hours_to_approve: float | None
+
+
+class AnalyticsOut(Envelope):
+    space_id: IdText
+    start: Moment | None = Field(alias="from")
+    end: Moment | None = Field(alias="to")
+    interval: Literal["day", "week"]
+    totals: Totals
+    status_breakdown: dict[str, int]
+    trend: list[TrendPoint]
+    by_workflow: list[WorkflowCounts]
+    timing: Timing
+    example = {
+        "success": True,
+        "spaceId": "10",
+        "from": "2026-01-05T00:00:00Z",
+        "to": "2026-01-07T00:00:00Z",
+        "interval": "day",
+        "totals": {
+            "submitted": 3,
+            "approved": 1,
+            "rejected": 1,
+            "cancelled": 0,
+            "superseded": 0,
+            "pending": 1,
+        },
+        "statusBreakdown": {
+            "pending": 1,
+            "approved": 1,
+            "rejected": 1,
+            "cancelled": 0,
+            "superseded": 0,
+            "expired": 0,
+        },
+        "trend": [
+            {"period": "2026-01-05", "submitted": 2, "approved": 1, "rejected": 0},
+            {"period": "2026-01-06", "submitted": 1, "approved": 0, "rejected": 1},
+        ],
+        "byWorkflow": [
+            {
+                "workflowId": "3",
+                "name": "Standard review",
+                "submitted": 3,
+                "approved": 1,
+                "rejected": 1,
+                "pending": 1,
+            }
+        ],
+        "timing": {"medianHoursToApprove": 4.5, "p90HoursToApprove": 4.5},
+    }
+
+
+# --- building a route's `responses=` -----------------------------------------------
+
+ERRORS: dict[int, str] = {
+    400: "A parameter is missing or not valid; the error names it.",
+    401: "No token, or a token that is not valid, has expired or was revoked.",
+    403: "The REST API is disabled, the token lacks the scope (named), or the "
+    "caller lacks the right in the space.",
+    404: "No such object, or one the caller may not see.",
+    409: "The object's state does not allow this, or a request with the same "
+    "Idempotency-Key is still running.",
+    413: "The request body is larger than 1 MiB.",
+    422: "The Idempotency-Key was already used with a different request.",
+    429: "Too many requests for this token; retry after `Retry-After` seconds.",
+}
+READ_ERRORS = (400, 401, 403, 404, 429)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422, 429)
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before the next request.",
+        "schema": {"type": "integer"},
+    }
+}
+
+
+def documented(
+    model: type[Envelope], description: str, errors: tuple[int, ...]
+) -> dict[int | str, dict[str, Any]]:
+    """A route's `responses=`: its success model and example, then its errors."""
+    responses: dict[int | str, dict[str, Any]] = {
+        200: {
+            "model": model,
+            "description": description,
+            "content": {"application/json": {"example": model.__dict__["example"]}},
+        }
+    }
+    responses.update(error_responses(errors))
+    return responses
+
+
+def error_responses(errors: tuple[int, ...]) -> dict[int | str, dict[str, Any]]:
+    """Each status in the error envelope; `4XX` stands for every other client error
+    (FastAPI would otherwise document a 422 validation body this API never sends)."""
+    shaped: dict[int | str, dict[str, Any]] = {
+        status: {"model": ErrorBody, "description": ERRORS[status]} for status in errors
+    }
+    if 429 in shaped:
+        shaped[429]["headers"] = RETRY_AFTER
+    shaped["4XX"] = {
+        "model": ErrorBody,
+        "description": "Any other client error, in the same envelope.",
+    }
+    return shaped

@@ -1,0 +1,180 @@
+"""Workflow definitions as clients read and write them: people by account id, groups
+by name.
+
+Definitions store user and group ids; these views translate both ways with one
+statement per kind, however many workflows and steps are listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from signoff.db.models import Group, Space, User, Workflow, WorkflowStep
+from signoff.domain.states import Rule, StaleOn
+from signoff.queries.page_approvals import utc_iso
+
+
+@dataclass(frozen=True)
+class StepDefinitionView:
+    name: str
+    approvers: tuple[str, ...]
+    """Account ids."""
+    groups: tuple[str, ...]
+    """Group names."""
+    rule: Rule
+    quorum: int | None
+    min_rejections: int
+    due_days: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "approvers": list(self.approvers),
+            "groups": list(self.groups),
+            "rule": self.rule.value,
+            "quorum": self.quorum,
+            "minRejections": self.min_rejections,
+            "dueDays": self.due_days,
+        }
+
+
+@dataclass(frozen=True)
+class WorkflowView:
+    id: int
+    space_id: int
+    name: str
+    active: bool
+    revision: int
+    space_default: bool
+    steps: tuple[StepDefinitionView, ...]
+    expire_on_edit: bool
+    stale_on: StaleOn
+    allow_self_approval: bool
+    valid_for_days: int | None
+    created_at: datetime
+    updated_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "spaceId": str(self.space_id),
+            "name": self.name,
+            "active": self.active,
+            "revision": self.revision,
+            "spaceDefault": self.space_default,
+            "steps": [step.to_json() for step in self.steps],
+            "expireOnEdit": self.expire_on_edit,
+            "staleOn": self.stale_on.value,
+            "allowSelfApproval": self.allow_self_approval,
+            "validForDays": self.valid_for_days,
+            "createdAt": utc_iso(self.created_at),
+            "updatedAt": utc_iso(self.updated_at),
+        }
+
+
+def list_workflows(session: Session, space_id: int) -> list[WorkflowView]:
+    """Every workflow of the space, active or not, oldest first; four statements."""
+    workflows = session.scalars(
+        select(Workflow)
+        .where(Workflow.space_id == space_id)
+        .options(selectinload(Workflow.steps))
+        .order_by(Workflow.id)
+    ).all()
+    return _views(session, workflows)
+
+
+def workflow_view(session: Session, workflow: Workflow) -> WorkflowView:
+    return _views(session, [workflow])[0]
+
+
+def user_ids_by_account(session: Session, account_ids: Iterable[str]) -> dict[str, int]:
+    """Ids of the accounts that exist, by account id; unknown ones are left out."""
+    wanted = set(account_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(User.account_id, User.id).where(User.account_id.in_(wanted))
+    )
+    return dict(rows.all())
+
+
+def group_ids_by_name(session: Session, names: Iterable[str]) -> dict[str, int]:
+    """Ids of the groups that exist, by name; unknown ones are left out."""
+    wanted = set(names)
+    if not wanted:
+        return {}
+    rows = session.execute(select(Group.name, Group.id).where(Group.name.in_(wanted)))
+    return dict(rows.all())
+
+
+def _views(session: Session, workflows: Sequence[Workflow]) -> list[WorkflowView]:
+    if not workflows:
+        return []
+    names = _Names.load(session, workflows)
+    return [
+        WorkflowView(
+            id=w.id,
+            space_id=w.space_id,
+            name=w.name,
+            active=w.is_active,
+            revision=w.revision,
+            space_default=w.id in names.defaults,
+            steps=tuple(names.step(step) for step in w.steps),
+            expire_on_edit=w.expire_on_edit,
+            stale_on=StaleOn(w.stale_on),
+            allow_self_approval=w.allow_self_approval,
+            valid_for_days=w.valid_for_days,
+            created_at=w.created_at,
+            updated_at=w.updated_at,
+        )
+        for w in workflows
+    ]
+
+
+@dataclass(frozen=True)
+class _Names:
+    """Account ids and group names of every person and group the workflows name."""
+
+    accounts: dict[int, str]
+    groups: dict[int, str]
+    defaults: set[int | None]
+
+    @classmethod
+    def load(cls, session: Session, workflows: Sequence[Workflow]) -> _Names:
+        users = {u for w in workflows for s in w.steps for u in s.approver_ids}
+        groups = {g for w in workflows for s in w.steps for g in s.group_ids}
+        spaces = {w.space_id for w in workflows}
+        return cls(
+            accounts=dict(
+                session.execute(
+                    select(User.id, User.account_id).where(User.id.in_(users))
+                ).all()
+            ),
+            groups=dict(
+                session.execute(
+                    select(Group.id, Group.name).where(Group.id.in_(groups))
+                ).all()
+            ),
+            defaults=set(
+                session.scalars(
+                    select(Space.default_workflow_id).where(Space.id.in_(spaces))
+                )
+            ),
+        )
+
+    def step(self, step: WorkflowStep) -> StepDefinitionView:
+        return StepDefinitionView(
+            name=step.name,
+            approvers=tuple(self.accounts[u] for u in step.approver_ids),
+            groups=tuple(self.groups[g] for g in step.group_ids),
+            rule=Rule(step.rule),
+            quorum=step.quorum,
+            min_rejections=step.min_rejections,
+            due_days=step.due_days,
+        )

@@ -1,0 +1,1 @@
+"""The UI's routers, one module per area of the product."""

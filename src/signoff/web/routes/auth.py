@@ -1,0 +1,174 @@
+"""Signing in and out: `GET|POST /login` and `POST /logout`.
+
+A wrong username and a wrong password get the same answer. Failures are counted per
+username and address; the eleventh within 15 minutes is answered 429 whatever the
+password. `next` only ever leads to a path on this site.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from signoff.actions.sessions import (
+    SignedIn,
+    check_credentials,
+    do_record_failed_sign_in,
+    do_sign_in,
+    do_sign_out,
+)
+from signoff.db.models import User, WebSession
+from signoff.db.session import Database
+from signoff.domain.states import Origin
+from signoff.web import context
+from signoff.web.forms import FormRejected, first, read_form
+from signoff.web.sessions import (
+    CSRF_FIELD,
+    LOGIN_CSRF_COOKIE,
+    CurrentSession,
+    clear_session_cookie,
+    current_session,
+    login_csrf_ok,
+    login_csrf_token,
+    session_csrf_ok,
+    set_login_csrf_cookie,
+    set_session_cookie,
+)
+from signoff.web.templating import error_page, render
+
+router = APIRouter(include_in_schema=False)
+
+LOGIN_PATH = "/login"
+DEFAULT_NEXT = LOGIN_PATH  # shows who is signed in, until the UI has a home page
+WRONG_CREDENTIALS = "Incorrect username or password."
+MAX_NEXT_LENGTH = 4096  # an authorization request, with its state, fits
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\\\s\x00-\x1f\x7f]*")
+NextQuery = Annotated[str, Query(alias="next")]  # safe_next judges it
+
+
+def safe_next(value: str) -> str | None:
+    """`value` when it is a path on this site, else None.
+
+    Refuses `//host` and `/\\host` (browsers read both as another host), schemes,
+    backslashes, whitespace and control characters anywhere.
+    """
+    if len(value) > MAX_NEXT_LENGTH or not _LOCAL_PATH.fullmatch(value):
+        return None
+    return value
+
+
+@router.get(LOGIN_PATH)
+async def login_form(request: Request, next_path: NextQuery = "") -> Response:
+    target = safe_next(next_path)
+    current = await current_session(request)
+    if current is not None and target is not None:
+        return RedirectResponse(target, status_code=303)
+    return login_page(request, next_path=target or "", current=current)
+
+
+def login_page(
+    request: Request,
+    *,
+    next_path: str,
+    current: CurrentSession | None = None,
+    error: str | None = None,
+) -> Response:
+    token = login_csrf_token(request)
+    response = render(
+        request,
+        "login.html",
+        {
+            "csrf_token": token,
+            "next": next_path,
+            "current": current,
+            "error": error,
+        },
+    )
+    set_login_csrf_cookie(request, response, token)
+    return response
+
+
+@router.post(LOGIN_PATH)
+async def login(request: Request) -> Response:
+    try:
+        form = await read_form(request)
+    except FormRejected as rejected:
+        return error_page(request, rejected.message, status=rejected.status)
+    if not login_csrf_ok(request, first(form, CSRF_FIELD)):
+        return error_page(
+            request, "The form expired; reload it and try again.", status=403
+        )
+    username, password = first(form, "username"), first(form, "password")
+    target = safe_next(first(form, "next"))
+    throttle, address, now = (
+        context.login_throttle(request),
+        context.client_address(request),
+        context.now(request),
+    )
+    wait = throttle.retry_after(username, address, now)
+    if wait is not None:
+        return error_page(
+            request,
+            f"Too many failed sign-ins. Try again in {wait // 60 + 1} minutes.",
+            status=429,
+            headers={"Retry-After": str(wait)},
+        )
+    signed_in = await run_in_threadpool(
+        sign_in, context.database(request), username, password, now
+    )
+    if signed_in is None:
+        throttle.record_failure(username, address, now)
+        return login_page(request, next_path=target or "", error=WRONG_CREDENTIALS)
+    response = RedirectResponse(target or DEFAULT_NEXT, status_code=303)
+    set_session_cookie(request, response, signed_in.secret)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
+    return response
+
+
+def sign_in(
+    db: Database, username: str, password: str, now: datetime
+) -> SignedIn | None:
+    with db.read() as session:
+        user = check_credentials(session, username, password)
+        user_id = user.id if user is not None else None
+    with db.write() as session:
+        verified = session.get(User, user_id) if user_id is not None else None
+        if verified is None:
+            do_record_failed_sign_in(
+                session, username, origin=Origin.ui, client_id=None, now=now
+            )
+            return None
+        return do_sign_in(session, verified, origin=Origin.ui, client_id=None, now=now)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    try:
+        form = await read_form(request)
+    except FormRejected as rejected:
+        return error_page(request, rejected.message, status=rejected.status)
+    current = await current_session(request)
+    if not session_csrf_ok(current, first(form, CSRF_FIELD)):
+        return error_page(
+            request, "The form expired; reload it and try again.", status=403
+        )
+    assert current is not None
+    await run_in_threadpool(
+        sign_out, context.database(request), current.session_id, context.now(request)
+    )
+    response = RedirectResponse(LOGIN_PATH, status_code=303)
+    clear_session_cookie(request, response)
+    return response
+
+
+def sign_out(db: Database, session_id: int, now: datetime) -> None:
+    with db.write() as session:
+        web_session = session.get(WebSession, session_id)
+        if web_session is not None:
+            do_sign_out(session, web_session, origin=Origin.ui, client_id=None, now=now)

@@ -1,0 +1,142 @@
+"""Browser sessions: the `signoff_session` cookie, its row, and CSRF tokens.
+
+The cookie carries a random secret; the database keeps its SHA-256 with the user, a
+CSRF token for the session's forms, and a 12-hour idle expiry. The login form has no
+session yet, so it uses a double-submit cookie signed with the site key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from signoff.actions.sessions import TOUCH_AFTER, do_touch_session
+from signoff.auth.tokens import hash_secret
+from signoff.db.models import User, WebSession
+from signoff.db.session import Database
+from signoff.web import context
+
+SESSION_COOKIE = "signoff_session"
+LOGIN_CSRF_COOKIE = "signoff_login_csrf"
+CSRF_FIELD = "csrf_token"
+
+
+@dataclass(frozen=True)
+class CurrentSession:
+    session_id: int
+    user_id: int
+    username: str
+    display_name: str
+    csrf_token: str
+
+
+def load_session(
+    db: Database, secret: str | None, now: datetime
+) -> CurrentSession | None:
+    """The live session for the cookie's secret; slides its idle expiry now and then."""
+    if not secret:
+        return None
+    with db.read() as session:
+        row = session.scalar(
+            select(WebSession).where(WebSession.token_hash == hash_secret(secret))
+        )
+        user = session.get(User, row.user_id) if row is not None else None
+        if row is None or row.expires_at <= now or user is None or not user.is_active:
+            return None
+        current = CurrentSession(
+            row.id, user.id, user.username, user.display_name, row.csrf_token
+        )
+        stale = now - row.last_seen_at >= TOUCH_AFTER
+    if stale:
+        with db.write() as session:
+            row = session.get(WebSession, current.session_id)
+            if row is not None:
+                do_touch_session(session, row, now=now)
+    return current
+
+
+async def current_session(request: Request) -> CurrentSession | None:
+    return await run_in_threadpool(
+        load_session,
+        context.database(request),
+        request.cookies.get(SESSION_COOKIE),
+        context.now(request),
+    )
+
+
+def session_csrf_ok(current: CurrentSession | None, submitted: str) -> bool:
+    return (
+        current is not None
+        and bool(submitted)
+        and hmac.compare_digest(current.csrf_token.encode(), submitted.encode())
+    )
+
+
+def set_session_cookie(request: Request, response: Response, secret: str) -> None:
+    # No Max-Age: the browser forgets it on close; the server enforces idle expiry.
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        httponly=True,
+        samesite="lax",
+        secure=context.secure_cookies(request),
+        path="/",
+    )
+
+
+def clear_session_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE,
+        httponly=True,
+        samesite="lax",
+        secure=context.secure_cookies(request),
+        path="/",
+    )
+
+
+def _signature(key: str, nonce: str) -> str:
+    return hmac.new(key.encode(), nonce.encode(), hashlib.sha256).hexdigest()
+
+
+def login_csrf_token(request: Request) -> str:
+    """The browser's valid login CSRF token, or a new one (`nonce.signature`)."""
+    existing = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if login_csrf_signed(request, existing):
+        return existing
+    nonce = secrets.token_urlsafe(24)
+    return f"{nonce}.{_signature(request.app.state.secret_key, nonce)}"
+
+
+def login_csrf_signed(request: Request, token: str) -> bool:
+    nonce, _, signature = token.partition(".")
+    expected = _signature(request.app.state.secret_key, nonce)
+    return bool(nonce) and hmac.compare_digest(signature.encode(), expected.encode())
+
+
+def login_csrf_ok(request: Request, submitted: str) -> bool:
+    """Double submit: the form's token equals the cookie's, signed by the site key."""
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    return (
+        bool(submitted)
+        and hmac.compare_digest(cookie.encode(), submitted.encode())
+        and login_csrf_signed(request, submitted)
+    )
+
+
+def set_login_csrf_cookie(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=context.secure_cookies(request),
+        path="/login",
+    )

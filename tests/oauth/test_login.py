@@ -1,0 +1,336 @@
+"""Signing in and out of the web UI, and what every page sends to protect itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from factories import PASSWORD
+from signoff.api.app import create_app
+from signoff.config import Settings
+from signoff.db.models import AuditEvent, WebSession
+
+from .support import (
+    USERNAME,
+    Browser,
+    OAuthWorld,
+    Site,
+    authorize_path,
+    build_world,
+    form_fields,
+    pkce_pair,
+    sign_in,
+)
+
+
+@pytest.fixture
+def world(db_url: str, tmp_path: Path) -> Iterator[OAuthWorld]:
+    world = build_world(db_url, tmp_path)
+    yield world
+    world.site.close()
+
+
+@pytest.fixture
+def visitor(world: OAuthWorld) -> Browser:
+    """A browser with no session yet."""
+    return world.site.browser()
+
+
+def events(world: OAuthWorld, action: str) -> list[AuditEvent]:
+    with world.db.read() as session:
+        return list(
+            session.scalars(select(AuditEvent).where(AuditEvent.action == action))
+        )
+
+
+def signed_in_as(browser: Browser) -> bool:
+    return "You are signed in as" in browser.get("/login").text
+
+
+def attempt(browser: Browser, username: str, password: str) -> httpx.Response:
+    fields = form_fields(browser.get("/login").text)
+    return browser.post(
+        "/login",
+        data={
+            "csrf_token": fields["csrf_token"],
+            "username": username,
+            "password": password,
+        },
+    )
+
+
+def test_the_login_form_has_the_username_and_password_fields(visitor: Browser) -> None:
+    page = visitor.get("/login")
+
+    assert page.status_code == 200
+    fields = form_fields(page.text)
+    assert {"username", "password", "csrf_token", "next"} <= set(fields)
+    assert '<label for="username">' in page.text
+    assert '<label for="password">' in page.text
+
+
+def test_signing_in_sets_a_protected_session_cookie_and_is_audited(
+    world: OAuthWorld, visitor: Browser
+) -> None:
+    response = sign_in(visitor)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+    cookie = next(
+        value
+        for name, value in response.headers.multi_items()
+        if name == "set-cookie" and value.startswith("signoff_session=")
+    )
+    attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert {"httponly", "samesite=lax", "path=/"} <= attributes
+    assert "secure" not in attributes  # the base URL is plain http here
+    assert signed_in_as(visitor)
+    signed = events(world, "auth.signed_in")
+    assert len(signed) == 2  # the fixture's own browser signed in too
+    assert signed[-1].origin == "ui"
+    assert signed[-1].chain == "site"
+
+
+def test_cookies_are_secure_when_the_site_is_https(db_url: str, tmp_path: Path) -> None:
+    app = create_app(
+        Settings(
+            data_dir=tmp_path, database_url=db_url, base_url="https://signoff.example"
+        )
+    )
+    site = Site(app)
+    try:
+        page = site.browser().get("/login")
+    finally:
+        site.close()
+
+    assert "secure" in page.headers["set-cookie"].lower()
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [
+        (USERNAME, "wrong password"),
+        ("nobody", PASSWORD),
+        ("", ""),
+        (USERNAME.upper(), PASSWORD),
+    ],
+    ids=["wrong-password", "unknown-user", "empty", "case-changed"],
+)
+def test_a_failed_sign_in_gets_one_generic_answer_and_is_audited(
+    world: OAuthWorld, visitor: Browser, username: str, password: str
+) -> None:
+    response = attempt(visitor, username, password)
+
+    assert response.status_code == 200
+    assert "Incorrect username or password." in response.text
+    assert "signoff_session=" not in response.headers.get("set-cookie", "")
+    failed = events(world, "auth.sign_in_failed")
+    assert [e.details for e in failed] == [{"username": username}]
+
+
+def test_after_ten_failures_the_eleventh_attempt_is_429(
+    world: OAuthWorld, visitor: Browser
+) -> None:
+    for _ in range(10):
+        assert attempt(visitor, USERNAME, "wrong password").status_code == 200
+
+    blocked = attempt(visitor, USERNAME, PASSWORD)
+
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
+    assert not signed_in_as(visitor)
+    assert attempt(visitor, "someone-else", "x").status_code == 200
+
+
+def test_the_throttle_forgets_failures_after_fifteen_minutes(
+    world: OAuthWorld, visitor: Browser
+) -> None:
+    for _ in range(10):
+        attempt(visitor, USERNAME, "wrong password")
+    assert attempt(visitor, USERNAME, PASSWORD).status_code == 429
+
+    world.clock.advance(minutes=15, seconds=1)
+
+    assert attempt(visitor, USERNAME, PASSWORD).status_code == 303
+
+
+@pytest.mark.parametrize("csrf", [None, "", "forged.token"])
+def test_a_login_post_without_the_double_submit_token_is_forbidden(
+    world: OAuthWorld, visitor: Browser, csrf: str | None
+) -> None:
+    visitor.get("/login")  # sets the cookie half of the pair
+    data = {"username": USERNAME, "password": PASSWORD}
+    if csrf is not None:
+        data["csrf_token"] = csrf
+
+    response = visitor.post("/login", data=data)
+
+    assert response.status_code == 403
+    assert not signed_in_as(visitor)
+
+
+def test_a_login_token_without_its_cookie_is_forbidden(
+    world: OAuthWorld, visitor: Browser
+) -> None:
+    token = form_fields(visitor.get("/login").text)["csrf_token"]
+    stranger = world.site.browser()
+
+    response = stranger.post(
+        "/login", data={"csrf_token": token, "username": USERNAME, "password": PASSWORD}
+    )
+
+    assert response.status_code == 403
+
+
+def test_next_leads_back_to_a_local_path(world: OAuthWorld, visitor: Browser) -> None:
+    _, challenge = pkce_pair()
+    back = authorize_path(world.client, challenge)
+
+    response = sign_in(visitor, next_path=back)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == back
+
+
+def test_a_signed_in_visit_to_login_with_next_goes_straight_there(
+    world: OAuthWorld,
+) -> None:
+    response = world.browser.get("/login", params={"next": "/somewhere?x=1"})
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/somewhere?x=1"
+
+
+@pytest.mark.parametrize(
+    "next_path",
+    [
+        "//evil.example",
+        "//evil.example/path",
+        "/\\evil.example",
+        "/\\/evil.example",
+        "\\\\evil.example",
+        "https://evil.example",
+        "https:evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "evil.example",
+        "/ /evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "\x00/evil",
+        " //evil.example",
+        "///evil.example",
+        "/%09/evil.example".replace("%09", "\t"),
+        "@evil.example",
+        "",
+    ],
+)
+def test_next_never_leads_off_the_site(visitor: Browser, next_path: str) -> None:
+    page = visitor.get("/login", params={"next": next_path})
+    fields = form_fields(page.text)
+    assert fields["next"] == ""
+
+    response = visitor.post(  # a forged form, with `next` as the attacker wants it
+        "/login",
+        data={
+            "csrf_token": fields["csrf_token"],
+            "username": USERNAME,
+            "password": PASSWORD,
+            "next": next_path,
+        },
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+
+
+def test_signing_out_needs_the_csrf_token_and_ends_the_session(
+    world: OAuthWorld,
+) -> None:
+    browser = world.browser
+    token = form_fields(browser.get("/login").text)["csrf_token"]
+
+    refused = browser.post("/logout", data={"csrf_token": "forged"})
+    assert refused.status_code == 403
+    assert signed_in_as(browser)
+
+    response = browser.post("/logout", data={"csrf_token": token})
+
+    assert response.status_code == 303
+    assert not signed_in_as(browser)
+    with world.db.read() as session:
+        assert list(session.scalars(select(WebSession))) == []
+    assert len(events(world, "auth.signed_out")) == 1
+
+
+def test_a_session_expires_after_twelve_idle_hours(world: OAuthWorld) -> None:
+    world.clock.advance(hours=11, minutes=59)
+    assert signed_in_as(world.browser)  # and this visit slides the expiry
+
+    world.clock.advance(hours=11, minutes=59)
+    assert signed_in_as(world.browser)
+
+    world.clock.advance(hours=12)
+    assert not signed_in_as(world.browser)
+
+
+def test_the_session_cookie_is_worthless_once_its_row_is_gone(
+    world: OAuthWorld,
+) -> None:
+    with world.db.write() as session:
+        for row in session.scalars(select(WebSession)):
+            session.delete(row)
+
+    assert not signed_in_as(world.browser)
+
+
+@pytest.mark.parametrize(
+    "path", ["/login", "/oauth/authorize", "/nope", "/static/style.css"]
+)
+def test_pages_carry_the_security_headers(world: OAuthWorld, path: str) -> None:
+    response = world.site.browser().get(path)
+
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+
+
+def test_html_pages_carry_no_inline_script_or_style(world: OAuthWorld) -> None:
+    _, challenge = pkce_pair()
+    pages = [
+        world.site.browser().get("/login").text,
+        world.browser.get("/login").text,
+        world.browser.get(authorize_path(world.client, challenge)).text,
+        world.browser.get("/oauth/authorize").text,
+    ]
+
+    for html in pages:
+        assert "<script" not in html
+        assert "<style" not in html
+        assert " style=" not in html
+        assert '<link rel="stylesheet" href="/static/style.css">' in html
+
+
+def test_idle_expiry_is_slid_at_most_every_few_minutes(world: OAuthWorld) -> None:
+    def expires() -> object:
+        with world.db.read() as session:
+            return session.scalars(select(WebSession.expires_at)).one()
+
+    first = expires()
+    world.clock.advance(minutes=1)
+    world.browser.get("/login")
+    assert expires() == first
+    world.clock.advance(minutes=5)
+    world.browser.get("/login")
+    assert expires() == world.clock() + timedelta(hours=12)
