@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
@@ -161,25 +161,35 @@ def _json(text: str, *, replayed: bool = False) -> Response:
     return Response(text, media_type="application/json", headers=headers)
 
 
-def api_call(scope: Scope) -> Callable[[Request], Awaitable[ApiCall]]:
-    """The dependency a route declares; it also records the route's scope."""
+CallT = TypeVar("CallT", bound=ApiCall)
+Authenticate = Callable[[Database, str | None, datetime], Principal]
 
-    async def dependency(request: Request) -> ApiCall:
+
+def call_dependency(
+    scope: Scope, make: type[CallT], authenticate: Authenticate
+) -> Callable[[Request], Awaitable[CallT]]:
+    """A route dependency: input read, caller authenticated, budget and scope checked.
+
+    `/api/v1` and `/wiki/api/v2` differ only in how they authenticate and in the
+    call object their handlers receive.
+    """
+
+    async def dependency(request: Request) -> CallT:
         body = await read_body(request)
         app = request.app
         clock: Callable[[], datetime] = app.state.clock
         now = clock()
         db: Database = app.state.db
         principal = await run_in_threadpool(
-            _authenticate, db, request.headers.get("authorization"), now
+            authenticate, db, request.headers.get("authorization"), now
         )
         limiter: RateLimiter = app.state.rate_limiter
         wait = limiter.retry_after(principal.key, time.monotonic())
         if wait is not None:
             raise rate_limited(wait)
         if scope.value not in principal.scopes:
-            await run_in_threadpool(_refuse_scope, db, principal, scope, request)
-        return ApiCall(
+            await run_in_threadpool(refuse_scope, db, principal, scope, request)
+        return make(
             db,
             principal,
             now=now,
@@ -191,6 +201,11 @@ def api_call(scope: Scope) -> Callable[[Request], Awaitable[ApiCall]]:
 
     setattr(dependency, SCOPE_ATTRIBUTE, scope)
     return dependency
+
+
+def api_call(scope: Scope) -> Callable[[Request], Awaitable[ApiCall]]:
+    """The dependency a `/api/v1` route declares; it also records the route's scope."""
+    return call_dependency(scope, ApiCall, _authenticate)
 
 
 def _authenticate(db: Database, authorization: str | None, now: datetime) -> Principal:
@@ -205,7 +220,7 @@ def _authenticate(db: Database, authorization: str | None, now: datetime) -> Pri
         return resolve_principal(session, bearer_token(authorization), now)
 
 
-def _refuse_scope(
+def refuse_scope(
     db: Database, principal: Principal, scope: Scope, request: Request
 ) -> None:
     refusal = NotAllowed(

@@ -14,27 +14,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
-from starlette.concurrency import run_in_threadpool
 
-from signoff.actions.unit import record_denial
-from signoff.api.idempotency import check_key, request_fingerprint
 from signoff.api.principal import Principal, bearer_token, resolve_principal
-from signoff.api.problems import not_authenticated, rate_limited
-from signoff.api.ratelimit import RateLimiter
-from signoff.api.request_input import read_body
-from signoff.api.v1.calls import SCOPE_ATTRIBUTE, ApiCall, Work
+from signoff.api.problems import not_authenticated
+from signoff.api.v1.calls import ApiCall, Work, call_dependency
 from signoff.auth.scopes import Scope
 from signoff.auth.tokens import PERSONAL_TOKEN_PREFIX
 from signoff.db.models import User
 from signoff.db.session import Database
-from signoff.domain.errors import Denial, NotAllowed
-from signoff.domain.states import Origin
 
 
 class WikiCall(ApiCall):
@@ -79,35 +71,8 @@ def _link_header(response: Response, seen: list[dict[str, Any]]) -> None:
 
 
 def wiki_call(scope: Scope) -> Callable[[Request], Awaitable[WikiCall]]:
-    """The dependency a route declares; it also records the route's scope."""
-
-    async def dependency(request: Request) -> WikiCall:
-        body = await read_body(request)
-        app = request.app
-        clock: Callable[[], datetime] = app.state.clock
-        now = clock()
-        db: Database = app.state.db
-        principal = await run_in_threadpool(
-            _authenticate, db, request.headers.get("authorization"), now
-        )
-        limiter: RateLimiter = app.state.rate_limiter
-        wait = limiter.retry_after(principal.key, time.monotonic())
-        if wait is not None:
-            raise rate_limited(wait)
-        if scope.value not in principal.scopes:
-            await run_in_threadpool(_refuse_scope, db, principal, scope, request)
-        return WikiCall(
-            db,
-            principal,
-            now=now,
-            idempotency_key=check_key(request.headers.get("idempotency-key"))
-            if request.method == "POST"
-            else None,
-            fingerprint=request_fingerprint(request.method, request.url.path, body),
-        )
-
-    setattr(dependency, SCOPE_ATTRIBUTE, scope)
-    return dependency
+    """The dependency a wiki route declares; it also records the route's scope."""
+    return call_dependency(scope, WikiCall, _authenticate)
 
 
 def _authenticate(db: Database, authorization: str | None, now: datetime) -> Principal:
@@ -138,18 +103,3 @@ def _credentials(authorization: str | None) -> tuple[str, str | None]:
             "Basic credentials must be 'user:personal-access-token'."
         )
     return token, user
-
-
-def _refuse_scope(
-    db: Database, principal: Principal, scope: Scope, request: Request
-) -> None:
-    refusal = NotAllowed(
-        f"This call needs the {scope.value} scope, which the token does not have.",
-        denial=Denial(
-            action=f"{request.method} {request.url.path}",
-            reason=f"missing scope {scope.value}",
-            actor_id=principal.user_id,
-        ),
-    )
-    record_denial(db, refusal, origin=Origin.api, client_id=principal.client_id)
-    raise refusal
