@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select, update
 from factories import by
 from signoff.actions.site import do_set_api_enabled
 from signoff.actions.tokens import do_create_token, do_revoke_token
+from signoff.api.idempotency import claim_key, request_fingerprint
 from signoff.api.ratelimit import RateLimiter
 from signoff.db.models import AuditEvent, ChangeSet, PersonalToken, User
 from signoff.domain.states import Origin
@@ -293,3 +295,44 @@ def test_nul_characters_are_refused_at_the_door(api: AppClient, team: Team) -> N
         "success": False,
         "error": "Text must not contain NUL characters.",
     }
+
+
+def test_a_retry_while_the_first_call_runs_is_409_until_the_claim_is_abandoned(
+    api: AppClient, team: Team
+) -> None:
+    start = datetime.now(UTC)
+    api.app.state.clock = lambda: start
+    body = _change_set_body(team)
+    headers = {"Idempotency-Key": "in-flight"}
+    principal = f"{team.users['bob']}|pat:{_token_id(team, 'bob')}"
+    fingerprint = request_fingerprint(
+        "POST", CHANGE_SETS, json.dumps(body, separators=(",", ":")).encode()
+    )
+    # A call that claimed its key and is still running (or died before committing).
+    claim_key(team.db, principal, "in-flight", fingerprint, start)
+    running = api.post(
+        CHANGE_SETS,
+        token=team.tokens["bob"],
+        content=json.dumps(body, separators=(",", ":")).encode(),
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert running.status_code == 409
+    assert _count(team, ChangeSet) == 0
+    api.app.state.clock = lambda: start + timedelta(minutes=3)
+    taken_over = api.post(
+        CHANGE_SETS,
+        token=team.tokens["bob"],
+        content=json.dumps(body, separators=(",", ":")).encode(),
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert taken_over.status_code == 200
+    assert _count(team, ChangeSet) == 1
+
+
+def _token_id(team: Team, name: str) -> int:
+    with team.db.read() as s:
+        token_id = s.scalars(
+            select(PersonalToken.id).where(PersonalToken.user_id == team.users[name])
+        ).first()
+    assert token_id is not None
+    return token_id

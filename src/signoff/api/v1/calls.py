@@ -30,6 +30,7 @@ from signoff.api.idempotency import (
     REPLAYED_HEADER,
     check_key,
     claim_key,
+    release_claim,
     remember_response,
     request_fingerprint,
 )
@@ -113,20 +114,26 @@ class ApiCall:
             raise
 
     def write(self, work: Work) -> Response:
+        """Run `work` in one unit of work, honouring the call's `Idempotency-Key`."""
         key = self.idempotency_key
-        with unit_of_work(
-            self.db, origin=Origin.api, client_id=self.principal.client_id
-        ) as session:
-            claim = None
-            if key is not None:
-                claim = claim_key(
-                    session, self.principal.key, key, self.fingerprint, self.now
-                )
-                if claim.replay is not None:
-                    return _json(claim.replay, replayed=True)
-            text = render(work(session, self.actor(session)))
+        claim = None
+        if key is not None:
+            claim = claim_key(
+                self.db, self.principal.key, key, self.fingerprint, self.now
+            )
+            if claim.replay is not None:
+                return _json(claim.replay, replayed=True)
+        try:
+            with unit_of_work(
+                self.db, origin=Origin.api, client_id=self.principal.client_id
+            ) as session:
+                text = render(work(session, self.actor(session)))
+                if claim is not None:
+                    remember_response(session, claim, 200, text)
+        except BaseException:
             if claim is not None:
-                remember_response(claim, 200, text)
+                release_claim(self.db, claim)
+            raise
         return _json(text)
 
     def stream(
