@@ -80,7 +80,7 @@ def test_signing_in_sets_a_protected_session_cookie_and_is_audited(
     response = sign_in(visitor)
 
     assert response.status_code == 303
-    assert response.headers["location"] == "/login"
+    assert response.headers["location"] == "/spaces"
     cookie = next(
         value
         for name, value in response.headers.multi_items()
@@ -248,7 +248,7 @@ def test_next_never_leads_off_the_site(visitor: Browser, next_path: str) -> None
     )
 
     assert response.status_code == 303
-    assert response.headers["location"] == "/login"
+    assert response.headers["location"] == "/spaces"
 
 
 def test_signing_out_needs_the_csrf_token_and_ends_the_session(

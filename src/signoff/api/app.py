@@ -26,7 +26,7 @@ from signoff.api.wiki.router import wiki_router
 from signoff.config import Settings, ensure_data_dir, load_settings, site_secret
 from signoff.db import migrate
 from signoff.db.session import READ_ONLY, Database, make_engine
-from signoff.web.routes import auth as web_auth
+from signoff.web.routes import web_routers
 from signoff.web.security import SecurityHeadersMiddleware
 from signoff.web.templating import STATIC_DIR
 from signoff.web.throttle import LoginThrottle
@@ -83,7 +83,8 @@ def include_routers(app: FastAPI) -> None:
         responses={503: {"description": "database unreachable or not migrated"}},
     )
     app.include_router(oauth.router)
-    app.include_router(web_auth.router)
+    for router in web_routers():
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_router())
     app.include_router(wiki_router())

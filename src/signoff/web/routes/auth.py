@@ -45,7 +45,7 @@ from signoff.web.templating import error_page, render
 router = APIRouter(include_in_schema=False)
 
 LOGIN_PATH = "/login"
-DEFAULT_NEXT = LOGIN_PATH  # shows who is signed in, until the UI has a home page
+DEFAULT_NEXT = "/spaces"  # the UI's home page
 WRONG_CREDENTIALS = "Incorrect username or password."
 MAX_NEXT_LENGTH = 4096  # an authorization request, with its state, fits
 _LOCAL_PATH = re.compile(r"/(?![/\\])[^\\\s\x00-\x1f\x7f]*")

@@ -1,0 +1,404 @@
+"""Pages in the UI: view with byline actions, edit, create.
+
+`GET /spaces/{key}/pages/{id}` shows the page; the byline's forms POST to
+`.../submit`, `.../approve`, `.../reject` and `.../withdraw`; `GET|POST .../edit`
+saves a new version; `GET|POST /spaces/{key}/pages/new` creates a page. Handlers
+parse, call one action or query, and render; refusals are shown on the page itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from signoff.access import access_page, access_space_by_key, space_role
+from signoff.actions.approvals import (
+    do_cancel_request,
+    do_record_decision,
+    do_submit_page,
+)
+from signoff.actions.pages import do_create_page, do_edit_page
+from signoff.actions.unit import unit_of_work
+from signoff.db.models import Page, User
+from signoff.db.session import Database
+from signoff.domain.errors import BadInput, NotFound, SignoffError, VersionConflict
+from signoff.domain.states import DecisionKind, Origin, Role
+from signoff.queries.page_screen import PageScreen, page_screen
+from signoff.web import context
+from signoff.web.forms import FormValues, first
+from signoff.web.guard import refusal_status
+from signoff.web.require_session import signed_in, signed_in_form
+from signoff.web.sessions import CurrentSession
+from signoff.web.templating import error_page, render
+
+router = APIRouter(include_in_schema=False)
+PAGE = "/spaces/{key}/pages/{page_id}"
+UI = Origin.ui
+
+
+def page_url(key: str, page_id: int) -> str:
+    return f"/spaces/{key}/pages/{page_id}"
+
+
+def load_screen(db: Database, user_id: int, key: str, page_id: int) -> PageScreen:
+    with db.read() as session:
+        user = session.get(User, user_id)
+        page = _page_in(session, user, key, page_id)
+        assert user is not None
+        return page_screen(session, page, user)
+
+
+def _page_in(session: Session, user: User | None, key: str, page_id: int) -> Page:
+    space = access_space_by_key(session, user, key)
+    page = access_page(session, user, page_id)
+    if page.space_id != space.id:
+        raise NotFound(f"Page {page_id} not found.")
+    return page
+
+
+async def show_page(
+    request: Request,
+    current: CurrentSession,
+    key: str,
+    page_id: int,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    try:
+        screen = await run_in_threadpool(
+            load_screen, context.database(request), current.user_id, key, page_id
+        )
+    except NotFound as missing:
+        return error_page(request, missing.message, status=404)
+    return render(
+        request,
+        "page.html",
+        {"current": current, "screen": screen, "error": error},
+        status=status,
+    )
+
+
+@router.get(PAGE)
+async def view_page(request: Request, key: str, page_id: int) -> Response:
+    current = await signed_in(request)
+    if isinstance(current, Response):
+        return current
+    return await show_page(request, current, key, page_id)
+
+
+PageAct = Callable[[Session, Page, User, datetime], object]
+
+
+def act_on_page(
+    db: Database, user_id: int, key: str, page_id: int, act: PageAct, now: datetime
+) -> None:
+    with unit_of_work(db, origin=UI) as session:
+        user = session.get(User, user_id)
+        page = _page_in(session, user, key, page_id)
+        assert user is not None
+        act(session, page, user, now)
+
+
+def _version(form: FormValues) -> int:
+    raw = first(form, "version")
+    if not raw.isdigit():
+        raise BadInput("The form did not say which version you decided on.")
+    return int(raw)
+
+
+def submit_act(form: FormValues) -> PageAct:
+    raw = first(form, "workflow_id")
+    if raw and not raw.isdigit():
+        raise BadInput("Choose a workflow.", field="workflow_id")
+    workflow_id = int(raw) if raw else None
+
+    def act(session: Session, page: Page, user: User, now: datetime) -> object:
+        return do_submit_page(
+            session,
+            page,
+            workflow_id=workflow_id,
+            actor=user,
+            origin=UI,
+            client_id=None,
+            now=now,
+        )
+
+    return act
+
+
+def decide_act(kind: DecisionKind) -> Callable[[FormValues], PageAct]:
+    def parse(form: FormValues) -> PageAct:
+        version, comment = _version(form), first(form, "comment")
+
+        def act(session: Session, page: Page, user: User, now: datetime) -> object:
+            return do_record_decision(
+                session,
+                page,
+                kind,
+                version=version,
+                comment=comment,
+                actor=user,
+                origin=UI,
+                client_id=None,
+                now=now,
+            )
+
+        return act
+
+    return parse
+
+
+def withdraw_act(form: FormValues) -> PageAct:
+    def act(session: Session, page: Page, user: User, now: datetime) -> object:
+        return do_cancel_request(
+            session, page, actor=user, origin=UI, client_id=None, now=now
+        )
+
+    return act
+
+
+ACTS: dict[str, Callable[[FormValues], PageAct]] = {
+    "submit": submit_act,
+    "approve": decide_act(DecisionKind.approve),
+    "reject": decide_act(DecisionKind.reject),
+    "withdraw": withdraw_act,
+}
+
+
+async def page_action(request: Request, key: str, page_id: int, verb: str) -> Response:
+    parse = ACTS.get(verb)
+    if parse is None:
+        return error_page(request, "No such action.", status=404)
+    posted = await signed_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    current, form = posted
+    try:
+        await run_in_threadpool(
+            act_on_page,
+            context.database(request),
+            current.user_id,
+            key,
+            page_id,
+            parse(form),
+            context.now(request),
+        )
+    except SignoffError as refusal:
+        return await show_page(
+            request,
+            current,
+            key,
+            page_id,
+            error=refusal.message,
+            status=refusal_status(refusal),
+        )
+    return RedirectResponse(page_url(key, page_id), status_code=303)
+
+
+@router.get(PAGE + "/edit")
+async def edit_form(request: Request, key: str, page_id: int) -> Response:
+    current = await signed_in(request)
+    if isinstance(current, Response):
+        return current
+    try:
+        screen = await run_in_threadpool(
+            load_screen, context.database(request), current.user_id, key, page_id
+        )
+    except NotFound as missing:
+        return error_page(request, missing.message, status=404)
+    if not screen.buttons.edit:
+        return error_page(request, "You need the editor role to edit.", status=403)
+    values = {"title": screen.title, "body": screen.body, "version": screen.version}
+    return _editor(request, current, screen.space_key, page_id, values)
+
+
+def _editor(
+    request: Request,
+    current: CurrentSession,
+    key: str,
+    page_id: int | None,
+    values: dict[str, Any],
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "page_edit.html",
+        {
+            "current": current,
+            "key": key,
+            "page_id": page_id,
+            "values": values,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def save_edit(
+    db: Database,
+    user_id: int,
+    key: str,
+    page_id: int,
+    values: dict[str, Any],
+    now: datetime,
+) -> None:
+    with unit_of_work(db, origin=UI) as session:
+        user = session.get(User, user_id)
+        page = _page_in(session, user, key, page_id)
+        assert user is not None
+        expected = values["version"]
+        do_edit_page(
+            session,
+            page,
+            title=values["title"],
+            body=values["body"],
+            expected_version=expected if isinstance(expected, int) else None,
+            message=values["message"],
+            actor=user,
+            origin=UI,
+            client_id=None,
+            now=now,
+        )
+
+
+def _page_values(form: FormValues) -> dict[str, Any]:
+    raw = first(form, "version")
+    return {
+        "title": first(form, "title"),
+        "body": first(form, "body"),
+        "message": first(form, "message"),
+        "version": int(raw) if raw.isdigit() else None,
+    }
+
+
+CONFLICT = (
+    "Someone saved a newer version while you were editing. Your text is below; "
+    "open the page again to see the latest version before saving."
+)
+
+
+@router.post(PAGE + "/edit")
+async def edit(request: Request, key: str, page_id: int) -> Response:
+    posted = await signed_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    current, form = posted
+    values = _page_values(form)
+    try:
+        await run_in_threadpool(
+            save_edit,
+            context.database(request),
+            current.user_id,
+            key,
+            page_id,
+            values,
+            context.now(request),
+        )
+    except VersionConflict:
+        return _editor(
+            request, current, key, page_id, values, error=CONFLICT, status=409
+        )
+    except NotFound as missing:
+        return error_page(request, missing.message, status=404)
+    except SignoffError as refusal:
+        return _editor(
+            request,
+            current,
+            key,
+            page_id,
+            values,
+            error=refusal.message,
+            status=refusal_status(refusal),
+        )
+    return RedirectResponse(page_url(key, page_id), status_code=303)
+
+
+@router.get("/spaces/{key}/new")
+async def new_page_form(request: Request, key: str) -> Response:
+    current = await signed_in(request)
+    if isinstance(current, Response):
+        return current
+    try:
+        allowed = await run_in_threadpool(
+            may_create, context.database(request), current.user_id, key
+        )
+    except NotFound as missing:
+        return error_page(request, missing.message, status=404)
+    if not allowed:
+        return error_page(request, "You need the editor role to add pages.", status=403)
+    values = {"title": "", "body": "", "message": "", "version": None}
+    return _editor(request, current, key, None, values)
+
+
+def may_create(db: Database, user_id: int, key: str) -> bool:
+    with db.read() as session:
+        user = session.get(User, user_id)
+        space = access_space_by_key(session, user, key)
+        role = space_role(session, user, space.id)
+        return role is not None and role.includes(Role.editor)
+
+
+def create_page(
+    db: Database, user_id: int, key: str, values: dict[str, Any], now: datetime
+) -> int:
+    with unit_of_work(db, origin=UI) as session:
+        user = session.get(User, user_id)
+        space = access_space_by_key(session, user, key)
+        assert user is not None
+        page = do_create_page(
+            session,
+            space,
+            title=values["title"],
+            body=values["body"],
+            message=values["message"],
+            actor=user,
+            origin=UI,
+            client_id=None,
+            now=now,
+        )
+        return page.id
+
+
+@router.post("/spaces/{key}/new")
+async def new_page(request: Request, key: str) -> Response:
+    posted = await signed_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    current, form = posted
+    values = _page_values(form)
+    try:
+        page_id = await run_in_threadpool(
+            create_page,
+            context.database(request),
+            current.user_id,
+            key,
+            values,
+            context.now(request),
+        )
+    except NotFound as missing:
+        return error_page(request, missing.message, status=404)
+    except SignoffError as refusal:
+        return _editor(
+            request,
+            current,
+            key,
+            None,
+            values,
+            error=refusal.message,
+            status=refusal_status(refusal),
+        )
+    return RedirectResponse(page_url(key, page_id), status_code=303)
+
+
+# Last, so `.../edit` above is matched before the byline verbs.
+router.add_api_route(PAGE + "/{verb}", page_action, methods=["POST"])

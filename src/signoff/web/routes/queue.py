@@ -1,0 +1,175 @@
+"""The approval queue: `GET /queue`, tabs with counts, filters and cursor pages.
+
+The handler parses the query string, calls `list_queue` and `queue_counts`, and
+renders; which requests a person sees is the query's business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from signoff.db.models import ChangeSet, Space, SpaceMember, User, Workflow
+from signoff.domain.errors import BadInput
+from signoff.queries.queue import list_queue, queue_counts
+from signoff.web import context
+from signoff.web.require_session import signed_in
+from signoff.web.sessions import CurrentSession
+from signoff.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    count_key: str
+    status: str
+    assigned_to_me: bool = False
+
+
+TABS = (
+    Tab("waiting", "Waiting for me", "waiting_for_me", "pending", True),
+    Tab("pending", "All pending", "pending", "pending"),
+    Tab("approved", "Approved", "approved", "approved"),
+    Tab("rejected", "Rejected", "rejected", "rejected"),
+    Tab("stale", "Stale", "stale", "stale"),
+)
+TAB_BY_KEY = {tab.key: tab for tab in TABS}
+
+
+def member_spaces(session: Session, user: User) -> list[Space]:
+    """The spaces the user belongs to (every space for a site admin), by key."""
+    query = select(Space).order_by(Space.key)
+    if not user.is_site_admin:
+        query = query.where(
+            Space.id.in_(
+                select(SpaceMember.space_id).where(SpaceMember.user_id == user.id)
+            )
+        )
+    return list(session.scalars(query))
+
+
+def optional_id(value: str, label: str) -> int | None:
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise BadInput(f"Choose a {label} from the list.")
+    return int(value)
+
+
+def queue_page(
+    request: Request, current: CurrentSession, params: dict[str, str]
+) -> dict[str, Any]:
+    tab = TAB_BY_KEY.get(params.get("tab", ""), TABS[0])
+    with context.database(request).read() as session:
+        user = session.get(User, current.user_id)
+        assert user is not None
+        spaces = member_spaces(session, user)
+        space_ids = [space.id for space in spaces]
+        workflows = list(
+            session.scalars(
+                select(Workflow)
+                .where(Workflow.space_id.in_(space_ids))
+                .order_by(Workflow.name)
+            )
+        )
+        change_sets = list(
+            session.scalars(
+                select(ChangeSet)
+                .where(ChangeSet.space_id.in_(space_ids))
+                .order_by(ChangeSet.id.desc())
+            )
+        )
+        counts = queue_counts(session, user)
+        error = None
+        items: list[Any] = []
+        next_cursor = None
+        submitter_name = params.get("submitter", "").strip()
+        try:
+            workflow_id = optional_id(params.get("workflow", ""), "workflow")
+            change_set_id = optional_id(params.get("changeset", ""), "change set")
+            submitter_id = None
+            if submitter_name:
+                submitter_id = session.scalar(
+                    select(User.id).where(User.username == submitter_name)
+                )
+                if submitter_id is None:
+                    raise BadInput(f"No user is called {submitter_name!r}.")
+            items, next_cursor = list_queue(
+                session,
+                user,
+                status=tab.status,
+                assigned_to_me=tab.assigned_to_me,
+                workflow_id=workflow_id,
+                change_set_id=change_set_id,
+                submitter_id=submitter_id,
+                cursor=params.get("cursor") or None,
+                limit=PAGE_SIZE,
+            )
+        except BadInput as refused:
+            error = refused.message
+        accounts = {item.submitted_by for item in items}
+        rows = session.execute(
+            select(User.account_id, User.display_name).where(
+                User.account_id.in_(accounts)
+            )
+        ).all()
+        names = {row[0]: row[1] for row in rows}
+        filters = {
+            "workflow": params.get("workflow", ""),
+            "changeset": params.get("changeset", ""),
+            "submitter": submitter_name,
+        }
+        kept = {name: value for name, value in filters.items() if value}
+        return {
+            "current": current,
+            "tabs": [
+                {
+                    "key": t.key,
+                    "label": t.label,
+                    "count": counts[t.count_key],
+                    "active": t is tab,
+                    "href": "/queue?" + urlencode({**kept, "tab": t.key}),
+                }
+                for t in TABS
+            ],
+            "tab": tab,
+            "items": items,
+            "space_keys": {space.id: space.key for space in spaces},
+            "names": names,
+            "status_labels": {"pending": "In review"},
+            "workflows": [(w.id, w.name) for w in workflows],
+            "change_sets": [(c.id, c.title) for c in change_sets],
+            "filters": filters,
+            "error": error,
+            "next_href": (
+                "/queue?" + urlencode({**kept, "tab": tab.key, "cursor": next_cursor})
+                if next_cursor
+                else None
+            ),
+        }
+
+
+@router.get("/queue")
+async def queue(request: Request) -> Response:
+    current = await signed_in(request)
+    if isinstance(current, Response):
+        return current
+    params = {
+        name: request.query_params.get(name, "")
+        for name in ("tab", "workflow", "changeset", "submitter", "cursor")
+    }
+    page = await run_in_threadpool(queue_page, request, current, params)
+    return render(request, "queue.html", page, status=400 if page["error"] else 200)

@@ -1,0 +1,137 @@
+"""The home page and spaces: `GET /`, `GET /spaces`, `GET /spaces/{key}`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from signoff.access import access_space_by_key, access_workflow, space_role
+from signoff.actions.unit import unit_of_work
+from signoff.actions.workflows import do_assign_workflow
+from signoff.db.models import User
+from signoff.db.session import Database
+from signoff.domain.errors import BadInput, NotFound, SignoffError
+from signoff.domain.states import Origin, Role
+from signoff.queries.keyset import MAX_LIMIT, Window
+from signoff.queries.page_screen import TreeRow, active_workflows, space_tree
+from signoff.queries.store import SpaceView, get_space_view, list_spaces
+from signoff.web import context
+from signoff.web.forms import first
+from signoff.web.guard import refusal_status
+from signoff.web.require_session import signed_in, signed_in_form
+from signoff.web.templating import error_page, render
+
+router = APIRouter(include_in_schema=False)
+HOME = "/spaces"
+
+
+@router.get("/")
+async def home() -> Response:
+    return RedirectResponse(HOME, status_code=303)
+
+
+@router.get(HOME)
+async def spaces(request: Request) -> Response:
+    current = await signed_in(request)
+    if isinstance(current, Response):
+        return current
+    rows = await run_in_threadpool(
+        my_spaces, context.database(request), current.user_id
+    )
+    return render(request, "spaces.html", {"current": current, "spaces": rows})
+
+
+def my_spaces(db: Database, user_id: int) -> list[SpaceView]:
+    with db.read() as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        rows, _ = list_spaces(session, user, Window(order="key", limit=MAX_LIMIT))
+        return rows
+
+
+@dataclass(frozen=True)
+class SpaceScreen:
+    space: SpaceView
+    rows: list[TreeRow]
+    can_edit: bool
+    workflows: list[tuple[int, str]]
+    """Active workflows a space admin may assign from a row; empty for others."""
+
+
+@router.get(HOME + "/{key}")
+async def space(request: Request, key: str) -> Response:
+    current = await signed_in(request)
+    if isinstance(current, Response):
+        return current
+    try:
+        screen = await run_in_threadpool(
+            space_screen, context.database(request), current.user_id, key
+        )
+    except NotFound as missing:
+        return error_page(request, missing.message, status=404)
+    return render(request, "space.html", {"current": current, "screen": screen})
+
+
+def space_screen(db: Database, user_id: int, key: str) -> SpaceScreen:
+    with db.read() as session:
+        user = session.get(User, user_id)
+        found = access_space_by_key(session, user, key)
+        role = space_role(session, user, found.id)
+        editor = role is not None and role.includes(Role.editor)
+        admin = role is not None and role.includes(Role.admin)
+        return SpaceScreen(
+            get_space_view(session, found),
+            space_tree(session, found),
+            editor,
+            active_workflows(session, found) if admin else [],
+        )
+
+
+@router.post(HOME + "/{key}/pages/{page_id}/assign-workflow")
+async def assign_workflow(request: Request, key: str, page_id: int) -> Response:
+    posted = await signed_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    current, form = posted
+    raw = first(form, "workflow_id")
+    try:
+        if not raw.isdigit():
+            raise BadInput("Choose a workflow.", field="workflow_id")
+        await run_in_threadpool(
+            assign,
+            context.database(request),
+            current.user_id,
+            key,
+            page_id,
+            int(raw),
+            context.now(request),
+        )
+    except SignoffError as refusal:
+        return error_page(request, refusal.message, status=refusal_status(refusal))
+    return RedirectResponse(f"{HOME}/{key}", status_code=303)
+
+
+def assign(
+    db: Database, user_id: int, key: str, page_id: int, workflow_id: int, now: datetime
+) -> None:
+    with unit_of_work(db, origin=Origin.ui) as session:
+        user = session.get(User, user_id)
+        found = access_space_by_key(session, user, key)
+        workflow = access_workflow(session, user, workflow_id)
+        if workflow.space_id != found.id:
+            raise NotFound(f"Workflow {workflow_id} not found.")
+        assert user is not None
+        do_assign_workflow(
+            session,
+            workflow,
+            page_ids=[page_id],
+            actor=user,
+            origin=Origin.ui,
+            client_id=None,
+            now=now,
+        )
