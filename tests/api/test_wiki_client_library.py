@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+import atlassian
 import pytest
 from requests import HTTPError
 
@@ -18,8 +19,6 @@ from live_server import live_server
 
 from .support import AppClient, Team
 from .wiki import account, decide, govern, submit
-
-atlassian = pytest.importorskip("atlassian")
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import httpx
 import pytest
 import uvicorn
 
+from browser import launch_chromium
 from factories import PASSWORD, by, make_user
 from signoff.actions.oauth import do_register_client
 from signoff.api.app import create_app
@@ -29,20 +30,7 @@ from signoff.domain.states import Origin
 
 from .support import SCOPES, USERNAME, password_hash, pkce_pair
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium (make system-deps)"
-    ),
-]
+pytestmark = pytest.mark.slow
 
 
 class Callback(BaseHTTPRequestHandler):
@@ -146,9 +134,7 @@ def test_a_person_grants_access_in_chromium_and_the_code_redeems(
         problems: list[str] = []
 
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
+            browser = launch_chromium(playwright)
             try:
                 page = browser.new_page()
                 page.on(

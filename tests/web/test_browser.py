@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from browser import ARTIFACTS, launch_chromium
 from factories import PASSWORD, make_page, make_space, make_user, make_workflow, step
 from live_server import live_server
 from oauth.support import password_hash
@@ -21,21 +22,7 @@ from signoff.api.app import create_app
 from signoff.config import Settings
 from signoff.domain.states import Role
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium (make system-deps)"
-    ),
-]
+pytestmark = pytest.mark.slow
 
 
 @dataclass
@@ -95,9 +82,7 @@ def scene(
                 f"/spaces/DOCS/pages/{guide.id}",
             )
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
+            browser = launch_chromium(playwright)
             context = browser.new_context(viewport={"width": 1360, "height": 900})
             page = context.new_page()
             problems: list[str] = []

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from browser import ARTIFACTS, launch_chromium
 from factories import PASSWORD
 from live_server import live_server
 from signoff.api.app import create_app
@@ -21,21 +22,7 @@ from signoff.config import Settings
 
 from .conftest import populate
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium (make system-deps)"
-    ),
-]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -53,9 +40,7 @@ def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(playwright)
         try:
             yield browser
         finally:
