@@ -336,3 +336,15 @@ def _token_id(team: Team, name: str) -> int:
         ).first()
     assert token_id is not None
     return token_id
+
+
+def test_a_browser_cookie_beside_the_token_changes_nothing(
+    api: AppClient, team: Team
+) -> None:
+    response = api.get(
+        CHANGE_SETS,
+        token=team.tokens["bob"],
+        params={"spaceId": team.space_id},
+        headers={"Cookie": "signoff_session=whatever"},
+    )
+    assert response.status_code == 200

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from signoff.web.routes import auth, changesets, pages, queue, spaces
+from signoff.web.routes import account, audit, auth, changesets, pages, queue, spaces
 
 
 def web_routers() -> list[APIRouter]:
@@ -17,4 +17,6 @@ def web_routers() -> list[APIRouter]:
         pages.router,
         queue.router,
         changesets.router,
+        account.router,
+        audit.router,
     ]

@@ -1,0 +1,210 @@
+"""The account page: personal access tokens and OAuth grants of the signed-in person.
+
+Writes go through `actions/tokens.py` and `actions/oauth.py` with `Origin.ui` inside a
+unit of work; a new token's secret is shown once, on the page the create form returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from signoff.actions.oauth import do_revoke_grant
+from signoff.actions.tokens import do_create_token, do_revoke_token
+from signoff.actions.unit import unit_of_work
+from signoff.auth.scopes import Scope
+from signoff.db.models import OAuthClient, OAuthToken, PersonalToken, User
+from signoff.domain.errors import BadInput, InvalidState, NotAllowed, NotFound
+from signoff.domain.states import Origin
+from signoff.web import context
+from signoff.web.forms import FormValues, first
+from signoff.web.guard import refusal_status
+from signoff.web.require_session import signed_in, signed_in_form
+from signoff.web.sessions import CurrentSession
+from signoff.web.templating import error_page, render
+
+router = APIRouter(include_in_schema=False)
+
+REFUSALS = (NotAllowed, InvalidState, BadInput, NotFound)
+UNKNOWN_PAT = "That token does not exist, or it is not yours."
+CLIENT_NOT_FOUND = "You have no grant for that application."
+
+
+def _user(session: Session, current: CurrentSession) -> User:
+    user = session.get(User, current.user_id)
+    assert user is not None
+    return user
+
+
+def _account_page(request: Request, current: CurrentSession) -> dict[str, Any]:
+    now = context.now(request)
+    with context.database(request).read() as session:
+        tokens = list(
+            session.scalars(
+                select(PersonalToken)
+                .where(PersonalToken.user_id == current.user_id)
+                .order_by(PersonalToken.id.desc())
+            )
+        )
+        rows = session.execute(
+            select(OAuthToken, OAuthClient)
+            .join(OAuthClient, OAuthClient.id == OAuthToken.client_id)
+            .where(
+                OAuthToken.user_id == current.user_id,
+                OAuthToken.revoked_at.is_(None),
+            )
+            .order_by(OAuthClient.name, OAuthToken.id)
+        ).all()
+        grants: dict[int, dict[str, Any]] = {}
+        for token, client in rows:
+            live = token.access_expires_at > now or (
+                token.refresh_expires_at is not None
+                and token.refresh_used_at is None
+                and token.refresh_expires_at > now
+            )
+            if not live:
+                continue
+            grant = grants.setdefault(
+                client.id,
+                {
+                    "client_id": client.client_id,
+                    "name": client.name,
+                    "scopes": set(),
+                    "since": token.created_at,
+                },
+            )
+            grant["scopes"].update(token.scope.split())
+            grant["since"] = min(grant["since"], token.created_at)
+        session.expunge_all()
+    return {
+        "current": current,
+        "csrf_token": current.csrf_token,
+        "tokens": tokens,
+        "grants": [
+            {**grant, "scopes": sorted(grant["scopes"])} for grant in grants.values()
+        ],
+        "scopes": [scope.value for scope in Scope],
+        "now": now,
+    }
+
+
+@router.get("/account")
+async def account(request: Request) -> Response:
+    current = await signed_in(request)
+    if isinstance(current, Response):
+        return current
+    page = await run_in_threadpool(_account_page, request, current)
+    return render(request, "account.html", page)
+
+
+def _create(
+    request: Request, current: CurrentSession, form: FormValues
+) -> tuple[str, str]:
+    scopes = form.get("scope", [])
+    days_text = first(form, "expires_days").strip()
+    if days_text and (not days_text.isascii() or not days_text.isdigit()):
+        raise BadInput("Expiry must be a whole number of days.", field="expiresDays")
+    expires_days = int(days_text) if days_text and len(days_text) < 6 else None
+    if days_text and expires_days is None:
+        raise BadInput("Expiry is too far away.", field="expiresDays")
+    with unit_of_work(context.database(request), origin=Origin.ui) as session:
+        user = _user(session, current)
+        token, secret = do_create_token(
+            session,
+            user,
+            scopes=scopes,
+            name=first(form, "name").strip() or None,
+            expires_days=expires_days,
+            actor=user,
+            origin=Origin.ui,
+            client_id=None,
+            now=context.now(request),
+        )
+        return token.name, secret
+
+
+@router.post("/account/tokens")
+async def create_token(request: Request) -> Response:
+    got = await signed_in_form(request)
+    if isinstance(got, Response):
+        return got
+    current, form = got
+    try:
+        name, secret = await run_in_threadpool(_create, request, current, form)
+    except REFUSALS as refused:
+        page = await run_in_threadpool(_account_page, request, current)
+        page["error"] = refused.message
+        return render(request, "account.html", page, status=refusal_status(refused))
+    page = await run_in_threadpool(_account_page, request, current)
+    page["new_token"] = {"name": name, "secret": secret}
+    return render(request, "account.html", page, headers={"Cache-Control": "no-store"})
+
+
+def _revoke_token(request: Request, current: CurrentSession, token_id: int) -> None:
+    with unit_of_work(context.database(request), origin=Origin.ui) as session:
+        user = _user(session, current)
+        token = session.get(PersonalToken, token_id)
+        if token is None or token.user_id != user.id:
+            raise NotFound(UNKNOWN_PAT)
+        do_revoke_token(
+            session,
+            token,
+            actor=user,
+            origin=Origin.ui,
+            client_id=None,
+            now=context.now(request),
+        )
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+async def revoke_token(request: Request, token_id: int) -> Response:
+    got = await signed_in_form(request)
+    if isinstance(got, Response):
+        return got
+    current, _form = got
+    try:
+        await run_in_threadpool(_revoke_token, request, current, token_id)
+    except REFUSALS as refused:
+        return error_page(request, refused.message, status=refusal_status(refused))
+    return RedirectResponse("/account", status_code=303)
+
+
+def _revoke_grant(request: Request, current: CurrentSession, client_id: str) -> None:
+    with unit_of_work(context.database(request), origin=Origin.ui) as session:
+        user = _user(session, current)
+        client = session.scalar(
+            select(OAuthClient).where(OAuthClient.client_id == client_id)
+        )
+        if client is None:
+            raise NotFound(CLIENT_NOT_FOUND)
+        do_revoke_grant(
+            session,
+            user,
+            client,
+            actor=user,
+            origin=Origin.ui,
+            client_id=None,
+            now=context.now(request),
+        )
+
+
+@router.post("/account/grants/revoke")
+async def revoke_grant(request: Request) -> Response:
+    got = await signed_in_form(request)
+    if isinstance(got, Response):
+        return got
+    current, form = got
+    client_id = first(form, "client_id")
+    if not client_id:
+        return error_page(request, CLIENT_NOT_FOUND, status=404)
+    try:
+        await run_in_threadpool(_revoke_grant, request, current, client_id)
+    except REFUSALS as refused:
+        return error_page(request, refused.message, status=refusal_status(refused))
+    return RedirectResponse("/account", status_code=303)

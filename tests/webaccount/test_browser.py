@@ -1,0 +1,106 @@
+"""The account and audit pages in Debian's Chromium, against Signoff under uvicorn.
+
+A space admin creates a personal token, sees it once, revokes it, and opens the
+space's audit trail. Screenshots go to `.artifacts/` at desktop and phone widths.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from browser import ARTIFACTS, launch_chromium
+from factories import PASSWORD
+from live_server import live_server
+from signoff.api.app import create_app
+from signoff.config import Settings
+from webqueue.conftest import populate
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def site(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
+    shutil.copyfile(sqlite_template, tmp_path / "signoff.db")
+    url = f"sqlite:///{tmp_path / 'signoff.db'}"
+    app = create_app(Settings(data_dir=tmp_path / "data", database_url=url))
+    populate(app.state.db)
+    with live_server(app) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def screenshot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1360, "height": 900})
+    page.screenshot(path=str(ARTIFACTS / f"{name}-1360.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / f"{name}-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1360, "height": 900})
+
+
+def test_an_admin_creates_and_revokes_a_token_and_reads_the_trail(
+    site: str, chromium: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    base_url = site
+    problems: list[str] = []
+    page = chromium.new_page(viewport={"width": 1360, "height": 900})
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text) if message.type == "error" else None
+        ),
+    )
+    page.goto(base_url + "/queue")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base_url + "/queue")
+
+    page.get_by_role("link", name="Account").click()
+    page.wait_for_url(base_url + "/account")
+    expect(page.get_by_role("heading", name="Personal access tokens")).to_be_visible()
+    page.get_by_label("Name").fill("release pipeline")
+    page.get_by_label("read:audit").check()
+    page.get_by_label("read:change-set").check()
+    page.get_by_label("Expires after (days, optional)").fill("30")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_text("Copy it now")).to_be_visible()
+    secret = page.get_by_label("Token", exact=True).input_value()
+    assert secret.startswith("sgnp_")
+    screenshot(page, "account-new-token")
+
+    page.get_by_role("button", name="Revoke release pipeline").click()
+    page.wait_for_url(base_url + "/account")
+    expect(page.get_by_text("Revoked", exact=True)).to_be_visible()
+    expect(page.get_by_text("Copy it now")).to_have_count(0)
+    assert secret not in page.content()
+    screenshot(page, "account-revoked")
+
+    page.get_by_role("link", name="Audit trail").click()
+    page.get_by_role("link", name="DOCS space (DOCS)").click()
+    expect(page.get_by_role("status")).to_contain_text("Chain verified:")
+    expect(page.get_by_role("link", name="Export CSV")).to_be_visible()
+    expect(page.get_by_role("table")).to_contain_text("Guide")
+    page.get_by_label("Actor").fill("approver")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("table")).to_contain_text("Approver")
+    screenshot(page, "audit-trail")
+    assert problems == []
