@@ -238,6 +238,29 @@ def test_update_changes_only_what_is_given_and_bumps_the_revision(
     ]
 
 
+def test_update_keeps_the_expiry_unless_given_and_null_removes_it(
+    api: AppClient, team: Team, legal: str
+) -> None:
+    created = _create(api, team)
+    assert created["validForDays"] == 90
+
+    def update(**fields: Any) -> dict[str, Any]:
+        response = api.post(
+            "/api/v1/workflows/update",
+            token=team.tokens["alice"],
+            json={"workflowId": created["id"], **fields},
+        )
+        workflow: dict[str, Any] = ok(WorkflowOne, response)["workflow"]
+        return workflow
+
+    kept = update(name="Legal review, renamed")
+    assert (kept["validForDays"], kept["revision"]) == (90, 2)
+    removed = update(validForDays=None)
+    assert (removed["validForDays"], removed["revision"]) == (None, 3)
+    unchanged = update(validForDays=None)
+    assert unchanged["revision"] == 3
+
+
 def test_update_refuses_unknown_people_and_unknown_workflows(
     api: AppClient, team: Team, legal: str
 ) -> None:

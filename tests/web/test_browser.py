@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from browser import ARTIFACTS, launch_chromium
-from factories import PASSWORD, make_page, make_space, make_user, make_workflow, step
+from browser import Visit, visit
+from factories import make_page, make_space, make_user, make_workflow, step
 from live_server import live_server
 from oauth.support import password_hash
 from signoff.api.app import create_app
@@ -26,33 +26,15 @@ pytestmark = pytest.mark.slow
 
 
 @dataclass
-class Scene:
-    base: str
-    page: Any
-    policy: str
-    guide: str
-    problems: list[str]
-
-    def sign_in_as(self, username: str, next_path: str) -> None:
-        if self.page.get_by_role("button", name="Sign out").count():
-            self.page.get_by_role("button", name="Sign out").click()
-        self.page.goto(self.base + next_path)
-        self.page.get_by_label("Username").fill(username)
-        self.page.get_by_label("Password").fill(PASSWORD)
-        self.page.get_by_role("button", name="Sign in").click()
-        self.page.wait_for_url(self.base + next_path)
-
-    def shot(self, name: str) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+class Scene(Visit):
+    policy: str = ""
+    guide: str = ""
 
 
 @pytest.fixture(scope="module")
 def scene(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Scene]:
-    from playwright.sync_api import sync_playwright
-
     folder = tmp_path_factory.mktemp("web-browser")
     shutil.copyfile(sqlite_template, folder / "signoff.db")
     app = create_app(
@@ -81,19 +63,8 @@ def scene(
                 f"/spaces/DOCS/pages/{policy.id}",
                 f"/spaces/DOCS/pages/{guide.id}",
             )
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
-            context = browser.new_context(viewport={"width": 1360, "height": 900})
-            page = context.new_page()
-            problems: list[str] = []
-            page.on(
-                "console",
-                lambda m: problems.append(m.text) if m.type == "error" else None,
-            )
-            try:
-                yield Scene(base, page, *urls, problems)
-            finally:
-                browser.close()
+        with visit(base) as tab:
+            yield Scene(tab.base, tab.page, tab.problems, *urls)
 
 
 def badge(scene: Scene) -> Any:

@@ -64,6 +64,7 @@ from signoff.queries.facts import (
 )
 
 MAX_COMMENT = 5000
+RESETTABLE = (RequestStatus.approved, RequestStatus.rejected)
 
 
 def check_submit_page(
@@ -220,6 +221,63 @@ def do_cancel_request(
         origin=origin,
         client_id=client_id,
         now=now,
+    )
+    return request
+
+
+def do_reset_approval(
+    session: Session,
+    page: Page,
+    *,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> ApprovalRequest:
+    """A space admin returns a decided page to Draft.
+
+    The finished review keeps its outcome in the history and the audit trail; the page
+    simply no longer stands on it, so it must be submitted again to count as approved.
+    A pending review is withdrawn instead (`do_cancel_request`).
+    """
+    locked = session.get(Page, page.id, with_for_update=True, populate_existing=True)
+    assert locked is not None
+    require_role(
+        session,
+        actor,
+        locked.space_id,
+        Role.admin,
+        action="reset a page's approval",
+        page_id=locked.id,
+    )
+    request = (
+        session.get(ApprovalRequest, locked.latest_request_id)
+        if locked.latest_request_id is not None
+        else None
+    )
+    if request is None or request.status not in RESETTABLE:
+        raise InvalidState(
+            f"'{locked.title}' has no approval or rejection to reset."
+            + (
+                " Withdraw the pending review instead."
+                if request is not None and request.status == RequestStatus.pending
+                else ""
+            )
+        )
+    locked.latest_request_id = None
+    locked.approved_request_id = None
+    session.flush()
+    _record(
+        session,
+        "approval.reset",
+        f"{actor.display_name} reset the {request.status} review of "
+        f"'{locked.title}' version {request.page_version}; the page is a draft again.",
+        request,
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        details={"previousStatus": request.status},
     )
     return request
 

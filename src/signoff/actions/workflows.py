@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from enum import Enum
+from typing import Any, Final, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
@@ -31,6 +32,14 @@ from signoff.db.models import (
 from signoff.domain.errors import BadInput, InvalidState
 from signoff.domain.states import Origin, RequestStatus, Role, StaleOn
 from signoff.domain.workflows import StepDefinition, check_workflow_definition
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP: Final = _Keep.KEEP
+"""For `do_update_workflow(valid_for_days=...)`: keep it (`None` clears it)."""
 
 
 def _check_people(session: Session, steps: Sequence[StepDefinition]) -> None:
@@ -134,12 +143,14 @@ def do_update_workflow(
     expire_on_edit: bool | None = None,
     stale_on: StaleOn | None = None,
     allow_self_approval: bool | None = None,
-    valid_for_days: int | None = None,
+    valid_for_days: int | _Keep | None = KEEP,
     actor: User,
     origin: Origin,
     client_id: str | None,
     now: datetime,
 ) -> Workflow:
+    """Change what is given; `None` keeps a field, except `valid_for_days=None`,
+    which removes the expiry (`KEEP` keeps it)."""
     require_role(
         session, actor, workflow.space_id, Role.admin, action="manage workflows"
     )
@@ -154,7 +165,8 @@ def do_update_workflow(
     if new_steps is not None:
         check_workflow_definition(new_name, new_steps)
         _check_people(session, new_steps)
-    _check_valid_for(valid_for_days)
+    if valid_for_days is not KEEP:
+        _check_valid_for(valid_for_days)
     changed: list[str] = []
     if new_name != workflow.name:
         workflow.name, changed = new_name, [*changed, "name"]
@@ -167,11 +179,13 @@ def do_update_workflow(
         ("expire_on_edit", expire_on_edit),
         ("stale_on", stale_on),
         ("allow_self_approval", allow_self_approval),
-        ("valid_for_days", valid_for_days),
     ):
         if value is not None and getattr(workflow, field) != value:
             setattr(workflow, field, value)
             changed.append(field)
+    if valid_for_days is not KEEP and workflow.valid_for_days != valid_for_days:
+        workflow.valid_for_days = valid_for_days
+        changed.append("valid_for_days")
     if not changed:
         return workflow
     workflow.revision += 1

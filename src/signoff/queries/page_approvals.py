@@ -66,6 +66,8 @@ class PageApprovalFacts:
 
 _latest = aliased(ApprovalRequest, name="latest")
 _approved = aliased(ApprovalRequest, name="approved")
+LATEST = _latest
+"""The page's latest request in `approval_facts_select`, for callers' extra columns."""
 
 
 def approval_facts_select(*extra: Any) -> Select[Any]:

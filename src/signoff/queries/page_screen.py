@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from signoff.content import normalise_body
 from signoff.db.models import Page, PageVersion, Space, User, Workflow
 from signoff.domain.states import ApprovalStatus, RequestStatus, Role
 from signoff.domain.steps import can_decide
+from signoff.domain.workflows import resolve_workflow
 from signoff.queries.facts import (
     active_workflow_ids,
     get_version,
@@ -28,6 +29,11 @@ from signoff.queries.facts import (
     resolve_page_workflow,
     step_decisions,
     step_seats,
+)
+from signoff.queries.page_approvals import (
+    LATEST,
+    approval_facts,
+    approval_facts_select,
 )
 from signoff.queries.status import PageStatus, page_status
 
@@ -227,48 +233,72 @@ class TreeRow:
     badge: str
     workflow: str | None
     changed_at: datetime | None
+    resettable: bool = False
+    """A finished review stands (approved or rejected): a space admin may reset it."""
 
 
 def space_tree(session: Session, space: Space) -> list[TreeRow]:
-    """The space's pages as a tree (parents before children) with their status."""
-    pages = list(
-        session.scalars(
-            select(Page).where(Page.space_id == space.id).order_by(Page.title, Page.id)
+    """The space's pages as a tree (parents before children) with their status.
+
+    Three statements however many pages: the pages with their approval facts, the
+    space's workflows, and which of them are active.
+    """
+    rows = session.execute(
+        approval_facts_select(
+            Page.parent_id,
+            Page.workflow_id,
+            LATEST.workflow_id,
+            LATEST.created_at,
+            LATEST.completed_at,
         )
+        .where(Page.space_id == space.id)
+        .order_by(Page.title, Page.id)
+    ).all()
+    names = dict(
+        session.execute(
+            select(Workflow.id, Workflow.name).where(Workflow.space_id == space.id)
+        ).all()
     )
-    children: dict[int | None, list[Page]] = {}
-    ids = {page.id for page in pages}
-    for page in pages:
-        parent = page.parent_id if page.parent_id in ids else None
-        children.setdefault(parent, []).append(page)
-    rows: list[TreeRow] = []
+    active = active_workflow_ids(session, space.id)
+    children: dict[int | None, list[TreeRow]] = {}
+    parents: dict[int, int | None] = {}
+    for row in rows:
+        parent_id, explicit, request_workflow, created, completed = tuple(row)[:5]
+        facts = approval_facts(row, offset=5)
+        workflow_id = (
+            request_workflow
+            if facts.latest_request_id is not None
+            else resolve_workflow(
+                explicit=explicit,
+                space_default=space.default_workflow_id,
+                active=active,
+                strict=True,
+            ).workflow_id
+        )
+        parents[facts.page_id] = parent_id
+        children.setdefault(parent_id, []).append(
+            TreeRow(
+                facts.page_id,
+                facts.title,
+                0,
+                badge(facts.approval_status, is_stale=facts.is_stale),
+                names.get(workflow_id) if workflow_id else None,
+                (completed or created) if facts.latest_request_id else None,
+                facts.approval_status
+                in (ApprovalStatus.approved, ApprovalStatus.rejected),
+            )
+        )
+    # A page whose parent is not in this space is shown at the top level.
+    roots = [
+        row for key, rows_ in children.items() if key not in parents for row in rows_
+    ]
+    roots.sort(key=lambda row: (row.title, row.page_id))
+    tree: list[TreeRow] = []
 
-    def walk(parent: int | None, depth: int) -> None:
-        for page in children.get(parent, []):
-            status = page_status(session, page)
-            request = latest_request(session, page)
-            workflow_id = (
-                request.workflow_id
-                if request is not None
-                else resolve_page_workflow(session, page, strict=True).workflow_id
-            )
-            workflow = session.get(Workflow, workflow_id) if workflow_id else None
-            changed = (
-                (request.completed_at or request.created_at)
-                if request is not None
-                else None
-            )
-            rows.append(
-                TreeRow(
-                    page.id,
-                    status.title,
-                    depth,
-                    badge(status.approval_status, is_stale=status.is_stale),
-                    workflow.name if workflow else None,
-                    changed,
-                )
-            )
-            walk(page.id, depth + 1)
+    def walk(level: list[TreeRow], depth: int) -> None:
+        for row in level:
+            tree.append(replace(row, depth=depth))
+            walk(children.get(row.page_id, []), depth + 1)
 
-    walk(None, 0)
-    return rows
+    walk(roots, 0)
+    return tree

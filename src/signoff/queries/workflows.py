@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from signoff.db.models import Group, Space, User, Workflow, WorkflowStep
+from signoff.db.models import Group, Space, SpaceMember, User, Workflow, WorkflowStep
 from signoff.domain.states import Rule, StaleOn
 from signoff.queries.page_approvals import utc_iso
 
@@ -178,3 +178,28 @@ class _Names:
             min_rejections=step.min_rejections,
             due_days=step.due_days,
         )
+
+
+def approver_choices(
+    session: Session, space_id: int, named: Iterable[int] = ()
+) -> list[tuple[int, str]]:
+    """People a workflow form offers as approvers: the space's members, plus anyone
+    the workflow already names (so editing never drops them), by display name."""
+    members = select(SpaceMember.user_id).where(SpaceMember.space_id == space_id)
+    rows = session.execute(
+        select(User.id, User.display_name, User.username)
+        .where(
+            or_(
+                and_(User.id.in_(members), User.is_active.is_(True)),
+                User.id.in_(set(named)),
+            )
+        )
+        .order_by(User.display_name, User.id)
+    ).all()
+    return [(row[0], f"{row[1]} ({row[2]})") for row in rows]
+
+
+def group_choices(session: Session) -> list[tuple[int, str]]:
+    """Every group, by name: groups are site-wide."""
+    rows = session.execute(select(Group.id, Group.name).order_by(Group.name)).all()
+    return [(row[0], row[1]) for row in rows]

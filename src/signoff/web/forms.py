@@ -13,6 +13,10 @@ from starlette.requests import Request
 
 MAX_FORM_BYTES = 16 * 1024
 MAX_FIELDS = 50
+# Pickers (pages of a change set, approvers of a workflow's steps) send one field per
+# ticked box; they get a larger allowance, still bounded.
+PICKER_FORM_BYTES = 256 * 1024
+PICKER_FIELDS = 5000
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 FormValues = dict[str, list[str]]
@@ -27,7 +31,9 @@ class FormRejected(Exception):
         self.message = message
 
 
-async def read_form(request: Request, *, limit: int = MAX_FORM_BYTES) -> FormValues:
+async def read_form(
+    request: Request, *, limit: int = MAX_FORM_BYTES, max_fields: int = MAX_FIELDS
+) -> FormValues:
     """The url-encoded body as `{name: [values]}`; an empty body gives `{}`."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     declared = request.headers.get("content-length", "")
@@ -44,7 +50,7 @@ async def read_form(request: Request, *, limit: int = MAX_FORM_BYTES) -> FormVal
         raise FormRejected(415, f"Send the form as {FORM_TYPE}.")
     try:
         return parse_qs(
-            body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS
+            body.decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields
         )
     except (UnicodeDecodeError, ValueError) as error:
         raise FormRejected(400, "The form could not be read.") from error

@@ -10,7 +10,14 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from signoff.web.forms import FormRejected, FormValues, first, read_form
+from signoff.web.forms import (
+    MAX_FIELDS,
+    MAX_FORM_BYTES,
+    FormRejected,
+    FormValues,
+    first,
+    read_form,
+)
 from signoff.web.sessions import CurrentSession, current_session, session_csrf_ok
 from signoff.web.templating import error_page
 
@@ -29,14 +36,14 @@ async def signed_in(request: Request) -> CurrentSession | Response:
 
 
 async def signed_in_form(
-    request: Request,
+    request: Request, *, limit: int = MAX_FORM_BYTES, max_fields: int = MAX_FIELDS
 ) -> tuple[CurrentSession, FormValues] | Response:
     """A posted form from a signed-in person with the session's CSRF token.
 
     No session redirects to sign in; a missing or wrong token is refused with 403.
     """
     try:
-        form = await read_form(request)
+        form = await read_form(request, limit=limit, max_fields=max_fields)
     except FormRejected as rejected:
         return error_page(request, rejected.message, status=rejected.status)
     current = await current_session(request)

@@ -141,7 +141,8 @@ class WorkflowCreate(Body):
 
 
 class WorkflowUpdate(Body):
-    """Only the fields given change; `steps` replaces every step."""
+    """Only the fields given change; `steps` replaces every step;
+    `validForDays: null` removes the expiry."""
 
     workflow_id: ObjectId
     name: str | None = Field(default=None, max_length=200)

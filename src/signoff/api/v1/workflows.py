@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from signoff.access import access_space, access_workflow, require_role
 from signoff.actions.workflows import (
+    KEEP,
     do_assign_workflow,
     do_create_workflow,
     do_deactivate_workflow,
@@ -148,7 +149,12 @@ def post_workflow_update(body: WorkflowUpdate, call: Manager) -> Response:
             expire_on_edit=body.expire_on_edit,
             stale_on=body.stale_on,
             allow_self_approval=body.allow_self_approval,
-            valid_for_days=body.valid_for_days,
+            # An explicit `"validForDays": null` removes the expiry; absent keeps it.
+            valid_for_days=(
+                body.valid_for_days
+                if "valid_for_days" in body.model_fields_set
+                else KEEP
+            ),
             **call.by(actor),
         )
         return _rendered(session, workflow)

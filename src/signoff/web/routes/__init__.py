@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from signoff.web.routes import account, audit, auth, changesets, pages, queue, spaces
+from signoff.web.routes import (
+    account,
+    audit,
+    auth,
+    changesets,
+    pages,
+    queue,
+    spaces,
+    workflows,
+)
 
 
 def web_routers() -> list[APIRouter]:
@@ -19,4 +28,5 @@ def web_routers() -> list[APIRouter]:
         changesets.router,
         account.router,
         audit.router,
+        workflows.router,
     ]

@@ -32,7 +32,7 @@ from signoff.domain.errors import BadInput, InvalidState, NotAllowed, NotFound
 from signoff.domain.states import ChangeSetStatus, Origin, Role
 from signoff.queries.changesets import change_set_detail, list_change_sets
 from signoff.web import context
-from signoff.web.forms import FormValues, first
+from signoff.web.forms import PICKER_FIELDS, PICKER_FORM_BYTES, FormValues, first
 from signoff.web.guard import refusal_status
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.routes.queue import member_spaces
@@ -251,7 +251,9 @@ def _create(
 
 @router.post("/changesets/new")
 async def create_changeset(request: Request) -> Response:
-    posted = await signed_in_form(request)
+    posted = await signed_in_form(
+        request, limit=PICKER_FORM_BYTES, max_fields=PICKER_FIELDS
+    )
     if isinstance(posted, Response):
         return posted
     current, form = posted
@@ -349,7 +351,9 @@ def _update(
 
 @router.post("/changesets/{change_set_id}/edit")
 async def update_changeset(request: Request, change_set_id: int) -> Response:
-    posted = await signed_in_form(request)
+    posted = await signed_in_form(
+        request, limit=PICKER_FORM_BYTES, max_fields=PICKER_FIELDS
+    )
     if isinstance(posted, Response):
         return posted
     current, form = posted

@@ -11,9 +11,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from signoff.access import access_space_by_key, access_workflow, space_role
+from signoff.actions.approvals import do_reset_approval
 from signoff.actions.unit import unit_of_work
 from signoff.actions.workflows import do_assign_workflow
-from signoff.db.models import User
+from signoff.db.models import Page, User
 from signoff.db.session import Database
 from signoff.domain.errors import BadInput, NotFound, SignoffError
 from signoff.domain.states import Origin, Role
@@ -59,6 +60,7 @@ class SpaceScreen:
     space: SpaceView
     rows: list[TreeRow]
     can_edit: bool
+    is_admin: bool
     workflows: list[tuple[int, str]]
     """Active workflows a space admin may assign from a row; empty for others."""
 
@@ -88,6 +90,7 @@ def space_screen(db: Database, user_id: int, key: str) -> SpaceScreen:
             get_space_view(session, found),
             space_tree(session, found),
             editor,
+            admin,
             active_workflows(session, found) if admin else [],
         )
 
@@ -134,4 +137,37 @@ def assign(
             origin=Origin.ui,
             client_id=None,
             now=now,
+        )
+
+
+@router.post(HOME + "/{key}/pages/{page_id}/reset-approval")
+async def reset_approval(request: Request, key: str, page_id: int) -> Response:
+    posted = await signed_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    current, _ = posted
+    try:
+        await run_in_threadpool(
+            reset,
+            context.database(request),
+            current.user_id,
+            key,
+            page_id,
+            context.now(request),
+        )
+    except SignoffError as refusal:
+        return error_page(request, refusal.message, status=refusal_status(refusal))
+    return RedirectResponse(f"{HOME}/{key}", status_code=303)
+
+
+def reset(db: Database, user_id: int, key: str, page_id: int, now: datetime) -> None:
+    with unit_of_work(db, origin=Origin.ui) as session:
+        user = session.get(User, user_id)
+        found = access_space_by_key(session, user, key)
+        page = session.get(Page, page_id)
+        if page is None or page.space_id != found.id:
+            raise NotFound(f"Page {page_id} not found.")
+        assert user is not None
+        do_reset_approval(
+            session, page, actor=user, origin=Origin.ui, client_id=None, now=now
         )
