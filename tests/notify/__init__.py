@@ -1,0 +1,1 @@
+"""Tests of the outbound webhook pieces: URL policy, sending, signatures."""
