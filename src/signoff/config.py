@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from signoff.notify.allowlist import AllowList
+
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 (a file name, not a secret)
 
 
@@ -24,6 +26,9 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = Field(default=None, repr=False)
     rate_limit_per_minute: int = Field(default=1200, ge=1)
+    webhook_allow: str = ""
+    """Targets on the server's own networks that webhooks may reach anyway, e.g.
+    `10.0.0.0/8,hooks.internal:8443` (see docs/webhooks.md)."""
 
     @field_validator("base_url")
     @classmethod
@@ -31,6 +36,19 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("SIGNOFF_BASE_URL must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("webhook_allow")
+    @classmethod
+    def _check_allow(cls, value: str) -> str:
+        try:
+            AllowList.parse(value)
+        except ValueError as error:
+            raise ValueError(f"SIGNOFF_WEBHOOK_ALLOW: {error}") from error
+        return value
+
+    @property
+    def webhook_allow_list(self) -> AllowList:
+        return AllowList.parse(self.webhook_allow)
 
     @property
     def effective_database_url(self) -> str:

@@ -512,3 +512,47 @@ class Comment(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_comments_page_id_id", "page_id", "id"),)
+
+
+class WebhookSubscription(Base):
+    """A space's webhook: where its events go, which ones, and how they are signed.
+
+    The signing secret is not stored: it is derived from the site key and `salt`
+    (`notify.webhook_secret`), shown once when made, and changed by a new salt.
+    """
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    space_id: Mapped[int] = mapped_column(
+        ForeignKey("spaces.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list[str]] = mapped_column(JSON)
+    salt: Mapped[str] = mapped_column(String(64))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    """One attempt to deliver one event to one subscription: the delivery log."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
+    )
+    message_id: Mapped[str] = mapped_column(String(36))
+    event: Mapped[str] = mapped_column(String(60))
+    attempt: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_webhook_deliveries_subscription_id_id", "subscription_id", "id"),
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -64,12 +65,42 @@ class WebhookTarget:
     addresses: tuple[Address, ...]
 
 
+RESOLVE_TIMEOUT = 2.0
+
+
 def system_resolver(host: str, port: int) -> list[Address]:
-    """The operating system's answer for `host`, in its preferred order."""
+    """The operating system's answer for `host`, in its preferred order.
+
+    `getaddrinfo` has no timeout of its own and an unreachable name server can stall
+    it for many seconds, so it runs in a helper thread and is given up on after
+    `RESOLVE_TIMEOUT`: a name that does not answer in time is a name that does not
+    resolve.
+    """
+    answer: list[list[Address] | BaseException] = []
+    worker = threading.Thread(
+        target=lambda: answer.append(_lookup(host, port)),
+        name="signoff-resolve",
+        daemon=True,
+    )
+    worker.start()
+    worker.join(RESOLVE_TIMEOUT)
+    if not answer:
+        raise OSError(f"resolving {host} took longer than {RESOLVE_TIMEOUT:g} s")
+    result = answer[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _lookup(host: str, port: int) -> list[Address] | BaseException:
+    try:
+        infos = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+        )
+    except (OSError, UnicodeError) as error:
+        return error
     found: list[Address] = []
-    for *_, sockaddr in socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-    ):
+    for *_, sockaddr in infos:
         text = sockaddr[0]
         if not isinstance(text, str):
             continue  # not an IP family

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from signoff.api.v1 import analytics, audit, changesets, pages, queue, spaces, workflows
+from signoff.api.v1 import (
+    analytics,
+    audit,
+    changesets,
+    pages,
+    queue,
+    spaces,
+    webhooks,
+    workflows,
+)
 
 PREFIX = "/api/v1"
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=PREFIX)
-    for module in (changesets, pages, spaces, workflows, queue, audit, analytics):
+    modules = (changesets, pages, spaces, workflows, queue, audit, analytics, webhooks)
+    for module in modules:
         router.include_router(module.router)
     return router
