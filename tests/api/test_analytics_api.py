@@ -1,4 +1,5 @@
-"""`/analytics`: a space's totals, trend, per-workflow counts and timing, for admins."""
+"""`/analytics`: a space's totals, trend, per-workflow counts, timing and busiest
+approvers, for admins."""
 
 from __future__ import annotations
 
@@ -46,6 +47,17 @@ def history(team: Team) -> int:
                 s, page, kind, version=1, comment="Why", **by(carol, now=when)
             )
     return workflow_id
+
+
+def carol(team: Team, *, approvals: int, rejections: int) -> dict[str, Any]:
+    """Carol's row of `busiestApprovers`."""
+    return {
+        "userId": str(team.users["carol"]),
+        "name": "Carol",
+        "decisions": approvals + rejections,
+        "approvals": approvals,
+        "rejections": rejections,
+    }
 
 
 def _analytics(api: AppClient, team: Team, who: str = "alice", **params: Any) -> Any:
@@ -98,6 +110,7 @@ def test_daily_analytics_of_a_range(api: AppClient, team: Team, history: int) ->
             }
         ],
         "timing": {"medianHoursToApprove": 4.0, "p90HoursToApprove": 4.0},
+        "busiestApprovers": [carol(team, approvals=1, rejections=1)],
     }
 
 
@@ -121,6 +134,7 @@ def test_weekly_analytics_with_datetimes_without_a_zone_read_as_utc(
     assert body["trend"] == [
         {"period": "2026-01-05", "submitted": 2, "approved": 0, "rejected": 1}
     ]
+    assert body["busiestApprovers"] == [carol(team, approvals=0, rejections=1)]
 
 
 def test_an_open_range_counts_everything(
@@ -129,6 +143,17 @@ def test_an_open_range_counts_everything(
     body = ok(AnalyticsOut, _analytics(api, team))
     assert (body["from"], body["to"]) == (None, None)
     assert body["totals"]["submitted"] == 3
+    assert body["busiestApprovers"] == [carol(team, approvals=1, rejections=1)]
+
+
+def test_a_range_without_decisions_has_no_busiest_approvers(
+    api: AppClient, team: Team, history: int
+) -> None:
+    body = ok(
+        AnalyticsOut,
+        _analytics(api, team, **{"from": "2026-01-08", "to": "2026-01-09"}),
+    )
+    assert body["busiestApprovers"] == []
 
 
 @pytest.mark.parametrize(

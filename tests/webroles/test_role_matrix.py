@@ -1,8 +1,8 @@
 """Every page of the UI, for every role: who sees it, who is refused and how.
 
-Members of the space read its pages; editing needs the editor role; workflows and
-the audit trail need the admin role (403, audited); a person outside the space gets
-404, as in the API; a visitor without a session is sent to sign in.
+Members of the space read its pages; editing needs the editor role; workflows, the
+audit trail and analytics need the admin role (403, audited); a person outside the
+space gets 404, as in the API; a visitor without a session is sent to sign in.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ MATRIX: dict[str, dict[str, int]] = {
     "/audit": EVERYONE,
     "/audit?space=DOCS": ADMINS,
     "/audit/export.csv?space=DOCS": ADMINS,
+    "/analytics": EVERYONE,
+    "/analytics/DOCS": ADMINS,
     "/spaces/DOCS/workflows": ADMINS,
     "/spaces/DOCS/workflows/new": ADMINS,
     "/spaces/DOCS/workflows/1/edit": ADMINS,

@@ -1,4 +1,5 @@
-"""Approval analytics of a space, for its admins: totals, trend, workflows, timing."""
+"""Approval analytics of a space, for its admins: totals, trend, workflows, timing
+and the busiest approvers."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from signoff.api.v1.schemas import AnalyticsQuery
 from signoff.auth.scopes import Scope
 from signoff.db.models import User
 from signoff.domain.states import Role
-from signoff.queries.analytics import analytics
+from signoff.queries.analytics import analytics, busiest_approvers
 
 router = APIRouter(tags=["audit"])
 
@@ -38,6 +39,13 @@ def get_analytics(call: Auditor, query: Annotated[AnalyticsQuery, Query()]) -> R
             end=query.end,
             interval=query.interval,
         )
-        return {"success": True, **report.to_json()}
+        approvers = busiest_approvers(
+            session, space.id, start=query.start, end=query.end
+        )
+        return {
+            "success": True,
+            **report.to_json(),
+            "busiestApprovers": [counts.to_json() for counts in approvers],
+        }
 
     return call.read(work)

@@ -537,6 +537,14 @@ class Timing(ApiModel):
     p90_hours_to_approve: float | None
 
 
+class ApproverCounts(ApiModel):
+    user_id: IdText
+    name: str
+    decisions: int = Field(description="Decisions recorded in the range")
+    approvals: int
+    rejections: int
+
+
 class AnalyticsOut(Envelope):
     space_id: IdText
     start: Moment | None = Field(alias="from")
@@ -547,6 +555,9 @@ class AnalyticsOut(Envelope):
     trend: list[TrendPoint]
     by_workflow: list[WorkflowCounts]
     timing: Timing
+    busiest_approvers: list[ApproverCounts] = Field(
+        description="Up to 10 people with the most decisions in the range, most first"
+    )
     example = {
         "success": True,
         "spaceId": "10",
@@ -584,6 +595,15 @@ class AnalyticsOut(Envelope):
             }
         ],
         "timing": {"medianHoursToApprove": 4.5, "p90HoursToApprove": 4.5},
+        "busiestApprovers": [
+            {
+                "userId": "4",
+                "name": "Carol",
+                "decisions": 2,
+                "approvals": 1,
+                "rejections": 1,
+            }
+        ],
     }
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from signoff.web.routes import (
     account,
+    analytics,
     audit,
     auth,
     changesets,
@@ -28,5 +29,6 @@ def web_routers() -> list[APIRouter]:
         changesets.router,
         account.router,
         audit.router,
+        analytics.router,
         workflows.router,
     ]
