@@ -12,7 +12,10 @@ import typer
 
 from signoff import __version__
 from signoff.cli import api_switch, audit, db, demo, oauth, serve, tokens, users
+from signoff.cli.changeset import app as changeset_app
 from signoff.cli.common import SignoffGroup
+from signoff.cli.page import app as page_app
+from signoff.cli.sync import sync as sync_command
 
 HELP = "Signoff: version-aware approval of documentation pages."
 
@@ -55,6 +58,9 @@ def build_app() -> typer.Typer:
     app.add_typer(oauth.app, name="oauth-client")
     app.add_typer(api_switch.app, name="api")
     app.add_typer(audit.app, name="audit")
+    app.add_typer(changeset_app, name="changeset")
+    app.add_typer(page_app, name="page")
+    app.command("sync")(sync_command)
     return app
 
 

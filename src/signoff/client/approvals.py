@@ -1,0 +1,89 @@
+"""The change-set and page endpoints of `/api/v1`, as CONTRACT section 3 fixes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from signoff.client.connection import Connection, Json
+
+BASE = "/api/v1"
+
+
+class Approvals:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def change_set(self, change_set_id: str) -> Json:
+        answer = self.connection.get(
+            f"{BASE}/changeSets/detail", {"changeSetId": change_set_id}
+        )
+        return _part(answer, "changeSet")
+
+    def create_change_set(
+        self,
+        space_id: str,
+        title: str,
+        page_ids: list[str],
+        *,
+        summary: str | None = None,
+        reference_url: str | None = None,
+    ) -> Json:
+        body: Json = {
+            "spaceId": space_id,
+            "title": title,
+            "pageRefs": [{"pageId": page_id} for page_id in page_ids],
+        }
+        body.update(_given(summary=summary, referenceUrl=reference_url))
+        return _part(self.connection.post(f"{BASE}/changeSets", body), "changeSet")
+
+    def update_change_set(
+        self,
+        change_set_id: str,
+        *,
+        title: str | None = None,
+        summary: str | None = None,
+        reference_url: str | None = None,
+        page_ids: list[str] | None = None,
+    ) -> Json:
+        body: Json = {"changeSetId": change_set_id}
+        body.update(_given(title=title, summary=summary, referenceUrl=reference_url))
+        if page_ids is not None:
+            body["pageRefs"] = [{"pageId": page_id} for page_id in page_ids]
+        answer = self.connection.post(f"{BASE}/changeSets/update", body)
+        return _part(answer, "changeSet")
+
+    def archive_change_set(self, change_set_id: str) -> Json:
+        answer = self.connection.post(
+            f"{BASE}/changeSets/archive", {"changeSetId": change_set_id}
+        )
+        return _part(answer, "changeSet")
+
+    def preflight_change_set(self, change_set_id: str) -> Json:
+        return self.connection.post(
+            f"{BASE}/changeSets/preflight", {"changeSetId": change_set_id}
+        )
+
+    def submit_change_set(self, change_set_id: str) -> Json:
+        return self.connection.post(
+            f"{BASE}/changeSets/submit", {"changeSetId": change_set_id}
+        )
+
+    def page_status(self, page_id: str) -> Json:
+        return self.connection.get(f"{BASE}/pages/status", {"pageId": page_id})
+
+    def preflight_page(self, page_id: str) -> Json:
+        return self.connection.post(f"{BASE}/pages/preflight", {"pageId": page_id})
+
+    def submit_page(self, page_id: str, *, workflow_id: str | None = None) -> Json:
+        body: Json = {"pageId": page_id}
+        body.update(_given(workflowId=workflow_id))
+        return self.connection.post(f"{BASE}/pages/submit", body)
+
+
+def _given(**fields: Any) -> Json:
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _part(answer: Json, name: str) -> Json:
+    part = answer.get(name)
+    return part if isinstance(part, dict) else {}
