@@ -25,7 +25,14 @@ FORM_EXPIRED = "The form expired; reload it and try again."
 
 
 def login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    """To the login form, coming back here afterwards. A posted form cannot be
+    replayed by a redirect, so after a refused post the person lands at home."""
+    if request.method in ("GET", "HEAD"):
+        target = request.url.path + (
+            f"?{request.url.query}" if request.url.query else ""
+        )
+    else:
+        target = "/"
     return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
 
 
