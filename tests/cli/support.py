@@ -20,18 +20,24 @@ CLEAN_ENV: dict[str, str | None] = dict.fromkeys(
         "SIGNOFF_DATABASE_URL",
         "SIGNOFF_BASE_URL",
         "SIGNOFF_SECRET_KEY",
+        "SIGNOFF_WEBHOOK_ALLOW",
     )
 )
 
 
 def signoff(
-    db_url: str, data_dir: Path, *args: str, stdin: str | None = None
+    db_url: str,
+    data_dir: Path,
+    *args: str,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Result:
-    """`signoff ARGS --database-url DB_URL --data-dir DATA_DIR`, captured."""
+    """`signoff ARGS --database-url DB_URL --data-dir DATA_DIR`, captured; `env`
+    sets `SIGNOFF_*` variables on top of a clean environment."""
     return CliRunner().invoke(
         build_app(),
         [*args, "--database-url", db_url, "--data-dir", str(data_dir)],
-        env=CLEAN_ENV,
+        env={**CLEAN_ENV, **(env or {})},
         input=stdin,
     )
 

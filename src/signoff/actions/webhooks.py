@@ -29,6 +29,17 @@ MAX_PER_SPACE = 25
 MANAGE = "manage webhooks"
 
 
+def _require_admin(session: Session, actor: User | None, space_id: int) -> None:
+    """Space admins pass; so does the operator at the console (`None`), who holds
+    the database already."""
+    if actor is not None:
+        require_role(session, actor, space_id, Role.admin, action=MANAGE)
+
+
+def _name(actor: User | None) -> str:
+    return actor.display_name if actor is not None else "The site operator"
+
+
 def _shown(url: str) -> str:
     """The URL without its query: what the audit trail may keep."""
     parts = urlsplit(url)
@@ -53,12 +64,12 @@ def do_create_webhook(
     events: Sequence[str],
     allow: AllowList,
     resolver: Resolver | None = None,
-    actor: User,
+    actor: User | None,
     origin: Origin,
     client_id: str | None,
     now: datetime,
 ) -> WebhookSubscription:
-    require_role(session, actor, space.id, Role.admin, action=MANAGE)
+    _require_admin(session, actor, space.id)
     chosen = check_event_selection(list(events))
     checked = _checked_url(url, allow, resolver)
     count = session.scalar(
@@ -75,7 +86,7 @@ def do_create_webhook(
         salt=new_salt(),
         is_active=True,
         created_at=now,
-        created_by=actor.id,
+        created_by=actor.id if actor else None,
         updated_at=now,
     )
     session.add(webhook)
@@ -83,7 +94,7 @@ def do_create_webhook(
     record_event(
         session,
         "webhook.created",
-        f"{actor.display_name} added a webhook to {_shown(checked)}.",
+        f"{_name(actor)} added a webhook to {_shown(checked)}.",
         actor=actor,
         origin=origin,
         client_id=client_id,
@@ -103,13 +114,13 @@ def do_update_webhook(
     active: bool | None = None,
     allow: AllowList,
     resolver: Resolver | None = None,
-    actor: User,
+    actor: User | None,
     origin: Origin,
     client_id: str | None,
     now: datetime,
 ) -> WebhookSubscription:
     """Change what is given: the URL (checked again), the events, paused or not."""
-    require_role(session, actor, webhook.space_id, Role.admin, action=MANAGE)
+    _require_admin(session, actor, webhook.space_id)
     changed: list[str] = []
     if events is not None:
         chosen = check_event_selection(list(events))
@@ -128,7 +139,7 @@ def do_update_webhook(
     record_event(
         session,
         "webhook.updated",
-        f"{actor.display_name} changed the webhook to {_shown(webhook.url)}"
+        f"{_name(actor)} changed the webhook to {_shown(webhook.url)}"
         + ("" if webhook.is_active else " (paused)")
         + ".",
         actor=actor,
@@ -145,21 +156,20 @@ def do_rotate_webhook_secret(
     session: Session,
     webhook: WebhookSubscription,
     *,
-    actor: User,
+    actor: User | None,
     origin: Origin,
     client_id: str | None,
     now: datetime,
 ) -> WebhookSubscription:
     """A new secret from now on; deliveries already queued are signed with it too."""
-    require_role(session, actor, webhook.space_id, Role.admin, action=MANAGE)
+    _require_admin(session, actor, webhook.space_id)
     webhook.salt = new_salt()
     webhook.updated_at = now
     session.flush()
     record_event(
         session,
         "webhook.secret_rotated",
-        f"{actor.display_name} rotated the secret of the webhook to "
-        f"{_shown(webhook.url)}.",
+        f"{_name(actor)} rotated the secret of the webhook to {_shown(webhook.url)}.",
         actor=actor,
         origin=origin,
         client_id=client_id,
@@ -174,17 +184,17 @@ def do_delete_webhook(
     session: Session,
     webhook: WebhookSubscription,
     *,
-    actor: User,
+    actor: User | None,
     origin: Origin,
     client_id: str | None,
     now: datetime,
 ) -> None:
     """Remove it with its delivery log; queued deliveries to it are dropped."""
-    require_role(session, actor, webhook.space_id, Role.admin, action=MANAGE)
+    _require_admin(session, actor, webhook.space_id)
     record_event(
         session,
         "webhook.deleted",
-        f"{actor.display_name} removed the webhook to {_shown(webhook.url)}.",
+        f"{_name(actor)} removed the webhook to {_shown(webhook.url)}.",
         actor=actor,
         origin=origin,
         client_id=client_id,

@@ -16,6 +16,7 @@ from signoff.cli.changeset import app as changeset_app
 from signoff.cli.common import SignoffGroup
 from signoff.cli.page import app as page_app
 from signoff.cli.sync import sync as sync_command
+from signoff.cli.webhooks import app as webhook_app
 
 HELP = "Signoff: version-aware approval of documentation pages."
 
@@ -58,6 +59,7 @@ def build_app() -> typer.Typer:
     app.add_typer(oauth.app, name="oauth-client")
     app.add_typer(api_switch.app, name="api")
     app.add_typer(audit.app, name="audit")
+    app.add_typer(webhook_app, name="webhook")
     app.add_typer(changeset_app, name="changeset")
     app.add_typer(page_app, name="page")
     app.command("sync")(sync_command)
