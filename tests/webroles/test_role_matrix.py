@@ -36,6 +36,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "/analytics": EVERYONE,
     "/analytics/DOCS": ADMINS,
     "/spaces/DOCS/workflows": ADMINS,
+    "/spaces/DOCS/webhooks": ADMINS,
     "/spaces/DOCS/workflows/new": ADMINS,
     "/spaces/DOCS/workflows/1/edit": ADMINS,
     "/spaces/DOCS/workflows/1/pages": ADMINS,

@@ -16,6 +16,7 @@ from signoff.web.routes import (
     pages,
     queue,
     spaces,
+    webhooks,
     workflows,
 )
 
@@ -31,4 +32,5 @@ def web_routers() -> list[APIRouter]:
         audit.router,
         analytics.router,
         workflows.router,
+        webhooks.router,
     ]

@@ -19,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from signoff.access import access_space_by_key, require_role
 from signoff.actions.unit import unit_of_work
 from signoff.actions.workflows import (
     do_assign_workflow,
@@ -29,13 +28,14 @@ from signoff.actions.workflows import (
 )
 from signoff.db.models import Page, Space, User, Workflow
 from signoff.domain.errors import BadInput, InvalidState, NotFound, SignoffError
-from signoff.domain.states import Origin, Role
+from signoff.domain.states import Origin
 from signoff.queries.workflows import approver_choices, group_choices
 from signoff.web import context
 from signoff.web.forms import PICKER_FIELDS, PICKER_FORM_BYTES, FormValues, first
 from signoff.web.guard import refusal_status
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.sessions import CurrentSession
+from signoff.web.space_admin import admin_space, check_admin, signed_in_user
 from signoff.web.templating import error_page, render
 from signoff.web.workflow_form import (
     RULE_LABELS,
@@ -52,15 +52,11 @@ NOT_FOUND = "That workflow does not exist, or you cannot see it."
 
 
 def _user(session: Session, current: CurrentSession) -> User:
-    user = session.get(User, current.user_id)
-    assert user is not None
-    return user
+    return signed_in_user(session, current)
 
 
 def _admin_space(session: Session, user: User, key: str) -> Space:
-    space = access_space_by_key(session, user, key)
-    require_role(session, user, space.id, Role.admin, action=MANAGE)
-    return space
+    return admin_space(session, user, key, action=MANAGE)
 
 
 def _workflow_of(session: Session, space: Space, workflow_id: int) -> Workflow:
@@ -71,10 +67,7 @@ def _workflow_of(session: Session, space: Space, workflow_id: int) -> Workflow:
 
 
 def _check_admin(request: Request, current: CurrentSession, key: str) -> int:
-    """The space's id once the admin check passed, in a unit of work of its own so a
-    refusal is audited while the page itself is read in a read transaction."""
-    with unit_of_work(context.database(request), origin=Origin.ui) as session:
-        return _admin_space(session, _user(session, current), key).id
+    return check_admin(request, current, key, action=MANAGE)
 
 
 # -- list ------------------------------------------------------------------------
