@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = Field(default=None, repr=False)
     rate_limit_per_minute: int = Field(default=1200, ge=1)
+    run_worker: bool = False
+    """Deliver the outbox from a thread of the web server (`signoff serve` sets it)."""
     webhook_allow: str = ""
     """Targets on the server's own networks that webhooks may reach anyway, e.g.
     `10.0.0.0/8,hooks.internal:8443` (see docs/webhooks.md)."""

@@ -62,6 +62,7 @@ class Receiver:
     /hang      reads the request, then never answers (until closed)
     /drip      starts a response and sends one header byte every 50 ms
     /big       declares and streams BIG_RESPONSE_BYTES of body
+    /flaky     503 while `failures_left` > 0 (counting down), then 200
     """
 
     def __init__(
@@ -76,6 +77,7 @@ class Receiver:
         self.location = location
         self.sni_names: list[str | None] = []
         self.big_sent = 0
+        self.failures_left = 0
         self.big_done = threading.Event()
         self.closing = threading.Event()
         server_class = _IPv6Server if ":" in host else ThreadingHTTPServer
@@ -128,6 +130,13 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
         def route_ok(self) -> None:
             self._answer(200, b"ok")
+
+        def route_flaky(self) -> None:
+            if receiver.failures_left > 0:
+                receiver.failures_left -= 1
+                self._answer(503, b"busy")
+            else:
+                self._answer(200, b"ok")
 
         def route_redirect(self) -> None:
             self.send_response(302)

@@ -26,6 +26,7 @@ from signoff.api.wiki.router import wiki_router
 from signoff.config import Settings, ensure_data_dir, load_settings, site_secret
 from signoff.db import migrate
 from signoff.db.session import READ_ONLY, Database, make_engine
+from signoff.notify.background import BackgroundWorker
 from signoff.web.routes import web_routers
 from signoff.web.security import SecurityHeadersMiddleware
 from signoff.web.templating import STATIC_DIR
@@ -42,9 +43,17 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        background = (
+            BackgroundWorker(settings, db, site_key=secret_key).start()
+            if settings.run_worker
+            else None
+        )
+        _app.state.outbox_worker = background
         try:
             yield
         finally:
+            if background is not None:
+                background.stop()
             db.dispose()
 
     app = FastAPI(title=TITLE, version=__version__, lifespan=lifespan)

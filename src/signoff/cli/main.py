@@ -14,9 +14,11 @@ from signoff import __version__
 from signoff.cli import api_switch, audit, db, demo, oauth, serve, tokens, users
 from signoff.cli.changeset import app as changeset_app
 from signoff.cli.common import SignoffGroup
+from signoff.cli.outbox import app as outbox_app
 from signoff.cli.page import app as page_app
 from signoff.cli.sync import sync as sync_command
 from signoff.cli.webhooks import app as webhook_app
+from signoff.cli.worker import worker as worker_command
 
 HELP = "Signoff: version-aware approval of documentation pages."
 
@@ -63,6 +65,8 @@ def build_app() -> typer.Typer:
     app.add_typer(changeset_app, name="changeset")
     app.add_typer(page_app, name="page")
     app.command("sync")(sync_command)
+    app.command("worker")(worker_command)
+    app.add_typer(outbox_app, name="outbox")
     return app
 
 

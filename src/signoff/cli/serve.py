@@ -38,6 +38,13 @@ def serve(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Worker processes.")
     ] = 1,
+    outbox: Annotated[
+        bool,
+        typer.Option(
+            "--outbox/--no-outbox",
+            help="Deliver notifications from the server (else run `signoff worker`).",
+        ),
+    ] = True,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
     as_json: JsonOption = False,
@@ -51,12 +58,20 @@ def serve(
         {"url": url, "dataDir": str(settings.data_dir.resolve()), "workers": workers},
         f"Serving Signoff on [bold]{escape(url)}[/bold] (Ctrl+C stops it).",
     )
-    run_server(settings, host=host, port=port, workers=workers)
+    run_server(settings, host=host, port=port, workers=workers, outbox=outbox)
 
 
-def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
+def run_server(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    workers: int = 1,
+    outbox: bool = True,
+) -> None:
     """Run uvicorn until it is stopped; it shuts the application down gracefully."""
     os.environ["SIGNOFF_DATA_DIR"] = str(settings.data_dir.resolve())
+    os.environ["SIGNOFF_RUN_WORKER"] = "1" if outbox else "0"
     if settings.database_url:
         os.environ["SIGNOFF_DATABASE_URL"] = settings.database_url
     uvicorn.run(

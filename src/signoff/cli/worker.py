@@ -1,0 +1,144 @@
+"""`signoff worker`: deliver the outbox, as a process of its own.
+
+Run one per machine, or several side by side on PostgreSQL (claims skip each other's
+locked rows). SIGINT or SIGTERM lets the current message finish, hands the rest of
+the batch back and exits 0; a second signal stops at once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from signoff.actions.unit import utcnow
+from signoff.cli.common import (
+    DatabaseUrlOption,
+    DataDirOption,
+    JsonOption,
+    emit,
+    err,
+    open_database,
+    settings_from,
+)
+from signoff.config import site_secret
+from signoff.domain.errors import BadInput
+from signoff.notify.channels import channel_handlers
+from signoff.notify.handlers import Handlers
+from signoff.notify.worker import OutboxWorker
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Process one batch, print a summary, exit.")
+    ] = False,
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, max=1000, help="Messages per claim.")
+    ] = 20,
+    lease_seconds: Annotated[
+        float,
+        typer.Option(
+            "--lease-seconds",
+            min=0.1,
+            help="How long a claim lasts before another worker may take it over.",
+        ),
+    ] = 120.0,
+    idle_sleep: Annotated[
+        float,
+        typer.Option("--idle-sleep", min=0.01, help="Seconds to wait when idle."),
+    ] = 1.0,
+    handlers: Annotated[
+        str | None,
+        typer.Option(
+            "--handlers",
+            envvar="SIGNOFF_WORKER_HANDLERS",
+            hidden=True,
+            help="module:function returning the Handlers to use (tests, operators).",
+        ),
+    ] = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Deliver outbox messages: webhooks, email and other notifications."""
+    settings = settings_from(data_dir, database_url)
+    registry = (
+        load_handlers(handlers)
+        if handlers
+        else channel_handlers(settings, site_key=site_secret(settings), clock=utcnow)
+    )
+    with open_database(settings) as db:
+        outbox = OutboxWorker(
+            db, registry, batch=batch, lease=timedelta(seconds=lease_seconds)
+        )
+        stop = threading.Event()
+        with stop_on_signals(stop):
+            if once:
+                outbox.run_once(stop)
+            else:
+                logging.basicConfig(
+                    level=logging.INFO,
+                    format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                )
+                err().print(
+                    f"Outbox worker running (batch {batch}, lease {lease_seconds:g} s);"
+                    " Ctrl+C stops it.",
+                    markup=False,
+                )
+                outbox.run_forever(stop, idle_sleep=idle_sleep)
+    stats = outbox.stats
+    emit(
+        as_json,
+        {"processed": stats.processed, **stats.as_dict()},
+        f"Processed {stats.processed} message(s): {stats.delivered} delivered, "
+        f"{stats.retried} to retry, {stats.dead} dead.",
+    )
+
+
+def load_handlers(spec: str) -> Handlers:
+    """The registry a `module:function` factory returns."""
+    module_name, _, function_name = spec.partition(":")
+    if not module_name or not function_name:
+        raise BadInput(f"--handlers must be module:function, not {spec!r}.")
+    try:
+        factory = getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError) as error:
+        raise BadInput(f"--handlers {spec!r} cannot be loaded: {error}") from error
+    registry = factory()
+    if not isinstance(registry, Handlers):
+        raise BadInput(f"--handlers {spec!r} did not return a Handlers registry.")
+    return registry
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """The first SIGINT/SIGTERM sets `stop`; the handlers then step aside."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may install signal handlers
+        return
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+        restore()  # a second signal acts as usual: stop now
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, on_signal)
+    try:
+        yield
+    finally:
+        restore()

@@ -1,0 +1,148 @@
+"""The outbox as operators see it: list messages, and put dead letters back in line.
+
+Statuses: `pending` (new, due at `available_at`), `delivering` (claimed by a worker
+until `available_at`, its lease), `retry` (failed, due again at `available_at`),
+`delivered`, and `dead` (gave up; only `retry_dead` brings it back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from signoff.actions.unit import utcnow
+from signoff.db.models import OutboxMessage
+from signoff.db.session import Database
+from signoff.domain.errors import InvalidState, NotFound
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"
+    delivering = "delivering"
+    retry = "retry"
+    delivered = "delivered"
+    dead = "dead"
+
+
+class AllDead:
+    """`retry_dead(db, ALL_DEAD)`: every dead message, rather than named ones."""
+
+
+ALL_DEAD = AllDead()
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    message_id: str
+    kind: str
+    space_id: int | None
+    status: str
+    attempts: int
+    available_at: datetime
+    created_at: datetime
+    delivered_at: datetime | None
+    last_error: str | None
+
+    @property
+    def next_attempt(self) -> datetime | None:
+        """When a worker may take it (again); none once it is delivered or dead."""
+        done = (OutboxStatus.delivered, OutboxStatus.dead)
+        return None if self.status in done else self.available_at
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "id": self.id,
+            "messageId": self.message_id,
+            "kind": self.kind,
+            "spaceId": self.space_id,
+            "status": self.status,
+            "attempts": self.attempts,
+            "nextAttemptAt": iso(self.next_attempt),
+            "createdAt": iso(self.created_at),
+            "deliveredAt": iso(self.delivered_at),
+            "lastError": self.last_error,
+        }
+
+
+def _row(message: OutboxMessage) -> OutboxRow:
+    return OutboxRow(
+        id=message.id,
+        message_id=message.message_id,
+        kind=message.kind,
+        space_id=message.space_id,
+        status=message.status,
+        attempts=message.attempts,
+        available_at=message.available_at,
+        created_at=message.created_at,
+        delivered_at=message.delivered_at,
+        last_error=message.last_error,
+    )
+
+
+def list_messages(
+    db: Database, status: OutboxStatus | None = None, limit: int = 50
+) -> list[OutboxRow]:
+    """The newest messages first, optionally of one status."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status.value)
+    with db.read() as session:
+        return [_row(message) for message in session.scalars(query)]
+
+
+def retry_dead(
+    db: Database,
+    which: Sequence[str] | AllDead,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Make dead messages pending and due now, attempts reset; returns how many.
+
+    `which` names messages by row id or message id. All or nothing: an unknown id,
+    or one that is not dead, refuses the whole call.
+    """
+    at = now or utcnow()
+    with db.write() as session:
+        if isinstance(which, AllDead):
+            ids = list(
+                session.scalars(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.status == OutboxStatus.dead.value
+                    )
+                )
+            )
+        else:
+            ids = [_dead_id(session, ref) for ref in dict.fromkeys(which)]
+        if ids:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(status=OutboxStatus.pending.value, attempts=0, available_at=at)
+                .execution_options(synchronize_session=False)
+            )
+        return len(ids)
+
+
+def _dead_id(session: Session, ref: str) -> int:
+    conditions = [OutboxMessage.message_id == ref]
+    if ref.isdigit():
+        conditions.append(OutboxMessage.id == int(ref))
+    message = session.scalar(select(OutboxMessage).where(or_(*conditions)))
+    if message is None:
+        raise NotFound(f"No outbox message {ref!r}.")
+    if message.status != OutboxStatus.dead.value:
+        raise InvalidState(
+            f"Outbox message {ref!r} is {message.status}, not dead: "
+            "only dead messages are retried."
+        )
+    return message.id
