@@ -37,6 +37,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "/analytics/DOCS": ADMINS,
     "/spaces/DOCS/workflows": ADMINS,
     "/spaces/DOCS/webhooks": ADMINS,
+    "/admin/outbox": dict.fromkeys(ROLES, REFUSED),
     "/spaces/DOCS/workflows/new": ADMINS,
     "/spaces/DOCS/workflows/1/edit": ADMINS,
     "/spaces/DOCS/workflows/1/pages": ADMINS,

@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from cli.support import CLEAN_ENV, json_out, signoff
 from signoff.actions.unit import utcnow
 from signoff.cli.main import build_app
+from signoff.db.models import AuditEvent
 from signoff.db.session import Database
 from signoff.notify.handlers import GiveUp
 
@@ -84,6 +86,11 @@ def test_outbox_retry_requeues_dead_messages_by_either_id(
         assert (row.status, row.attempts) == ("pending", 0)
         assert row.available_at <= utcnow()
     assert outbox_row(db, outbox["delivered"]).status == "delivered"
+    with db.read() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "outbox.retried")
+        ).one()
+    assert (event.origin, event.actor_id, event.details["count"]) == ("cli", None, 2)
 
 
 def test_outbox_retry_all_dead(

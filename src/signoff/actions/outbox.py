@@ -7,12 +7,20 @@ the worker delivers what is committed, each message under a stable id.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from signoff.db.models import OutboxMessage
+from signoff.actions.audit import record_event
+from signoff.actions.users import require_site_admin
+from signoff.db.models import OutboxMessage, User
+from signoff.domain.errors import InvalidState, NotFound
+from signoff.domain.states import Origin
+
+PENDING, DEAD = "pending", "dead"
 
 
 def enqueue(
@@ -35,3 +43,71 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+class AllDead:
+    """`do_retry_dead(session, ALL_DEAD, ...)`: every dead message, not named ones."""
+
+
+ALL_DEAD = AllDead()
+
+
+def do_retry_dead(
+    session: Session,
+    which: Sequence[str] | AllDead,
+    *,
+    actor: User | None,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> int:
+    """Make dead messages pending and due now, attempts reset; returns how many.
+
+    `which` names messages by row id or message id. All or nothing: an unknown id,
+    or one that is not dead, refuses the whole call. Site administrators only (the
+    outbox spans every space); the operator at the console (`None`) passes.
+    """
+    require_site_admin(actor, "retry dead notifications")
+    if isinstance(which, AllDead):
+        ids = list(
+            session.scalars(
+                select(OutboxMessage.id).where(OutboxMessage.status == DEAD)
+            )
+        )
+    else:
+        ids = [_dead_id(session, ref) for ref in dict.fromkeys(which)]
+    if not ids:
+        return 0
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(status=PENDING, attempts=0, available_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    record_event(
+        session,
+        "outbox.retried",
+        f"{actor.display_name if actor else 'The site operator'} put "
+        f"{len(ids)} dead notification(s) back in line.",
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        details={"outboxIds": ids[:100], "count": len(ids)},
+    )
+    return len(ids)
+
+
+def _dead_id(session: Session, ref: str) -> int:
+    conditions = [OutboxMessage.message_id == ref]
+    if ref.isascii() and ref.isdigit() and len(ref) <= 18:
+        conditions.append(OutboxMessage.id == int(ref))
+    message = session.scalar(select(OutboxMessage).where(or_(*conditions)))
+    if message is None:
+        raise NotFound(f"No outbox message {ref!r}.")
+    if message.status != DEAD:
+        raise InvalidState(
+            f"Outbox message {ref!r} is {message.status}, not dead: "
+            "only dead messages are retried."
+        )
+    return message.id

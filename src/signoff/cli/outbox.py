@@ -13,6 +13,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from signoff.actions.outbox import ALL_DEAD, do_retry_dead
+from signoff.actions.unit import unit_of_work, utcnow
 from signoff.cli.common import (
     EXIT_USAGE,
     DatabaseUrlOption,
@@ -24,12 +26,11 @@ from signoff.cli.common import (
     out,
     settings_from,
 )
+from signoff.domain.states import Origin
 from signoff.notify.outbox_rows import (
-    ALL_DEAD,
     OutboxRow,
     OutboxStatus,
     list_messages,
-    retry_dead,
 )
 
 app = typer.Typer(
@@ -107,8 +108,15 @@ def retry(
     if bool(ids) == all_dead:
         fail("name the dead messages by ID, or give --all-dead (not both).", EXIT_USAGE)
     settings = settings_from(data_dir, database_url)
-    with open_database(settings) as db:
-        count = retry_dead(db, ALL_DEAD if all_dead else list(ids or []))
+    with open_database(settings) as db, unit_of_work(db, origin=Origin.cli) as session:
+        count = do_retry_dead(
+            session,
+            ALL_DEAD if all_dead else list(ids or []),
+            actor=None,
+            origin=Origin.cli,
+            client_id=None,
+            now=utcnow(),
+        )
     emit(
         as_json,
         {"requeued": count},

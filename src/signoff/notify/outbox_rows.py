@@ -1,25 +1,21 @@
-"""The outbox as operators see it: list messages, and put dead letters back in line.
+"""The outbox as operators see it: messages by status, newest first.
 
 Statuses: `pending` (new, due at `available_at`), `delivering` (claimed by a worker
 until `available_at`, its lease), `retry` (failed, due again at `available_at`),
-`delivered`, and `dead` (gave up; only `retry_dead` brings it back).
+`delivered`, and `dead` (gave up; only `do_retry_dead` brings it back).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from signoff.actions.unit import utcnow
 from signoff.db.models import OutboxMessage
 from signoff.db.session import Database
-from signoff.domain.errors import InvalidState, NotFound
 
 
 class OutboxStatus(StrEnum):
@@ -28,13 +24,6 @@ class OutboxStatus(StrEnum):
     retry = "retry"
     delivered = "delivered"
     dead = "dead"
-
-
-class AllDead:
-    """`retry_dead(db, ALL_DEAD)`: every dead message, rather than named ones."""
-
-
-ALL_DEAD = AllDead()
 
 
 @dataclass(frozen=True)
@@ -98,51 +87,3 @@ def list_messages(
         query = query.where(OutboxMessage.status == status.value)
     with db.read() as session:
         return [_row(message) for message in session.scalars(query)]
-
-
-def retry_dead(
-    db: Database,
-    which: Sequence[str] | AllDead,
-    *,
-    now: datetime | None = None,
-) -> int:
-    """Make dead messages pending and due now, attempts reset; returns how many.
-
-    `which` names messages by row id or message id. All or nothing: an unknown id,
-    or one that is not dead, refuses the whole call.
-    """
-    at = now or utcnow()
-    with db.write() as session:
-        if isinstance(which, AllDead):
-            ids = list(
-                session.scalars(
-                    select(OutboxMessage.id).where(
-                        OutboxMessage.status == OutboxStatus.dead.value
-                    )
-                )
-            )
-        else:
-            ids = [_dead_id(session, ref) for ref in dict.fromkeys(which)]
-        if ids:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
-                .values(status=OutboxStatus.pending.value, attempts=0, available_at=at)
-                .execution_options(synchronize_session=False)
-            )
-        return len(ids)
-
-
-def _dead_id(session: Session, ref: str) -> int:
-    conditions = [OutboxMessage.message_id == ref]
-    if ref.isdigit():
-        conditions.append(OutboxMessage.id == int(ref))
-    message = session.scalar(select(OutboxMessage).where(or_(*conditions)))
-    if message is None:
-        raise NotFound(f"No outbox message {ref!r}.")
-    if message.status != OutboxStatus.dead.value:
-        raise InvalidState(
-            f"Outbox message {ref!r} is {message.status}, not dead: "
-            "only dead messages are retried."
-        )
-    return message.id

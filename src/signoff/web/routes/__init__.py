@@ -13,6 +13,7 @@ from signoff.web.routes import (
     audit,
     auth,
     changesets,
+    outbox,
     pages,
     queue,
     spaces,
@@ -33,4 +34,5 @@ def web_routers() -> list[APIRouter]:
         analytics.router,
         workflows.router,
         webhooks.router,
+        outbox.router,
     ]

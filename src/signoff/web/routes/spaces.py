@@ -41,18 +41,23 @@ async def spaces(request: Request) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
-    rows = await run_in_threadpool(
+    rows, site_admin = await run_in_threadpool(
         my_spaces, context.database(request), current.user_id
     )
-    return render(request, "spaces.html", {"current": current, "spaces": rows})
+    return render(
+        request,
+        "spaces.html",
+        {"current": current, "spaces": rows, "site_admin": site_admin},
+    )
 
 
-def my_spaces(db: Database, user_id: int) -> list[SpaceView]:
+def my_spaces(db: Database, user_id: int) -> tuple[list[SpaceView], bool]:
+    """The person's spaces, and whether they administer the whole site."""
     with db.read() as session:
         user = session.get(User, user_id)
         assert user is not None
         rows, _ = list_spaces(session, user, Window(order="key", limit=MAX_LIMIT))
-        return rows
+        return rows, user.is_site_admin
 
 
 @dataclass(frozen=True)
