@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from audit_helpers import actions_since, last_event_id
 from factories import (
     by,
+    edit,
     make_change_set,
     make_page,
     make_space,
@@ -128,3 +129,38 @@ def test_a_rolled_back_decision_leaves_no_reply(
         raise RuntimeError("the request failed after the action")
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Comment)) == 1
+
+
+def test_an_edit_that_makes_the_approval_stale_says_so_in_the_thread(
+    db: Database, ids: dict[str, int]
+) -> None:
+    with db.write() as s:
+        alice, bob = s.get(User, ids["alice"]), s.get(User, ids["bob"])
+        carol, page = s.get(User, ids["carol"]), s.get(Page, ids["page"])
+        make_workflow(s, page.space, alice, [step(carol)], pages=[page])
+        do_submit_page(s, page, **by(bob))
+        do_record_decision(
+            s, page, DecisionKind.approve, version=1, comment=None, **by(carol)
+        )
+        edit(s, page, bob, "<p>A new rule</p>")
+        carol_account = carol.account_id
+    root, _reply, notice = _comments(db)
+    assert (notice.parent_id, notice.author_id) == (root.id, None)
+    assert "Version 2 changed the approved content" in notice.body
+    assert "approval of version 1 is stale" in notice.body
+    assert f'ri:account-id="{carol_account}"' in notice.body
+
+
+def test_an_edit_during_review_says_the_review_is_superseded(
+    db: Database, ids: dict[str, int]
+) -> None:
+    with db.write() as s:
+        alice, bob = s.get(User, ids["alice"]), s.get(User, ids["bob"])
+        carol, page = s.get(User, ids["carol"]), s.get(Page, ids["page"])
+        make_workflow(s, page.space, alice, [step(carol)], pages=[page])
+        do_submit_page(s, page, **by(bob))
+        edit(s, page, bob, "<p>Changed while in review</p>")
+    root, notice = _comments(db)
+    assert notice.parent_id == root.id
+    assert "review of version 1 is superseded" in notice.body
+    assert "ri:account-id" not in notice.body  # nobody had decided yet

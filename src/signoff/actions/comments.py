@@ -24,6 +24,7 @@ from signoff.db.models import (
     ApprovalRequest,
     ChangeSet,
     Comment,
+    Decision,
     Group,
     Page,
     RequestStep,
@@ -160,6 +161,23 @@ def reply_with_decision(
             parent=root,
             now=now,
         )
+
+
+def notice_in_thread(
+    session: Session, request: ApprovalRequest, text: str, *, now: datetime
+) -> Comment:
+    """A plain notice in the review's thread, e.g. that the approval went stale;
+    the people who decided on the review are mentioned, so they hear of it."""
+    deciders = session.scalars(
+        select(User.account_id)
+        .join(Decision, Decision.approver_id == User.id)
+        .where(Decision.request_id == request.id)
+        .distinct()
+    ).all()
+    mentions = ", ".join(_mention(account) for account in sorted(deciders))
+    markup = f"<p>{escape(text)}</p>" + (f"<p>{mentions}</p>" if mentions else "")
+    root = _thread_root(session, request)
+    return _system_comment(session, request, markup, parent=root, now=now)
 
 
 def _system_comment(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from signoff.access import require_role
 from signoff.actions.audit import record_event
+from signoff.actions.comments import notice_in_thread
 from signoff.actions.outbox import enqueue
 from signoff.actions.reviews import close_request
 from signoff.actions.validate import clean_text
@@ -220,6 +221,13 @@ def _follow_edit(
         )
     ):
         close_request(session, latest, RequestStatus.superseded, now=now)
+        notice_in_thread(
+            session,
+            latest,
+            f"Version {new.number} was saved during the review: this review of "
+            f"version {latest.page_version} is superseded.",
+            now=now,
+        )
         _announce(
             session,
             "approval.superseded",
@@ -245,6 +253,13 @@ def _follow_edit(
         StaleOn(approved.stale_on),
     ):
         approved.stale_at = now
+        notice_in_thread(
+            session,
+            approved,
+            f"Version {new.number} changed the approved content: the approval of "
+            f"version {approved.page_version} is stale.",
+            now=now,
+        )
         _announce(
             session,
             "approval.stale",
