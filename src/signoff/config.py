@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from signoff.notify.allowlist import AllowList
+from signoff.notify.smtp_url import SmtpServer
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 (a file name, not a secret)
 
@@ -31,6 +32,10 @@ class Settings(BaseSettings):
     webhook_allow: str = ""
     """Targets on the server's own networks that webhooks may reach anyway, e.g.
     `10.0.0.0/8,hooks.internal:8443` (see docs/webhooks.md)."""
+    smtp_url: str | None = Field(default=None, repr=False)
+    """Where approval emails go out, e.g. `smtp://user:pass@mail.example.com:587
+    ?starttls=true` or `smtps://user:pass@mail.example.com:465`; unset: no email."""
+    mail_from: str = "Signoff <signoff@localhost>"
 
     @field_validator("base_url")
     @classmethod
@@ -46,6 +51,17 @@ class Settings(BaseSettings):
             AllowList.parse(value)
         except ValueError as error:
             raise ValueError(f"SIGNOFF_WEBHOOK_ALLOW: {error}") from error
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            SmtpServer.parse(value)
+        except ValueError as error:
+            raise ValueError(f"SIGNOFF_SMTP_URL: {error}") from error
         return value
 
     @property

@@ -105,6 +105,8 @@ def test_space_admin_creates_a_workflow_by_account_ids_and_group_names(
         "staleOn": "version",
         "allowSelfApproval": False,
         "validForDays": 90,
+        "notifyRequests": True,
+        "notifyStatus": True,
         "createdAt": NOW_TEXT,
         "updatedAt": NOW_TEXT,
     }

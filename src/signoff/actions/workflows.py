@@ -89,6 +89,8 @@ def do_create_workflow(
     stale_on: StaleOn = StaleOn.content,
     allow_self_approval: bool = False,
     valid_for_days: int | None = None,
+    notify_requests: bool = True,
+    notify_status: bool = True,
     actor: User,
     origin: Origin,
     client_id: str | None,
@@ -112,6 +114,8 @@ def do_create_workflow(
         stale_on=StaleOn(stale_on),
         allow_self_approval=allow_self_approval,
         valid_for_days=valid_for_days,
+        notify_requests=notify_requests,
+        notify_status=notify_status,
         revision=1,
         created_at=now,
         created_by=actor.id,
@@ -144,6 +148,8 @@ def do_update_workflow(
     stale_on: StaleOn | None = None,
     allow_self_approval: bool | None = None,
     valid_for_days: int | _Keep | None = KEEP,
+    notify_requests: bool | None = None,
+    notify_status: bool | None = None,
     actor: User,
     origin: Origin,
     client_id: str | None,
@@ -179,6 +185,8 @@ def do_update_workflow(
         ("expire_on_edit", expire_on_edit),
         ("stale_on", stale_on),
         ("allow_self_approval", allow_self_approval),
+        ("notify_requests", notify_requests),
+        ("notify_status", notify_status),
     ):
         if value is not None and getattr(workflow, field) != value:
             setattr(workflow, field, value)

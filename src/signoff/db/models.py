@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,6 +43,10 @@ class User(Base):
     is_site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Whether approval emails reach this person; they switch it on their account page.
+    email_notifications: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
 
 
 class Group(Base):
@@ -154,6 +159,13 @@ class Workflow(Base):
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime]
+    # Email approvers when their step starts; email the submitter decisions/outcome.
+    notify_requests: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
+    notify_status: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
 
     steps: Mapped[list[WorkflowStep]] = relationship(
         order_by="WorkflowStep.position", cascade="all, delete-orphan"

@@ -1,8 +1,9 @@
 """The notification channels a worker delivers through, built from the settings.
 
-Every event first fans out (one message per receiver) and each receiver's message is
-then delivered by its channel. `signoff worker` and the worker that `signoff serve`
-runs in the background both use `channel_handlers`.
+Every event first fans out (one message per receiver: each webhook subscription,
+each person to email) and each receiver's message is then delivered by its channel.
+`signoff worker` and the worker that `signoff serve` runs in the background both use
+`channel_handlers`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from signoff.config import Settings
-from signoff.notify.handlers import Handlers
+from signoff.notify.email import SEND_KIND, email_handlers
+from signoff.notify.handlers import Handlers, all_of
 from signoff.notify.webhooks import DELIVERY_KIND, WebhookSender, fan_out_webhooks
 
 
@@ -21,4 +23,8 @@ def channel_handlers(
     webhooks = WebhookSender(
         site_key=site_key, allow=settings.webhook_allow_list, clock=clock
     )
-    return Handlers({DELIVERY_KIND: webhooks}, fallback=fan_out_webhooks)
+    email_fan_out, email_sender = email_handlers(settings, clock)
+    return Handlers(
+        {DELIVERY_KIND: webhooks, SEND_KIND: email_sender},
+        fallback=all_of(fan_out_webhooks, email_fan_out),
+    )

@@ -57,6 +57,8 @@ class WorkflowView:
     stale_on: StaleOn
     allow_self_approval: bool
     valid_for_days: int | None
+    notify_requests: bool
+    notify_status: bool
     created_at: datetime
     updated_at: datetime
 
@@ -73,6 +75,8 @@ class WorkflowView:
             "staleOn": self.stale_on.value,
             "allowSelfApproval": self.allow_self_approval,
             "validForDays": self.valid_for_days,
+            "notifyRequests": self.notify_requests,
+            "notifyStatus": self.notify_status,
             "createdAt": utc_iso(self.created_at),
             "updatedAt": utc_iso(self.updated_at),
         }
@@ -130,6 +134,8 @@ def _views(session: Session, workflows: Sequence[Workflow]) -> list[WorkflowView
             stale_on=StaleOn(w.stale_on),
             allow_self_approval=w.allow_self_approval,
             valid_for_days=w.valid_for_days,
+            notify_requests=w.notify_requests,
+            notify_status=w.notify_status,
             created_at=w.created_at,
             updated_at=w.updated_at,
         )

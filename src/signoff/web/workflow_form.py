@@ -54,6 +54,8 @@ class WorkflowFields:
     stale_on: str = StaleOn.content.value
     allow_self_approval: bool = False
     valid_for_days: str = ""
+    notify_requests: bool = True
+    notify_status: bool = True
 
     @classmethod
     def from_workflow(cls, workflow: Workflow) -> WorkflowFields:
@@ -77,6 +79,8 @@ class WorkflowFields:
             valid_for_days=(
                 "" if workflow.valid_for_days is None else str(workflow.valid_for_days)
             ),
+            notify_requests=workflow.notify_requests,
+            notify_status=workflow.notify_status,
         )
 
     @classmethod
@@ -105,6 +109,9 @@ class WorkflowFields:
             stale_on=first(form, "stale_on") or StaleOn.content.value,
             allow_self_approval=bool(first(form, "allow_self_approval")),
             valid_for_days=first(form, "valid_for_days").strip(),
+            # Unticked boxes are not posted at all: absent means off.
+            notify_requests=bool(first(form, "notify_requests")),
+            notify_status=bool(first(form, "notify_status")),
         )
 
     def compact(self) -> WorkflowFields:

@@ -355,6 +355,8 @@ class WorkflowOut(ApiModel):
     stale_on: Literal["content", "version"]
     allow_self_approval: bool
     valid_for_days: int | None
+    notify_requests: bool
+    notify_status: bool
     created_at: Moment
     updated_at: Moment
 
@@ -381,6 +383,8 @@ _WORKFLOW: JsonDict = {
     "staleOn": "content",
     "allowSelfApproval": False,
     "validForDays": 365,
+    "notifyRequests": True,
+    "notifyStatus": True,
     "createdAt": AT,
     "updatedAt": AT,
 }

@@ -138,6 +138,12 @@ class WorkflowCreate(Body):
     stale_on: StaleOn = StaleOn.content
     allow_self_approval: bool = False
     valid_for_days: int | None = Field(default=None, ge=1, le=36_500)
+    notify_requests: bool = Field(
+        default=True, description="Email the approvers when their step starts."
+    )
+    notify_status: bool = Field(
+        default=True, description="Email the submitter each decision and the outcome."
+    )
 
 
 class WorkflowUpdate(Body):
@@ -151,6 +157,8 @@ class WorkflowUpdate(Body):
     stale_on: StaleOn | None = None
     allow_self_approval: bool | None = None
     valid_for_days: int | None = Field(default=None, ge=1, le=36_500)
+    notify_requests: bool | None = None
+    notify_status: bool | None = None
 
 
 class WorkflowRef(Body):

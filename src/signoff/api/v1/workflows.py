@@ -126,6 +126,8 @@ def post_workflow(body: WorkflowCreate, call: Manager) -> Response:
             stale_on=body.stale_on,
             allow_self_approval=body.allow_self_approval,
             valid_for_days=body.valid_for_days,
+            notify_requests=body.notify_requests,
+            notify_status=body.notify_status,
             **call.by(actor),
         )
         return _rendered(session, workflow)
@@ -155,6 +157,8 @@ def post_workflow_update(body: WorkflowUpdate, call: Manager) -> Response:
                 if "valid_for_days" in body.model_fields_set
                 else KEEP
             ),
+            notify_requests=body.notify_requests,
+            notify_status=body.notify_status,
             **call.by(actor),
         )
         return _rendered(session, workflow)

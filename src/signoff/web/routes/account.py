@@ -1,4 +1,5 @@
-"""The account page: personal access tokens and OAuth grants of the signed-in person.
+"""The account page: email preferences, personal access tokens and OAuth grants of the
+signed-in person.
 
 Writes go through `actions/tokens.py` and `actions/oauth.py` with `Origin.ui` inside a
 unit of work; a new token's secret is shown once, on the page the create form returns.
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from signoff.actions.oauth import do_revoke_grant
+from signoff.actions.preferences import do_set_email_preferences
 from signoff.actions.tokens import do_create_token, do_revoke_token
 from signoff.actions.unit import unit_of_work
 from signoff.auth.scopes import Scope
@@ -45,6 +47,8 @@ def _user(session: Session, current: CurrentSession) -> User:
 def _account_page(request: Request, current: CurrentSession) -> dict[str, Any]:
     now = context.now(request)
     with context.database(request).read() as session:
+        me = _user(session, current)
+        email = {"address": me.email, "enabled": me.email_notifications}
         tokens = list(
             session.scalars(
                 select(PersonalToken)
@@ -85,6 +89,7 @@ def _account_page(request: Request, current: CurrentSession) -> dict[str, Any]:
     return {
         "current": current,
         "csrf_token": current.csrf_token,
+        "email": email,
         "tokens": tokens,
         "grants": [
             {**grant, "scopes": sorted(grant["scopes"])} for grant in grants.values()
@@ -101,6 +106,36 @@ async def account(request: Request) -> Response:
         return current
     page = await run_in_threadpool(_account_page, request, current)
     return render(request, "account.html", page)
+
+
+def _set_preferences(
+    request: Request, current: CurrentSession, form: FormValues
+) -> None:
+    with unit_of_work(context.database(request), origin=Origin.ui) as session:
+        user = _user(session, current)
+        do_set_email_preferences(
+            session,
+            user,
+            # An unticked box is not posted: absent means off.
+            enabled=bool(first(form, "email_notifications")),
+            actor=user,
+            origin=Origin.ui,
+            client_id=None,
+            now=context.now(request),
+        )
+
+
+@router.post("/account/preferences")
+async def set_preferences(request: Request) -> Response:
+    got = await signed_in_form(request)
+    if isinstance(got, Response):
+        return got
+    current, form = got
+    try:
+        await run_in_threadpool(_set_preferences, request, current, form)
+    except REFUSALS as refused:
+        return error_page(request, refused.message, status=refusal_status(refused))
+    return RedirectResponse("/account?saved=preferences", status_code=303)
 
 
 def _create(

@@ -285,6 +285,8 @@ def _save(
                 "stale_on": fields.stale_on_value(),
                 "allow_self_approval": fields.allow_self_approval,
                 "valid_for_days": fields.valid_for(),
+                "notify_requests": fields.notify_requests,
+                "notify_status": fields.notify_status,
                 "actor": user,
                 "origin": Origin.ui,
                 "client_id": None,

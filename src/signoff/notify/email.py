@@ -1,0 +1,214 @@
+"""The email channel: approval events become one `email.send` per person, sent by SMTP.
+
+Fan-out (`fan_out_email`) reads who should hear about a review event and what to
+tell them, once, and queues one `email.send` per person (key `email:{user_id}`), so
+each mail is retried on its own and its sender needs no database. Who hears what:
+
+- `approval.submitted`, `approval.step_started`: the current step's approvers
+  (group members included), when the workflow has `notify_requests`;
+- `approval.decided`: the submitter, with the approver's comment, when the
+  workflow has `notify_status`; so do `approval.approved` and `approval.rejected`;
+- `approval.stale`: the submitter and the people who approved, under `notify_status`.
+
+Never the person who caused the event, nor anyone inactive, without an address, or
+who turned approval email off. Sending (`EmailSender`) uses `smtplib`; the mail's
+`Message-ID` derives from the outbox message id, the same on every retry, so a
+duplicate after a crash can be recognised.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from signoff.config import Settings
+from signoff.db.session import Database
+from signoff.notify.email_audience import (
+    Review,
+    approvers_of,
+    current_approvers,
+    display_name,
+    event_actor,
+    load_review,
+    reachable,
+)
+from signoff.notify.email_render import environment, render
+from signoff.notify.handlers import FollowUp, GiveUp, Handler, Message
+from signoff.notify.smtp import send_mail
+from signoff.notify.smtp_url import SmtpServer
+
+SEND_KIND = "email.send"
+MESSAGE_ID_HEADER = "X-Signoff-Message-Id"
+EVENT_HEADER = "X-Signoff-Event"
+REQUESTED = ("approval.submitted", "approval.step_started")
+COMPLETED = ("approval.approved", "approval.rejected")
+EMAIL_EVENTS = (*REQUESTED, "approval.decided", *COMPLETED, "approval.stale")
+
+Recipients = list[tuple[int, str]]  # (user id, their part: "approver"/"submitter")
+
+
+def fan_out_email(message: Message, db: Database) -> Sequence[FollowUp]:
+    """One `email.send` per person who should hear about this review event."""
+    request_id = message.payload.get("requestId")
+    if message.kind not in EMAIL_EVENTS or not isinstance(request_id, int):
+        return ()
+    with db.read() as session:
+        review = load_review(session, request_id)
+        if review is None:
+            return ()
+        parts: dict[int, str] = {}
+        for person, part in _recipients(session, message, review):
+            parts.setdefault(person, part)  # a submitter who also approved: submitter
+        actor_id = event_actor(session, message)
+        people = reachable(session, parts, skip=actor_id)
+        base = {
+            "event": message.kind,
+            "eventId": message.message_id,
+            **review.facts(),
+            **_event_facts(session, message, review, actor_id),
+        }
+    return [
+        FollowUp(
+            SEND_KIND,
+            {
+                **base,
+                "role": parts[person.id],
+                "to": {"address": person.address, "name": person.name},
+            },
+            message.space_id,
+            key=f"email:{person.id}",
+        )
+        for person in people
+    ]
+
+
+def _recipients(session: Session, message: Message, review: Review) -> Recipients:
+    request = review.request
+    if message.kind in REQUESTED:
+        if not review.notify_requests:
+            return []
+        return [(person, "approver") for person in current_approvers(session, request)]
+    if not review.notify_status:
+        return []
+    submitter = [(request.submitted_by, "submitter")]
+    if message.kind == "approval.stale":
+        approvers = approvers_of(session, request.id)
+        return submitter + [(person, "approver") for person in sorted(approvers)]
+    return submitter
+
+
+def _event_facts(
+    session: Session, message: Message, review: Review, actor_id: int | None
+) -> dict[str, Any]:
+    """What this event adds to the review's facts: who acted, and how."""
+    payload, request = message.payload, review.request
+    step = payload.get("step")
+    if step is None and message.kind in REQUESTED and request.current_step is not None:
+        step = request.steps[request.current_step].name
+    template = {
+        "approval.submitted": "approval_requested",
+        "approval.step_started": "approval_requested",
+        "approval.decided": "decision_made",
+        "approval.stale": "approval_stale",
+    }.get(message.kind, "request_completed")
+    return {
+        "template": template,
+        "actor": display_name(session, actor_id),
+        "step": step,
+        "decision": payload.get("decision"),
+        "comment": payload.get("comment") or "",
+        "outcome": message.kind.removeprefix("approval.")
+        if message.kind in COMPLETED
+        else None,
+        "currentVersion": payload.get("currentVersion"),
+    }
+
+
+def email_fan_out(settings: Settings) -> Handler:
+    """`fan_out_email` when a mail server is configured; otherwise a handler that
+    queues nothing, so no undeliverable mail piles up in the outbox."""
+    if settings.smtp_url:
+        return fan_out_email
+
+    def email_off(message: Message, db: Database) -> Sequence[FollowUp]:
+        return ()
+
+    return email_off
+
+
+class EmailSender:
+    """Sends `email.send` messages; the handler the worker calls for that kind."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        *,
+        tls: ssl.SSLContext | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.server = SmtpServer.parse(settings.smtp_url) if settings.smtp_url else None
+        self.mail_from = settings.mail_from
+        self.base_url = settings.base_url
+        self.clock = clock
+        self.tls = tls
+        self.timeout = timeout
+        self.templates = environment()
+
+    def __call__(self, message: Message, db: Database) -> Sequence[FollowUp]:
+        if self.server is None:
+            raise GiveUp("email is not configured (SIGNOFF_SMTP_URL)")
+        send_mail(
+            self.server, self.compose(message), tls=self.tls, timeout=self.timeout
+        )
+        return ()
+
+    def compose(self, message: Message) -> EmailMessage:
+        payload = message.payload
+        rendered = render(self.templates, payload, self.base_url)
+        mail = EmailMessage()
+        mail["Subject"] = rendered.subject
+        mail["From"] = self.mail_from
+        to = payload["to"]
+        mail["To"] = formataddr((to["name"], to["address"]))
+        mail["Date"] = format_datetime(self.clock())
+        mail["Message-ID"] = self.mail_id(message.message_id)
+        mail[MESSAGE_ID_HEADER] = message.message_id
+        mail[EVENT_HEADER] = str(payload.get("event", ""))
+        # RFC 3834: automatic mail; well-behaved responders do not answer it.
+        mail["Auto-Submitted"] = "auto-generated"
+        mail.set_content(rendered.text)
+        mail.add_alternative(rendered.html, subtype="html")
+        return mail
+
+    def mail_id(self, message_id: str) -> str:
+        """`<outbox-id@domain>`: the same for every retry of one message."""
+        sender = parseaddr(self.mail_from)[1]
+        domain = sender.rpartition("@")[2] or urlsplit(self.base_url).hostname
+        return f"<{message_id}@{domain or 'signoff'}>"
+
+
+def email_handlers(
+    settings: Settings,
+    clock: Callable[[], datetime],
+) -> tuple[Handler, EmailSender]:
+    """The fan-out handler (for the events) and the sender (for `email.send`)."""
+    return email_fan_out(settings), EmailSender(settings, clock)
+
+
+__all__ = [
+    "EMAIL_EVENTS",
+    "MESSAGE_ID_HEADER",
+    "SEND_KIND",
+    "EmailSender",
+    "email_fan_out",
+    "email_handlers",
+    "fan_out_email",
+]

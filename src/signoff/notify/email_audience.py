@@ -1,0 +1,163 @@
+"""Who an approval email goes to, and what it says about the review: read once, when
+the event fans out, so each `email.send` carries all it needs and never reads again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signoff.db.models import (
+    ApprovalRequest,
+    ChangeSet,
+    Decision,
+    Page,
+    Space,
+    User,
+    Workflow,
+)
+from signoff.domain.states import DecisionKind, RequestStatus
+from signoff.notify.handlers import Message
+from signoff.queries.facts import get_version, request_exclusions, step_seats
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    address: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Review:
+    """One approval request as its emails describe it."""
+
+    request: ApprovalRequest
+    page_title: str
+    space_key: str
+    space_name: str
+    notify_requests: bool
+    notify_status: bool
+    change_set: dict[str, Any] | None
+
+    @property
+    def page_path(self) -> str:
+        return f"/spaces/{self.space_key}/pages/{self.request.page_id}"
+
+    def facts(self) -> dict[str, Any]:
+        """The part of every email payload that describes the review."""
+        return {
+            "requestId": self.request.id,
+            "page": {
+                "id": self.request.page_id,
+                "title": self.page_title,
+                "version": self.request.page_version,
+                "path": self.page_path,
+            },
+            "space": {"key": self.space_key, "name": self.space_name},
+            "changeSet": self.change_set,
+        }
+
+
+def load_review(session: Session, request_id: int) -> Review | None:
+    request = session.get(ApprovalRequest, request_id)
+    if request is None:
+        return None
+    page = session.get(Page, request.page_id)
+    space = session.get(Space, request.space_id)
+    workflow = session.get(Workflow, request.workflow_id)
+    if page is None or space is None or workflow is None:
+        return None
+    # The title the version had when it was submitted, which is what was reviewed.
+    version = get_version(session, page.id, request.page_version)
+    return Review(
+        request=request,
+        page_title=version.title if version is not None else page.title,
+        space_key=space.key,
+        space_name=space.name,
+        notify_requests=workflow.notify_requests,
+        notify_status=workflow.notify_status,
+        change_set=_change_set(session, request.change_set_id),
+    )
+
+
+def _change_set(session: Session, change_set_id: int | None) -> dict[str, Any] | None:
+    found = session.get(ChangeSet, change_set_id) if change_set_id else None
+    if found is None:
+        return None
+    return {
+        "id": found.id,
+        "title": found.title,
+        "summary": found.summary,
+        "referenceUrl": found.reference_url,
+        "path": f"/changesets/{found.id}",
+    }
+
+
+def current_approvers(session: Session, request: ApprovalRequest) -> set[int]:
+    """Everyone who may decide the request's current step now: named people and the
+    members of named groups, less those the rules exclude (submitter, author)."""
+    if request.status != RequestStatus.pending or request.current_step is None:
+        return set()
+    if request.current_step >= len(request.steps):
+        return set()
+    step = request.steps[request.current_step]
+    holders = {person for seat in step_seats(session, step) for person in seat.holders}
+    return holders - request_exclusions(request)
+
+
+def approvers_of(session: Session, request_id: int) -> set[int]:
+    """The people who approved the request: the ones whose approval went stale."""
+    return set(
+        session.scalars(
+            select(Decision.approver_id).where(
+                Decision.request_id == request_id,
+                Decision.kind == DecisionKind.approve,
+            )
+        )
+    )
+
+
+def reachable(
+    session: Session, user_ids: Iterable[int], *, skip: int | None
+) -> list[Person]:
+    """Of `user_ids`, the active people with an address who want approval email,
+    less `skip` (whoever caused the event knows already); ordered by id."""
+    wanted = set(user_ids) - {skip}
+    if not wanted:
+        return []
+    users = session.scalars(
+        select(User)
+        .where(
+            User.id.in_(wanted),
+            User.is_active.is_(True),
+            User.email_notifications.is_(True),
+            User.email.is_not(None),
+            User.email != "",
+        )
+        .order_by(User.id)
+    )
+    return [Person(user.id, user.email or "", user.display_name) for user in users]
+
+
+def event_actor(session: Session, message: Message) -> int | None:
+    """Who caused the event: `actorId`, or for a stale approval the author of the
+    version that made it stale (that event names versions, not people)."""
+    payload = message.payload
+    actor = payload.get("actorId")
+    if isinstance(actor, int) and not isinstance(actor, bool):
+        return actor
+    page_id, number = payload.get("pageId"), payload.get("currentVersion")
+    if isinstance(page_id, int) and isinstance(number, int):
+        version = get_version(session, page_id, number)
+        return version.author_id if version is not None else None
+    return None
+
+
+def display_name(session: Session, user_id: int | None) -> str | None:
+    user = session.get(User, user_id) if user_id is not None else None
+    return user.display_name if user is not None else None
