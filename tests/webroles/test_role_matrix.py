@@ -30,6 +30,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "/changesets/{set}": MEMBERS,
     "/changesets/{set}/edit": EDITORS,
     "/account": EVERYONE,
+    "/inbox": EVERYONE,
     "/audit": EVERYONE,
     "/audit?space=DOCS": ADMINS,
     "/audit/export.csv?space=DOCS": ADMINS,

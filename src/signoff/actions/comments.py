@@ -11,23 +11,26 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
 from signoff.actions.audit import record_event
 from signoff.actions.validate import clean_text
-from signoff.content import sanitise_body
+from signoff.content import mentioned_accounts, sanitise_body
 from signoff.db.models import (
     ApprovalRequest,
     ChangeSet,
     Comment,
     Decision,
     Group,
+    Mention,
     Page,
     RequestStep,
+    SpaceMember,
     User,
 )
 from signoff.domain.errors import BadInput
@@ -66,6 +69,7 @@ def do_post_comment(
     )
     session.add(comment)
     session.flush()
+    record_mentions(session, comment, page.space_id, now=now)
     record_event(
         session,
         "comment.created",
@@ -149,7 +153,9 @@ def reply_with_decision(
         parts.append(f"<p>{_multiline(comment)}</p>")
     if request.status != RequestStatus.pending:
         parts.append(f"<p>The review is complete: {escape(request.status)}.</p>")
-    _system_comment(session, request, "".join(parts), parent=root, now=now)
+    _system_comment(
+        session, request, "".join(parts), parent=root, now=now, quiet_for=approver.id
+    )
     started = request.current_step  # None once the review is over
     if started is not None and started != step.position:
         following = request.steps[started]
@@ -187,7 +193,10 @@ def _system_comment(
     *,
     parent: Comment | None,
     now: datetime,
+    quiet_for: int | None = None,
 ) -> Comment:
+    """A comment in the system's voice; `quiet_for` is a person it mentions who
+    needs no inbox entry (they caused it, as an approver replying a decision)."""
     comment = Comment(
         page_id=request.page_id,
         parent_id=parent.id if parent else None,
@@ -199,7 +208,62 @@ def _system_comment(
     )
     session.add(comment)
     session.flush()
+    record_mentions(session, comment, request.space_id, now=now, quiet_for=quiet_for)
     return comment
+
+
+def record_mentions(
+    session: Session,
+    comment: Comment,
+    space_id: int,
+    *,
+    now: datetime,
+    quiet_for: int | None = None,
+) -> list[int]:
+    """Put the comment in the inbox of each member of the space it mentions.
+
+    Mentions are read from the stored (sanitised) body, so a mention is exactly what
+    readers see; people outside the space cannot see the page and get nothing.
+    """
+    accounts = mentioned_accounts(comment.body)
+    if not accounts:
+        return []
+    members = select(SpaceMember.user_id).where(SpaceMember.space_id == space_id)
+    user_ids = list(
+        session.scalars(
+            select(User.id).where(
+                User.account_id.in_(accounts),
+                User.is_active.is_(True),
+                or_(User.id.in_(members), User.is_site_admin.is_(True)),
+            )
+        )
+    )
+    for user_id in user_ids:
+        if user_id not in (comment.author_id, quiet_for):
+            session.add(
+                Mention(
+                    comment_id=comment.id,
+                    user_id=user_id,
+                    page_id=comment.page_id,
+                    created_at=now,
+                )
+            )
+    session.flush()
+    return user_ids
+
+
+def do_mark_mentions_read(
+    session: Session, user: User, *, mention_ids: list[int] | None, now: datetime
+) -> int:
+    """Mark the person's own mentions read (all unread ones when `mention_ids` is
+    None); returns how many changed. Nobody can touch another person's inbox."""
+    query = update(Mention).where(Mention.user_id == user.id, Mention.read_at.is_(None))
+    if mention_ids is not None:
+        query = query.where(Mention.id.in_(mention_ids))
+    result = session.execute(
+        query.values(read_at=now).execution_options(synchronize_session=False)
+    )
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 def _thread_root(session: Session, request: ApprovalRequest) -> Comment | None:

@@ -568,3 +568,24 @@ class WebhookDelivery(Base):
     __table_args__ = (
         Index("ix_webhook_deliveries_subscription_id_id", "subscription_id", "id"),
     )
+
+
+class Mention(Base):
+    """A person named in a comment (`@someone`, or an approver the system calls on),
+    for their in-app inbox; `read_at` is set when they mark it read."""
+
+    __tablename__ = "mentions"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("comment_id", "user_id"),
+        Index("ix_mentions_user_id_id", "user_id", "id"),
+    )

@@ -13,6 +13,7 @@ from signoff.web.routes import (
     audit,
     auth,
     changesets,
+    comments,
     outbox,
     pages,
     queue,
@@ -26,6 +27,7 @@ def web_routers() -> list[APIRouter]:
     return [
         auth.router,
         spaces.router,
+        comments.router,  # before pages: its POST /{verb} would take /comments
         pages.router,
         queue.router,
         changesets.router,

@@ -32,6 +32,7 @@ from signoff.domain.errors import BadInput, NotFound, SignoffError, VersionConfl
 from signoff.domain.states import DecisionKind, Origin, Role
 from signoff.queries.page_screen import PageScreen, page_screen
 from signoff.web import context
+from signoff.web.comment_text import ShownComment, shown_comments
 from signoff.web.forms import FormValues, first
 from signoff.web.guard import refusal_status
 from signoff.web.require_session import signed_in, signed_in_form
@@ -47,12 +48,14 @@ def page_url(key: str, page_id: int) -> str:
     return f"/spaces/{key}/pages/{page_id}"
 
 
-def load_screen(db: Database, user_id: int, key: str, page_id: int) -> PageScreen:
+def load_screen(
+    db: Database, user_id: int, key: str, page_id: int
+) -> tuple[PageScreen, list[ShownComment]]:
     with db.read() as session:
         user = session.get(User, user_id)
         page = _page_in(session, user, key, page_id)
         assert user is not None
-        return page_screen(session, page, user)
+        return page_screen(session, page, user), shown_comments(session, page.id)
 
 
 def _page_in(session: Session, user: User | None, key: str, page_id: int) -> Page:
@@ -73,7 +76,7 @@ async def show_page(
     status: int = 200,
 ) -> Response:
     try:
-        screen = await run_in_threadpool(
+        screen, comments = await run_in_threadpool(
             load_screen, context.database(request), current.user_id, key, page_id
         )
     except NotFound as missing:
@@ -81,7 +84,7 @@ async def show_page(
     return render(
         request,
         "page.html",
-        {"current": current, "screen": screen, "error": error},
+        {"current": current, "screen": screen, "comments": comments, "error": error},
         status=status,
     )
 
@@ -209,7 +212,7 @@ async def edit_form(request: Request, key: str, page_id: int) -> Response:
     if isinstance(current, Response):
         return current
     try:
-        screen = await run_in_threadpool(
+        screen, _comments = await run_in_threadpool(
             load_screen, context.database(request), current.user_id, key, page_id
         )
     except NotFound as missing:

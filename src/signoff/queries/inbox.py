@@ -1,0 +1,164 @@
+"""What the web UI shows of comments: a page's threads, and a person's mentions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from html import unescape
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from signoff.content import mentioned_accounts, with_mentions_named
+from signoff.db.models import Comment, Mention, Page, Space, SpaceMember, User
+
+_author = aliased(User, name="author")
+_TAG = re.compile(r"<[^>]+>")
+EXCERPT = 200
+
+
+@dataclass(frozen=True)
+class ThreadComment:
+    id: int
+    parent_id: int | None
+    author: str | None
+    """None for the system's comments."""
+    body: str
+    created_at: datetime
+
+
+def page_comments(session: Session, page_id: int) -> list[ThreadComment]:
+    """The page's comments, each thread's root followed by its replies, oldest first;
+    one statement."""
+    rows = session.execute(
+        select(
+            Comment.id,
+            Comment.parent_id,
+            _author.display_name,
+            Comment.body,
+            Comment.created_at,
+        )
+        .outerjoin(_author, _author.id == Comment.author_id)
+        .where(Comment.page_id == page_id)
+        .order_by(Comment.id)
+    ).all()
+    comments = [ThreadComment(*row) for row in rows]
+    replies: dict[int, list[ThreadComment]] = {}
+    for comment in comments:
+        if comment.parent_id is not None:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    ordered: list[ThreadComment] = []
+
+    def add(comment: ThreadComment) -> None:
+        ordered.append(comment)
+        for reply in replies.get(comment.id, []):
+            add(reply)
+
+    known = {comment.id for comment in comments}
+    for comment in comments:
+        if comment.parent_id is None or comment.parent_id not in known:
+            add(comment)
+    return ordered
+
+
+def display_names(session: Session, account_ids: set[str]) -> dict[str, str]:
+    if not account_ids:
+        return {}
+    rows = session.execute(
+        select(User.account_id, User.display_name).where(
+            User.account_id.in_(account_ids)
+        )
+    ).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def members_by_username(
+    session: Session, space_id: int, usernames: set[str]
+) -> dict[str, str]:
+    """Account ids of the space's active members among `usernames`, by username."""
+    if not usernames:
+        return {}
+    members = select(SpaceMember.user_id).where(SpaceMember.space_id == space_id)
+    rows = session.execute(
+        select(User.username, User.account_id).where(
+            User.username.in_(usernames),
+            User.is_active.is_(True),
+            User.id.in_(members),
+        )
+    ).all()
+    return {row[0]: row[1] for row in rows}
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    mention_id: int
+    page_id: int
+    page_title: str
+    space_key: str
+    author: str | None
+    excerpt: str
+    created_at: datetime
+    unread: bool
+
+
+def inbox(session: Session, user_id: int, *, limit: int = 50) -> list[InboxItem]:
+    """The person's mentions, newest first, on pages they can still see."""
+    visible = select(SpaceMember.space_id).where(SpaceMember.user_id == user_id)
+    rows = session.execute(
+        select(
+            Mention.id,
+            Page.id,
+            Page.title,
+            Space.key,
+            _author.display_name,
+            Comment.body,
+            Mention.created_at,
+            Mention.read_at,
+            User.is_site_admin,
+        )
+        .join(Comment, Comment.id == Mention.comment_id)
+        .join(Page, Page.id == Mention.page_id)
+        .join(Space, Space.id == Page.space_id)
+        .join(User, User.id == Mention.user_id)
+        .outerjoin(_author, _author.id == Comment.author_id)
+        .where(Mention.user_id == user_id)
+        .order_by(Mention.id.desc())
+        .limit(limit)
+    ).all()
+    member_of = set(session.scalars(visible))
+    names = display_names(
+        session, {a for row in rows for a in mentioned_accounts(row[5])}
+    )
+    spaces = dict(session.execute(select(Space.key, Space.id)).all()) if rows else {}
+    return [
+        InboxItem(
+            mention_id=row[0],
+            page_id=row[1],
+            page_title=row[2],
+            space_key=row[3],
+            author=row[4],
+            excerpt=_excerpt(with_mentions_named(row[5], names, as_html=False)),
+            created_at=row[6],
+            unread=row[7] is None,
+        )
+        for row in rows
+        if row[8] or spaces.get(row[3]) in member_of
+    ]
+
+
+def unread_mentions(session: Session, user_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Mention)
+            .where(Mention.user_id == user_id, Mention.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def _excerpt(body: str) -> str:
+    """The comment as plain text, mentions kept as markup-free names."""
+    text = " ".join(unescape(_TAG.sub(" ", body)).split())
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"

@@ -1,0 +1,132 @@
+"""Comments on a page, and the inbox of mentions.
+
+Any member of a space may comment on its pages (the same action as the page store's
+comments API, origin `ui`); `@username` mentions a member, who finds it in their
+inbox. The inbox shows only a person's own mentions, on pages they can still see.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from signoff.actions.comments import do_mark_mentions_read, do_post_comment
+from signoff.actions.unit import unit_of_work
+from signoff.db.models import User
+from signoff.db.session import Database
+from signoff.domain.errors import BadInput, SignoffError
+from signoff.domain.states import Origin
+from signoff.queries.inbox import inbox, unread_mentions
+from signoff.web import context
+from signoff.web.comment_text import comment_markup
+from signoff.web.forms import first
+from signoff.web.guard import refusal_status
+from signoff.web.require_session import signed_in, signed_in_form
+from signoff.web.routes.pages import PAGE, _page_in, page_url, show_page
+from signoff.web.sessions import CurrentSession
+from signoff.web.space_admin import signed_in_user
+from signoff.web.templating import error_page, render
+
+router = APIRouter(include_in_schema=False)
+
+MAX_TEXT = 20_000
+
+
+def post_comment(
+    db: Database, user_id: int, key: str, page_id: int, text: str, now: datetime
+) -> int:
+    if not text.strip():
+        raise BadInput("Write a comment first.", field="comment")
+    if len(text) > MAX_TEXT:
+        raise BadInput(f"A comment has at most {MAX_TEXT} characters.")
+    with unit_of_work(db, origin=Origin.ui) as session:
+        user = session.get(User, user_id)
+        page = _page_in(session, user, key, page_id)
+        assert user is not None
+        comment = do_post_comment(
+            session,
+            page,
+            body=comment_markup(session, page.space_id, text),
+            parent_id=None,
+            actor=user,
+            origin=Origin.ui,
+            client_id=None,
+            now=now,
+        )
+        return comment.id
+
+
+@router.post(PAGE + "/comments")
+async def comment(request: Request, key: str, page_id: int) -> Response:
+    posted = await signed_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    current, form = posted
+    try:
+        comment_id = await run_in_threadpool(
+            post_comment,
+            context.database(request),
+            current.user_id,
+            key,
+            page_id,
+            first(form, "comment"),
+            context.now(request),
+        )
+    except BadInput as refused:
+        return await show_page(
+            request, current, key, page_id, error=refused.message, status=400
+        )
+    except SignoffError as refused:
+        return error_page(request, refused.message, status=refusal_status(refused))
+    target = f"{page_url(key, page_id)}#comment-{comment_id}"
+    return RedirectResponse(target, status_code=303)
+
+
+def _inbox_page(request: Request, current: CurrentSession) -> dict[str, object]:
+    with context.database(request).read() as session:
+        return {
+            "current": current,
+            "items": inbox(session, current.user_id),
+            "unread": unread_mentions(session, current.user_id),
+        }
+
+
+@router.get("/inbox")
+async def show_inbox(request: Request) -> Response:
+    current = await signed_in(request)
+    if isinstance(current, Response):
+        return current
+    page = await run_in_threadpool(_inbox_page, request, current)
+    return render(request, "inbox.html", page)
+
+
+def _mark_read(request: Request, current: CurrentSession, ids: list[str]) -> int:
+    wanted = None
+    if ids:
+        if not all(i.isascii() and i.isdigit() and len(i) <= 18 for i in ids):
+            raise BadInput("Choose mentions from the list.")
+        wanted = [int(i) for i in ids]
+    with unit_of_work(context.database(request), origin=Origin.ui) as session:
+        return do_mark_mentions_read(
+            session,
+            signed_in_user(session, current),
+            mention_ids=wanted,
+            now=context.now(request),
+        )
+
+
+@router.post("/inbox/read")
+async def mark_read(request: Request) -> Response:
+    posted = await signed_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    current, form = posted
+    try:
+        await run_in_threadpool(_mark_read, request, current, form.get("mention", []))
+    except SignoffError as refused:
+        return error_page(request, refused.message, status=refusal_status(refused))
+    return RedirectResponse("/inbox", status_code=303)
