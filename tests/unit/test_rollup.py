@@ -84,9 +84,14 @@ EXPIRED = PageApproval(ApprovalStatus.expired)
             id="approved-and-superseded",
         ),
         pytest.param(
-            [APPROVED, CANCELLED, EXPIRED],
+            [APPROVED, CANCELLED],
             RollupState.partially_approved,
             id="approved-and-closed-without-approval",
+        ),
+        pytest.param(
+            [APPROVED, EXPIRED],
+            RollupState.stale,
+            id="an-expired-approval-counts-as-stale",
         ),
         # in_review
         pytest.param([PENDING], RollupState.in_review, id="one-pending-page"),
@@ -98,7 +103,7 @@ EXPIRED = PageApproval(ApprovalStatus.expired)
         pytest.param(
             [CANCELLED, NONE], RollupState.in_review, id="cancelled-and-unsubmitted"
         ),
-        pytest.param([EXPIRED], RollupState.in_review, id="expired-page"),
+        pytest.param([EXPIRED], RollupState.stale, id="expired-page"),
     ],
 )
 def test_rollup_state_takes_the_first_state_that_applies(

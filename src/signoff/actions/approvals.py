@@ -7,7 +7,7 @@ seat of a quorum complete the step exactly once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from signoff.access import require_role
 from signoff.actions.audit import record_event
 from signoff.actions.comments import comment_on_submission, reply_with_decision
 from signoff.actions.outbox import enqueue
-from signoff.actions.reviews import close_request, snapshot_steps
+from signoff.actions.reviews import close_request, due_after, snapshot_steps
 from signoff.actions.validate import clean_text
 from signoff.db.models import (
     ApprovalRequest,
@@ -128,6 +128,7 @@ def do_submit_page(
         expire_on_edit=workflow.expire_on_edit,
         stale_on=workflow.stale_on,
         allow_self_approval=workflow.allow_self_approval,
+        valid_for_days=workflow.valid_for_days,
         submitted_by=actor.id,
         origin=origin,
         client_id=client_id,
@@ -135,6 +136,7 @@ def do_submit_page(
         created_at=now,
         steps=snapshot_steps(workflow),
     )
+    request.steps[0].due_at = due_after(now, request.steps[0].due_days)
     session.add(request)
     session.flush()
     locked.latest_request_id = request.id
@@ -456,6 +458,9 @@ def _complete_step(
     if following < len(request.steps):
         request.current_step = following
         request.steps[following].status = StepStatus.active
+        request.steps[following].due_at = due_after(
+            now, request.steps[following].due_days
+        )
         session.flush()
         enqueue(
             session,
@@ -470,6 +475,8 @@ def _complete_step(
         )
         return
     close_request(session, request, RequestStatus.approved, now=now)
+    if request.valid_for_days is not None:
+        request.expires_at = now + timedelta(days=request.valid_for_days)
     page.approved_request_id = request.id
     _record(
         session,

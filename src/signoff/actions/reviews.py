@@ -6,7 +6,7 @@ the workflow never rewrite a review that has decisions.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,11 @@ from signoff.db.models import (
     Workflow,
 )
 from signoff.domain.states import RequestStatus, StepStatus
+
+
+def due_after(start: datetime, days: int | None) -> datetime | None:
+    """When a step that started at `start` is due, if it has a due period."""
+    return None if days is None else start + timedelta(days=days)
 
 
 def snapshot_steps(
@@ -62,7 +67,10 @@ def adopt_definition(
     request.expire_on_edit = workflow.expire_on_edit
     request.stale_on = workflow.stale_on
     request.allow_self_approval = workflow.allow_self_approval
+    request.valid_for_days = workflow.valid_for_days
     request.current_step = 0
+    # The first step has been running since the submission.
+    request.steps[0].due_at = due_after(request.created_at, request.steps[0].due_days)
 
 
 def has_decisions(session: Session, request: ApprovalRequest) -> bool:

@@ -33,6 +33,7 @@ from signoff.config import site_secret
 from signoff.domain.errors import BadInput
 from signoff.notify.channels import channel_handlers
 from signoff.notify.handlers import Handlers
+from signoff.notify.sweeper import Sweeper
 from signoff.notify.worker import OutboxWorker
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -79,7 +80,11 @@ def worker(
     )
     with open_database(settings) as db:
         outbox = OutboxWorker(
-            db, registry, batch=batch, lease=timedelta(seconds=lease_seconds)
+            db,
+            registry,
+            batch=batch,
+            lease=timedelta(seconds=lease_seconds),
+            between=Sweeper(db, utcnow).maybe_sweep,
         )
         stop = threading.Event()
         with stop_on_signals(stop):

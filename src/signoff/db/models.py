@@ -250,6 +250,10 @@ class ApprovalRequest(Base):
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     stale_at: Mapped[datetime | None]
+    valid_for_days: Mapped[int | None] = mapped_column(Integer)
+    """The workflow's `validForDays` when submitted: how long an approval lasts."""
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    """When an approval made under `valid_for_days` lapses (set on approval)."""
 
     steps: Mapped[list[RequestStep]] = relationship(
         order_by="RequestStep.position", cascade="all, delete-orphan"
@@ -283,6 +287,10 @@ class RequestStep(Base):
     due_days: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
     completed_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    """Set when the step starts, from `due_days`; reminders go out around it."""
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """0 none yet, 1 the reminder before the due date, 2 the overdue one."""
 
     seats: Mapped[list[RequestStepSeat]] = relationship(cascade="all, delete-orphan")
 

@@ -19,6 +19,8 @@ WEBHOOK_EVENTS: dict[str, str] = {
     "approval.superseded": "An edit during review superseded it.",
     "approval.stale": "An approved page changed: its approval is stale.",
     "approval.reset": "A space admin reset a page's approval to draft.",
+    "approval.expired": "An approval reached the end of its validity (validForDays).",
+    "approval.reminder": "A step is due within a day, or overdue.",
     "space.member_added": "Someone was given a role in the space.",
 }
 ALL_EVENTS = "*"

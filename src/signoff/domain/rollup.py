@@ -31,7 +31,12 @@ def rollup_state(pages: Sequence[PageApproval]) -> RollupState:
         return RollupState.open
     if any(page.status is ApprovalStatus.rejected for page in pages):
         return RollupState.has_rejections
-    if any(page.status is ApprovalStatus.approved and page.is_stale for page in pages):
+    # An approval that lapsed (`expired`) needs a new review just as a stale one.
+    if any(
+        (page.status is ApprovalStatus.approved and page.is_stale)
+        or page.status is ApprovalStatus.expired
+        for page in pages
+    ):
         return RollupState.stale
     if all(page.approved_current for page in pages):
         return RollupState.all_approved

@@ -29,6 +29,7 @@ class Origin(StrEnum):
     ui = "ui"
     api = "api"
     cli = "cli"
+    system = "system"  # time-driven changes: an approval expiring, reminders
 
 
 class Rule(StrEnum):

@@ -12,6 +12,7 @@ from signoff.actions.unit import utcnow
 from signoff.config import Settings
 from signoff.db.session import Database
 from signoff.notify.channels import channel_handlers
+from signoff.notify.sweeper import Sweeper
 from signoff.notify.worker import OutboxWorker
 
 JOIN_SECONDS = 30.0
@@ -19,8 +20,11 @@ JOIN_SECONDS = 30.0
 
 class BackgroundWorker:
     def __init__(self, settings: Settings, db: Database, *, site_key: str) -> None:
+        self.sweeper = Sweeper(db, utcnow)
         self.worker = OutboxWorker(
-            db, channel_handlers(settings, site_key=site_key, clock=utcnow)
+            db,
+            channel_handlers(settings, site_key=site_key, clock=utcnow),
+            between=self.sweeper.maybe_sweep,
         )
         self._stop = threading.Event()
         self._thread = threading.Thread(

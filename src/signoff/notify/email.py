@@ -38,6 +38,7 @@ from signoff.notify.email_audience import (
     event_actor,
     load_review,
     reachable,
+    undecided_approvers,
 )
 from signoff.notify.email_render import environment, render
 from signoff.notify.handlers import FollowUp, GiveUp, Handler, Message
@@ -49,7 +50,9 @@ MESSAGE_ID_HEADER = "X-Signoff-Message-Id"
 EVENT_HEADER = "X-Signoff-Event"
 REQUESTED = ("approval.submitted", "approval.step_started")
 COMPLETED = ("approval.approved", "approval.rejected")
-EMAIL_EVENTS = (*REQUESTED, "approval.decided", *COMPLETED, "approval.stale")
+LAPSED = ("approval.stale", "approval.expired")
+REMINDER = "approval.reminder"
+EMAIL_EVENTS = (*REQUESTED, REMINDER, "approval.decided", *COMPLETED, *LAPSED)
 
 Recipients = list[tuple[int, str]]  # (user id, their part: "approver"/"submitter")
 
@@ -95,10 +98,15 @@ def _recipients(session: Session, message: Message, review: Review) -> Recipient
         if not review.notify_requests:
             return []
         return [(person, "approver") for person in current_approvers(session, request)]
+    if message.kind == REMINDER:
+        if not review.notify_requests:
+            return []
+        waiting = undecided_approvers(session, request)
+        return [(person, "approver") for person in sorted(waiting)]
     if not review.notify_status:
         return []
     submitter = [(request.submitted_by, "submitter")]
-    if message.kind == "approval.stale":
+    if message.kind in LAPSED:
         approvers = approvers_of(session, request.id)
         return submitter + [(person, "approver") for person in sorted(approvers)]
     return submitter
@@ -117,6 +125,8 @@ def _event_facts(
         "approval.step_started": "approval_requested",
         "approval.decided": "decision_made",
         "approval.stale": "approval_stale",
+        "approval.expired": "approval_expired",
+        REMINDER: "approval_reminder",
     }.get(message.kind, "request_completed")
     return {
         "template": template,
@@ -128,6 +138,8 @@ def _event_facts(
         if message.kind in COMPLETED
         else None,
         "currentVersion": payload.get("currentVersion"),
+        "dueAt": payload.get("dueAt"),
+        "overdue": bool(payload.get("overdue")),
     }
 
 

@@ -110,6 +110,18 @@ def current_approvers(session: Session, request: ApprovalRequest) -> set[int]:
     return holders - request_exclusions(request)
 
 
+def undecided_approvers(session: Session, request: ApprovalRequest) -> set[int]:
+    """The current step's approvers who have not decided on it yet: a reminder's
+    audience."""
+    if request.current_step is None or request.current_step >= len(request.steps):
+        return set()
+    step = request.steps[request.current_step]
+    decided = set(
+        session.scalars(select(Decision.approver_id).where(Decision.step_id == step.id))
+    )
+    return current_approvers(session, request) - decided
+
+
 def approvers_of(session: Session, request_id: int) -> set[int]:
     """The people who approved the request: the ones whose approval went stale."""
     return set(

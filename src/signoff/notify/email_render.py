@@ -12,7 +12,14 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES = Path(__file__).parent / "email_templates"
-KINDS = ("approval_requested", "decision_made", "request_completed", "approval_stale")
+KINDS = (
+    "approval_requested",
+    "approval_reminder",
+    "decision_made",
+    "request_completed",
+    "approval_stale",
+    "approval_expired",
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,11 @@ def subject_of(payload: dict[str, Any]) -> str:
         verb = "approved" if payload.get("decision") == "approve" else "rejected"
         actor = payload.get("actor") or "An approver"
         line = f"{actor} {verb} {title} {what}"
+    elif template == "approval_reminder":
+        when = "Overdue" if payload.get("overdue") else "Due soon"
+        line = f"{when}: your approval of {title} {what}"
+    elif template == "approval_expired":
+        line = f"Approval expired: {title} {what} needs a new review"
     elif template == "request_completed":
         outcome = str(payload.get("outcome", "")).capitalize()
         line = f"{outcome}: {title} {what}"
@@ -71,6 +83,8 @@ def render(env: Environment, payload: dict[str, Any], base_url: str) -> Rendered
         "comment": payload.get("comment") or "",
         "outcome": payload.get("outcome"),
         "current_version": payload.get("currentVersion"),
+        "due_at": payload.get("dueAt"),
+        "overdue": payload.get("overdue"),
         "change_set": change_set,
         "link": base_url + payload["page"]["path"],
         "change_set_link": base_url + change_set["path"] if change_set else None,

@@ -114,6 +114,9 @@ class OutboxWorker:
     base_delay: timedelta = timedelta(seconds=30)
     max_delay: timedelta = timedelta(hours=6)
     random: Callable[[], float] = random_module.random
+    between: Callable[[], object] | None = None
+    """Called between batches by `run_forever`: the sweeper's hook (expiry,
+    reminders), so one loop does all the background work."""
     stats: WorkerStats = field(default_factory=WorkerStats, init=False)
 
     def __post_init__(self) -> None:
@@ -145,6 +148,8 @@ class OutboxWorker:
         outages = 0
         while not stop.is_set():
             try:
+                if self.between is not None:
+                    self.between()
                 processed = self.run_once(stop)
             except SQLAlchemyError:
                 outages += 1

@@ -18,7 +18,7 @@ IdText = Annotated[str, Field(pattern=r"^[0-9]+$", examples=["101"])]
 Moment = Annotated[str, Field(description="UTC, ISO 8601 with `Z`")]
 Role = Literal["admin", "editor", "viewer"]
 Rule = Literal["all", "any", "quorum"]
-Origin = Literal["ui", "api", "cli"]
+Origin = Literal["ui", "api", "cli", "system"]
 ApprovalStatus = Literal[
     "none", "pending", "approved", "rejected", "cancelled", "superseded", "expired"
 ]

@@ -1,0 +1,62 @@
+"""The time-driven part of the background work: expire lapsed approvals and send
+step reminders, at most once a minute, from the outbox worker's loop.
+
+Each item is its own short transaction (`actions.schedule`), so two workers sweeping
+at once only ever do each item once, and a failure leaves the rest to the next sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from signoff.actions.schedule import (
+    do_expire_approval,
+    do_remind_step,
+    due_expiries,
+    due_reminders,
+)
+from signoff.actions.unit import unit_of_work
+from signoff.db.session import Database
+from signoff.domain.states import Origin
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Sweeper:
+    db: Database
+    clock: Callable[[], datetime]
+    every: timedelta = timedelta(minutes=1)
+    batch: int = 100
+    _next: datetime | None = field(default=None, init=False)
+
+    def maybe_sweep(self) -> None:
+        """Sweep if the last sweep is `every` ago (the worker calls this often)."""
+        now = self.clock()
+        if self._next is not None and now < self._next:
+            return
+        self._next = now + self.every
+        self.sweep()
+
+    def sweep(self) -> tuple[int, int]:
+        """Expire what lapsed and remind who is due; returns (expired, reminded)."""
+        now = self.clock()
+        with self.db.read() as session:
+            expiring = due_expiries(session, now, limit=self.batch)
+            reminding = due_reminders(session, now, limit=self.batch)
+        expired = sum(self._one(do_expire_approval, i, now) for i in expiring)
+        reminded = sum(self._one(do_remind_step, i, now) for i in reminding)
+        return expired, reminded
+
+    def _one(self, act: Callable[..., object], ident: int, now: datetime) -> int:
+        try:
+            with unit_of_work(self.db, origin=Origin.system) as session:
+                return 1 if act(session, ident, now=now) else 0
+        except SQLAlchemyError:
+            logger.exception("sweeper: %s(%s) failed; next sweep retries", act, ident)
+            return 0
