@@ -9,16 +9,20 @@ from typing import Any
 
 import pytest
 
-from signoff.api.v1 import responses
+from signoff.api.v1 import responses, webhooks
 from signoff.api.v1.responses import ApiModel
 
 from .helpers import refused
 from .support import AppClient, Team
 
+# Response models live in `responses`, or beside their routes (webhooks).
 MODELS = [
     model
-    for _, model in inspect.getmembers(responses, inspect.isclass)
-    if issubclass(model, ApiModel) and model.__dict__.get("example") is not None
+    for module in (responses, webhooks)
+    for _, model in inspect.getmembers(module, inspect.isclass)
+    if issubclass(model, ApiModel)
+    and model.__module__ == module.__name__
+    and model.__dict__.get("example") is not None
 ]
 ERROR_REF = "#/components/schemas/ErrorBody"
 

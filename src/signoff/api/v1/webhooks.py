@@ -79,8 +79,8 @@ class WebhookRef(Body):
 
 class LastDeliveryOut(ApiModel):
     at: Moment
-    status_code: int | None
-    error: str | None
+    status_code: int | None = None
+    error: str | None = None
 
 
 class WebhookOut(ApiModel):
@@ -91,7 +91,7 @@ class WebhookOut(ApiModel):
     active: bool
     created_at: Moment
     updated_at: Moment
-    last_delivery: LastDeliveryOut | None
+    last_delivery: LastDeliveryOut | None = None
 
 
 _WEBHOOK: JsonDict = {
@@ -130,9 +130,9 @@ class DeliveryOut(ApiModel):
     message_id: str = Field(description="The `X-Signoff-Message-Id` of the delivery.")
     event: str
     attempt: int
-    status_code: int | None
+    status_code: int | None = None
     duration_ms: int
-    error: str | None
+    error: str | None = None
     at: Moment
 
 
