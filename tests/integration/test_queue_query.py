@@ -167,6 +167,7 @@ def test_pending_queue_lists_newest_first_in_the_contract_shape(db: Database) ->
         "submittedBy": bob_account,
         "createdAt": "2026-01-05T09:01:00Z",
         "changeSetId": None,
+        "dueAt": None,
     }
 
 

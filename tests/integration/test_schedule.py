@@ -36,6 +36,7 @@ from signoff.notify.email import EmailSender, fan_out_email
 from signoff.notify.handlers import Message
 from signoff.notify.sweeper import Sweeper
 from signoff.queries.changesets import change_set_detail
+from signoff.queries.queue import list_queue
 from signoff.queries.status import page_status
 from worker.support import Clock
 
@@ -218,3 +219,17 @@ def test_the_sweeper_runs_at_most_once_a_minute(
     clock.advance(seconds=30)
     sweeper.maybe_sweep()
     assert len(outbox(db, "approval.reminder")) == 2
+
+
+def test_the_queue_lists_overdue_reviews(db: Database, ids: dict[str, int]) -> None:
+    with db.read() as s:
+        carol = s.get(User, ids["carol"])
+        assert carol is not None
+        (item,), _ = list_queue(s, carol, assigned_to_me=True)
+        assert item.due_at == AT + timedelta(days=2)
+        assert item.to_json()["dueAt"] == "2026-01-07T09:00:00Z"
+        assert not item.is_overdue(AT + timedelta(days=1))
+        assert item.is_overdue(AT + timedelta(days=2))
+        early, _ = list_queue(s, carol, overdue_at=AT + timedelta(days=1))
+        late, _ = list_queue(s, carol, overdue_at=AT + timedelta(days=3))
+    assert early == [] and [i.request_id for i in late] == [item.request_id]

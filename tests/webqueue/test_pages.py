@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from sqlalchemy import update
 
-from signoff.db.models import AuditEvent, ChangeSet, Workflow
+from signoff.db.models import AuditEvent, ChangeSet, Page, RequestStep, Workflow
 from signoff.queries.changesets import change_set_detail
 
 from .conftest import PAGES, SUBMITTED, World
@@ -356,3 +358,25 @@ def test_unknown_change_sets_are_not_found(world: World) -> None:
     assert browser.get("/changesets/999999").status_code == 404
     assert browser.get("/changesets/new?space=NOPE").status_code == 404
     assert PAGES == 30
+
+
+def test_overdue_reviews_come_first_with_a_marker(world: World) -> None:
+    with world.db.write() as session:
+        request_ids = [
+            session.get(Page, page_id).latest_request_id  # type: ignore[union-attr]
+            for page_id in world.page_ids[5:7]
+        ]
+        session.execute(
+            update(RequestStep)
+            .where(RequestStep.request_id.in_(request_ids))
+            .values(due_at=world.clock() - timedelta(hours=1))
+        )
+    page = world.browser("approver").get("/queue")
+    assert page.status_code == 200
+    text = page.text
+    assert "Overdue (2)" in text
+    overdue = text[text.index("Overdue (2)") : text.index("<h2>All</h2>")]
+    assert "Guide 05" in overdue and "Guide 06" in overdue and "Guide 07" not in overdue
+    assert text.count(">Overdue</span>") == 2
+    approved = world.browser("approver").get("/queue?tab=approved").text
+    assert "Overdue (" not in approved

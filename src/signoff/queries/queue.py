@@ -57,6 +57,15 @@ class QueueItem:
     submitted_by: str
     created_at: datetime
     change_set_id: int | None
+    due_at: datetime | None = None
+    """When the current step is due, if it has a due period."""
+
+    def is_overdue(self, now: datetime) -> bool:
+        return (
+            self.status is RequestStatus.pending
+            and self.due_at is not None
+            and self.due_at <= now
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +81,7 @@ class QueueItem:
             "submittedBy": self.submitted_by,
             "createdAt": utc_iso(self.created_at),
             "changeSetId": id_or_none(self.change_set_id),
+            "dueAt": utc_iso(self.due_at) if self.due_at else None,
         }
 
 
@@ -102,6 +112,7 @@ def list_queue(
     workflow_id: int | None = None,
     change_set_id: int | None = None,
     submitter_id: int | None = None,
+    overdue_at: datetime | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[QueueItem], str | None]:
@@ -109,6 +120,7 @@ def list_queue(
 
     `status=None` lists every status; `"stale"` lists standing approvals the page has
     moved away from. Only spaces the user belongs to are shown (all for site admins).
+    `overdue_at` keeps only reviews whose current step was due by then.
     """
     if isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise BadInput(f"limit must be 1 to {MAX_LIMIT}.", field="limit")
@@ -125,6 +137,7 @@ def list_queue(
         User.account_id,
         ApprovalRequest.created_at,
         ApprovalRequest.change_set_id,
+        _current.due_at,
     ).select_from(ApprovalRequest)
     query = _filtered(query, user, space_id=space_id, status=status)
     query = (
@@ -134,6 +147,11 @@ def list_queue(
     )
     if assigned_to_me:
         query = query.where(*_waiting_for(user))
+    if overdue_at is not None:
+        query = query.where(
+            ApprovalRequest.status == RequestStatus.pending.value,
+            _current.due_at <= overdue_at,
+        )
     if cursor:
         query = query.where(ApprovalRequest.id < decode_cursor(cursor))
     rows = session.execute(
@@ -294,4 +312,5 @@ def _item(row: Any) -> QueueItem:
         submitted_by=row[9],
         created_at=row[10],
         change_set_id=row[11],
+        due_at=row[12],
     )

@@ -416,6 +416,9 @@ class QueueItem(ApiModel):
     submitted_by: str = Field(description="accountId of the submitter")
     created_at: Moment
     change_set_id: IdText | None
+    due_at: Moment | None = Field(
+        default=None, description="When the current step is due, if it has a due period"
+    )
 
 
 class QueueCounts(ApiModel):

@@ -94,7 +94,9 @@ def queue_page(
         )
         counts = queue_counts(session, user)
         error = None
+        now = context.now(request)
         items: list[Any] = []
+        overdue: list[Any] = []
         next_cursor = None
         submitter_name = params.get("submitter", "").strip()
         try:
@@ -107,6 +109,19 @@ def queue_page(
                 )
                 if submitter_id is None:
                     raise BadInput(f"No user is called {submitter_name!r}.")
+            if tab.status == "pending" and not params.get("cursor"):
+                # Overdue reviews come first, above the newest-first list.
+                overdue, _ = list_queue(
+                    session,
+                    user,
+                    status=tab.status,
+                    assigned_to_me=tab.assigned_to_me,
+                    workflow_id=workflow_id,
+                    change_set_id=change_set_id,
+                    submitter_id=submitter_id,
+                    overdue_at=now,
+                    limit=PAGE_SIZE,
+                )
             items, next_cursor = list_queue(
                 session,
                 user,
@@ -120,7 +135,7 @@ def queue_page(
             )
         except BadInput as refused:
             error = refused.message
-        accounts = {item.submitted_by for item in items}
+        accounts = {item.submitted_by for item in [*items, *overdue]}
         rows = session.execute(
             select(User.account_id, User.display_name).where(
                 User.account_id.in_(accounts)
@@ -147,6 +162,8 @@ def queue_page(
             ],
             "tab": tab,
             "items": items,
+            "overdue": overdue,
+            "now": now,
             "space_keys": {space.id: space.key for space in spaces},
             "names": names,
             "status_labels": {"pending": "In review"},
