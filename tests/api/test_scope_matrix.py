@@ -226,6 +226,25 @@ def _requests(team: Team) -> list[tuple[str, Payload, Callable[..., None] | None
         ("GET /api/v1/audit", lambda _: space, None),
         ("GET /api/v1/audit/export", lambda _: {**space, "format": "csv"}, None),
         ("GET /api/v1/analytics", lambda _: space, None),
+        ("GET /api/v1/webhooks/events", lambda _: {}, None),
+        (
+            "POST /api/v1/webhooks",
+            lambda _: {**space, "url": "https://93.184.216.34/h", "events": ["*"]},
+            keep("webhookId", "webhook"),
+        ),
+        ("GET /api/v1/webhooks", lambda _: space, None),
+        (
+            "POST /api/v1/webhooks/update",
+            lambda s: {"webhookId": s["webhookId"], "active": False},
+            None,
+        ),
+        ("POST /api/v1/webhooks/rotate", lambda s: {"webhookId": s["webhookId"]}, None),
+        (
+            "GET /api/v1/webhooks/deliveries",
+            lambda s: {"webhookId": s["webhookId"]},
+            None,
+        ),
+        ("POST /api/v1/webhooks/delete", lambda s: {"webhookId": s["webhookId"]}, None),
     ]
 
 
