@@ -62,6 +62,15 @@ def fresh_database_url(
     return cluster.url(name)
 
 
+@pytest.fixture
+def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty SQLite database of its own, for suites whose subject is an
+    interface rather than the storage (the UI's server-side pages): what the engine
+    does on each backend is tested on both by the integration and API suites, and
+    running every page test twice would take `make test` past its time budget."""
+    return fresh_database_url("sqlite", request, tmp_path)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -102,7 +102,11 @@ def test_an_approver_approves_and_rejects_with_a_comment(scene: Scene) -> None:
     scene.page.get_by_label("Reason for rejecting").fill("Needs an example")
     scene.page.get_by_role("button", name="Reject").click()
     expect(badge(scene)).to_have_text("Rejected")
-    expect(scene.page.get_by_text("Needs an example")).to_be_visible()
+    # In the review's progress, and replied in the comment thread.
+    decisions = scene.page.locator("ul.decisions")
+    expect(decisions.get_by_text("Needs an example")).to_be_visible()
+    thread = scene.page.locator("section.comments")
+    expect(thread.get_by_text("Needs an example")).to_be_visible()
     assert scene.problems == []
 
 

@@ -1,4 +1,4 @@
-"""The webqueue world (a DOCS space with every role) on both backends, for the
+"""The webqueue world (a DOCS space with every role) on SQLite (`sqlite_url`), for the
 account and audit pages; each role gets an httpx client with a session cookie."""
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from webqueue.conftest import World, populate
 
 
 @pytest.fixture
-def world(db_url: str, tmp_path: Path) -> Iterator[World]:
-    app = create_app(Settings(data_dir=tmp_path / "data", database_url=db_url))
+def world(sqlite_url: str, tmp_path: Path) -> Iterator[World]:
+    app = create_app(Settings(data_dir=tmp_path / "data", database_url=sqlite_url))
     clock = Clock(later(10))
     app.state.clock = clock
     db: Database = app.state.db
     ids, page_ids = populate(db)
     site = Site(app)
-    result = World(site, db, clock, db_url, ids, page_ids)
+    result = World(site, db, clock, sqlite_url, ids, page_ids)
     with db.write() as session:
         for role, user_id in ids.items():
             user = session.get(User, user_id)
