@@ -12,8 +12,7 @@ from factories import by
 from signoff.actions.approvals import do_record_decision
 from signoff.db.models import AuditEvent, Page, User
 from signoff.domain.states import DecisionKind
-
-from .conftest import World
+from webqueue.conftest import World
 
 
 def stat(html: str, name: str) -> str:
