@@ -33,6 +33,9 @@ check: install ## ruff, formatting, mypy --strict, the layer contract
 test: system-deps install check ## set up and run every test (SQLite and PostgreSQL)
 	$(BIN)/pytest
 
+reliability: system-deps install ## the long reliability tier: more races, crash trials and fuzzing; prints the figures table
+	SIGNOFF_TIER=long $(BIN)/pytest tests/reliability tests/api/test_openapi_fuzz.py tests/oauth/test_fuzz.py
+
 format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests
 	$(BIN)/ruff format src tests
@@ -40,4 +43,4 @@ format: install ## apply ruff's fixes and formatting
 clean: ## remove the virtualenv and caches (keeps signoff-data)
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
 
-.PHONY: help install system-deps run check test format clean
+.PHONY: help install system-deps run check test reliability format clean

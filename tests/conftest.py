@@ -15,10 +15,22 @@ from pathlib import Path
 import pytest
 
 from pgcluster import PostgresCluster, postgres_cluster
+from reliability import figures
 from signoff.db.migrate import upgrade
 from signoff.db.session import Database, make_engine
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controlling process only
+        figures.reset()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    figures.print_figures(terminalreporter.write_line)
+
+
 PG_TEMPLATE = "signoff_template"
 
 

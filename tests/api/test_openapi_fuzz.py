@@ -24,12 +24,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from live_server import live_server
+from reliability.figures import record, repetitions
 from signoff.api.app import create_app
 from signoff.config import Settings
 
 from .support import AppClient, Team
 
-EXAMPLES_PER_OPERATION = 50
+EXAMPLES_PER_OPERATION = repetitions(50, 500)
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -68,6 +69,7 @@ def test_every_operation_answers_within_its_schema(
     case: Any, served: tuple[str, Team]
 ) -> None:
     base_url, team = served
+    record("fuzz examples", 1)
     case.call_and_validate(
         base_url=base_url,
         headers={"Authorization": f"Bearer {team.tokens['alice']}"},

@@ -15,12 +15,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reliability.figures import repetitions
+
 from .support import OAuthWorld, build_world, pkce_pair
 
 TEXT = st.text(
     alphabet=st.characters(exclude_categories=("Cs",)), max_size=60
 ) | st.sampled_from(["", " ", '"', "\\", "ü", "\x00", "read:page", "S256", "plain"])
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=repetitions(60, 600),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 @pytest.fixture(scope="module")
