@@ -61,6 +61,7 @@ def test_the_approver_sees_what_waits_for_them(
         "approved": 0,
         "rejected": 0,
         "stale": 0,
+        "expired": 0,
     }
 
 

@@ -36,7 +36,7 @@ from signoff.notify.email import EmailSender, fan_out_email
 from signoff.notify.handlers import Message
 from signoff.notify.sweeper import Sweeper
 from signoff.queries.changesets import change_set_detail
-from signoff.queries.queue import list_queue
+from signoff.queries.queue import list_queue, queue_counts
 from signoff.queries.status import page_status
 from worker.support import Clock
 
@@ -184,6 +184,10 @@ def test_an_approval_lapses_after_valid_for_days(
         change_set = s.get(ChangeSet, ids["set"])
         assert change_set is not None
         assert change_set_detail(s, change_set).rollup_state is RollupState.stale
+        bob = s.get(User, ids["bob"])
+        assert bob is not None
+        counts = queue_counts(s, bob)
+        assert (counts["expired"], counts["approved"]) == (1, 0)
         event = s.scalars(
             select(AuditEvent).where(AuditEvent.action == "approval.expired")
         ).one()

@@ -8,7 +8,7 @@ import shutil
 import time
 from pathlib import Path
 
-from factories import AT, by, make_page, make_space, make_user, make_workflow, step
+from factories import by, make_page, make_space, make_user, make_workflow, step
 from live_server import live_server
 from signoff.actions.approvals import do_submit_page
 from signoff.actions.webhooks import do_create_webhook
@@ -61,13 +61,3 @@ def test_the_server_delivers_its_own_outbox(
         assert body["data"]["origin"] == "api"
     finally:
         receiver.close()
-
-
-def test_the_channels_deliver_webhooks_and_email(tmp_path: Path) -> None:
-    from signoff.notify.channels import channel_handlers
-    from signoff.notify.email import SEND_KIND
-    from signoff.notify.webhooks import DELIVERY_KIND
-
-    settings = Settings(data_dir=tmp_path, smtp_url="smtp://127.0.0.1:2525")
-    handlers = channel_handlers(settings, site_key="k", clock=lambda: AT)
-    assert {DELIVERY_KIND, SEND_KIND} <= handlers.kinds

@@ -13,16 +13,34 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from browser import ARTIFACTS, launch_chromium
-from factories import PASSWORD
+from factories import PASSWORD, later
 from live_server import live_server
+from signoff.actions.schedule import do_expire_approval
 from signoff.api.app import create_app
 from signoff.config import Settings
+from signoff.db.models import ApprovalRequest, Page
+from signoff.db.session import Database
 
 from .conftest import populate
 
 pytestmark = pytest.mark.slow
+
+
+def expire_approval(db: Database, page_id: int) -> None:
+    """Lapse the page's approval as the sweeper does when `validForDays` runs out."""
+    with db.write() as session:
+        page = session.get(Page, page_id)
+        assert page is not None and page.approved_request_id is not None
+        request_id = page.approved_request_id
+        session.execute(
+            update(ApprovalRequest)
+            .where(ApprovalRequest.id == request_id)
+            .values(expires_at=later(6))
+        )
+        assert do_expire_approval(session, request_id, now=later(7))
 
 
 @pytest.fixture
@@ -31,6 +49,7 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, list[int]
     url = f"sqlite:///{tmp_path / 'signoff.db'}"
     app = create_app(Settings(data_dir=tmp_path / "data", database_url=url))
     _ids, page_ids = populate(app.state.db)
+    expire_approval(app.state.db, page_ids[0])
     with live_server(app) as base_url:
         yield base_url, page_ids
 
@@ -94,6 +113,12 @@ def test_an_approver_finds_a_request_waiting_for_them(
 
     page.get_by_role("link", name="Stale").click()
     expect(page.get_by_role("link", name="Guide 02", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Expired").click()
+    expired = page.get_by_role("row").filter(has_text="Guide 00")
+    expect(expired.locator(".lozenge")).to_have_text("Expired")
+    expired.get_by_role("link", name="Guide 00", exact=True).click()
+    expect(page.get_by_test_id("status-badge")).to_have_text("Expired")
+    page.go_back()
     page.get_by_role("link", name="All pending").click()
     page.get_by_label("Submitter").fill("editor")
     page.get_by_role("button", name="Filter").click()

@@ -11,7 +11,15 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from signoff.db.models import AuditEvent, ChangeSet, Page, RequestStep, Workflow
+from signoff.actions.schedule import do_expire_approval
+from signoff.db.models import (
+    ApprovalRequest,
+    AuditEvent,
+    ChangeSet,
+    Page,
+    RequestStep,
+    Workflow,
+)
 from signoff.queries.changesets import change_set_detail
 
 from .conftest import PAGES, SUBMITTED, World
@@ -380,3 +388,24 @@ def test_overdue_reviews_come_first_with_a_marker(world: World) -> None:
     assert text.count(">Overdue</span>") == 2
     approved = world.browser("approver").get("/queue?tab=approved").text
     assert "Overdue (" not in approved
+
+
+def test_the_expired_tab_lists_lapsed_approvals(world: World) -> None:
+    with world.db.write() as session:
+        page = session.get(Page, world.page_ids[0])
+        assert page is not None and page.approved_request_id is not None
+        request_id = page.approved_request_id
+        session.execute(
+            update(ApprovalRequest)
+            .where(ApprovalRequest.id == request_id)
+            .values(expires_at=world.clock() - timedelta(minutes=1))
+        )
+        assert do_expire_approval(session, request_id, now=world.clock())
+    browser = world.browser("viewer")
+    counts = tab_counts(browser.get("/queue").text)
+    assert (counts["Expired"], counts["Approved"]) == (1, 1)
+    expired = browser.get("/queue?tab=expired").text
+    assert page_links(expired) == [f"/spaces/DOCS/pages/{world.page_ids[0]}"]
+    assert '<span class="lozenge lozenge-expired">Expired</span>' in expired
+    approved = browser.get("/queue?tab=approved").text
+    assert f"/spaces/DOCS/pages/{world.page_ids[0]}" not in page_links(approved)

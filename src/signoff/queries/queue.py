@@ -166,7 +166,7 @@ def queue_counts(
     session: Session, user: User, space_id: int | None = None
 ) -> dict[str, int]:
     """Counts for the queue's tabs: `waiting_for_me`, `pending`, `approved`,
-    `rejected` and `stale`, in three statements."""
+    `rejected`, `stale` and `expired`, in three statements."""
     by_status = dict(
         session.execute(
             _filtered(
@@ -189,6 +189,7 @@ def queue_counts(
         "approved": by_status.get(RequestStatus.approved.value, 0),
         "rejected": by_status.get(RequestStatus.rejected.value, 0),
         "stale": session.scalar(stale) or 0,
+        "expired": by_status.get(RequestStatus.expired.value, 0),
     }
 
 

@@ -427,6 +427,9 @@ class QueueCounts(ApiModel):
     approved: int
     rejected: int
     stale: int
+    expired: int = Field(
+        description="approvals whose validity (the workflow's validForDays) lapsed"
+    )
 
 
 class QueuePage(Envelope):
@@ -458,6 +461,7 @@ class QueuePage(Envelope):
             "approved": 12,
             "rejected": 1,
             "stale": 2,
+            "expired": 1,
         },
     }
 

@@ -45,6 +45,7 @@ TABS = (
     Tab("approved", "Approved", "approved", "approved"),
     Tab("rejected", "Rejected", "rejected", "rejected"),
     Tab("stale", "Stale", "stale", "stale"),
+    Tab("expired", "Expired", "expired", "expired"),
 )
 TAB_BY_KEY = {tab.key: tab for tab in TABS}
 
