@@ -3,6 +3,10 @@
 Each space has its own chain; events without a space (users, site settings) go on the
 site chain. The chain head row is locked before appending, which serialises appends
 per chain on PostgreSQL; SQLite's single writer already does.
+
+The locked head is kept until its transaction or savepoint ends, so an action that
+records several events reads its chain head once, and the head's row is written once
+per flush rather than once per event.
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as orm_event
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from signoff.db.models import AuditChainHead, AuditEvent, User
 from signoff.domain.audit_chain import GENESIS, event_hash
@@ -20,6 +25,30 @@ from signoff.queries.audit import hashed_fields
 
 SITE_CHAIN = "site"
 SYSTEM_NAME = "system"
+_HEADS = "signoff.audit_heads"  # session.info key: chain -> its locked head
+
+
+@orm_event.listens_for(Session, "after_transaction_end")
+def _forget_heads(session: Session, transaction: SessionTransaction) -> None:
+    # Also at the end of a savepoint: one rolled back may have released the row lock
+    # or dropped a head it created, so the next event locks and reads afresh.
+    session.info.pop(_HEADS, None)
+
+
+def _locked_head(session: Session, chain: str) -> AuditChainHead:
+    heads: dict[str, AuditChainHead] = session.info.setdefault(_HEADS, {})
+    head = heads.get(chain)
+    if head is None:
+        head = session.scalar(
+            select(AuditChainHead)
+            .where(AuditChainHead.chain == chain)
+            .with_for_update()
+        )
+        if head is None:
+            head = AuditChainHead(chain=chain, seq=0, hash=GENESIS)
+            session.add(head)
+        heads[chain] = head
+    return head
 
 
 def chain_for(space_id: int | None) -> str:
@@ -47,12 +76,7 @@ def record_event(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     chain = chain_for(space_id)
-    head = session.scalar(
-        select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
-    )
-    if head is None:
-        head = AuditChainHead(chain=chain, seq=0, hash=GENESIS)
-        session.add(head)
+    head = _locked_head(session, chain)
     event = AuditEvent(
         chain=chain,
         seq=head.seq + 1,
