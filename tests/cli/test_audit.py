@@ -1,8 +1,9 @@
 """`signoff audit verify` finds any edit, deletion or insertion; `export` streams.
 
-The tamper tests play an attacker with direct database access: they change the
-`audit_events` table with SQL, behind the actions' back, and expect the verifier to
-name the event where the chain breaks.
+The tamper tests play an attacker with direct database access: they take away the
+append-only triggers (as the database's owner can), change the `audit_events` table
+with SQL, behind the actions' back, and expect the verifier to name the event where
+the chain breaks.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select, update
 
+from audit_helpers import as_database_owner_without_triggers
 from factories import by, edit, later, make_page, make_space, make_user
+from reliability.figures import record
 from signoff.actions.spaces import do_add_member
 from signoff.actions.users import do_create_user
 from signoff.db.models import AuditChainHead, AuditEvent
@@ -63,6 +66,12 @@ def verify(db_url: str, tmp_path: Path, *args: str) -> tuple[int, dict[str, obje
     return result.exit_code, json_out(result)
 
 
+def record_tampering(detected: bool) -> None:
+    """One attempt for the reliability figures, and whether the verifier caught it."""
+    record("tampering attempts", 1)
+    record("tampering detected", int(detected))
+
+
 def test_verify_passes_on_an_untouched_trail(
     db_url: str, tmp_path: Path, history: History
 ) -> None:
@@ -96,7 +105,7 @@ def test_editing_an_event_text_breaks_the_chain_at_that_event(
     db: Database, db_url: str, tmp_path: Path, history: History
 ) -> None:
     target = history.event_ids[2]
-    with db.engine.begin() as connection:
+    with as_database_owner_without_triggers(db.engine) as connection:
         connection.execute(
             update(AuditEvent)
             .where(AuditEvent.id == target)
@@ -104,6 +113,7 @@ def test_editing_an_event_text_breaks_the_chain_at_that_event(
         )
 
     code, report = verify(db_url, tmp_path)
+    record_tampering(code == 1)
 
     assert code == 1
     assert report["valid"] is False
@@ -119,12 +129,13 @@ def test_editing_an_event_is_named_in_the_human_output(
     db: Database, db_url: str, tmp_path: Path, history: History
 ) -> None:
     target = history.event_ids[1]
-    with db.engine.begin() as connection:
+    with as_database_owner_without_triggers(db.engine) as connection:
         connection.execute(
             update(AuditEvent).where(AuditEvent.id == target).values(actor_name="Eve")
         )
 
     result = signoff(db_url, tmp_path, "audit", "verify")
+    record_tampering(result.exit_code == 1)
 
     assert result.exit_code == 1
     assert f"event id {target} (seq 2)" in result.stdout
@@ -134,12 +145,13 @@ def test_editing_an_event_is_named_in_the_human_output(
 def test_deleting_an_event_breaks_the_chain_where_it_was(
     db: Database, db_url: str, tmp_path: Path, history: History
 ) -> None:
-    with db.engine.begin() as connection:
+    with as_database_owner_without_triggers(db.engine) as connection:
         connection.execute(
             delete(AuditEvent).where(AuditEvent.id == history.event_ids[1])
         )
 
     code, report = verify(db_url, tmp_path)
+    record_tampering(code == 1)
 
     assert code == 1
     assert report["firstBreak"] == {
@@ -153,12 +165,13 @@ def test_deleting_an_event_breaks_the_chain_where_it_was(
 def test_deleting_the_newest_event_is_caught_by_the_chain_head(
     db: Database, db_url: str, tmp_path: Path, history: History
 ) -> None:
-    with db.engine.begin() as connection:
+    with as_database_owner_without_triggers(db.engine) as connection:
         connection.execute(
             delete(AuditEvent).where(AuditEvent.id == history.event_ids[-1])
         )
 
     code, report = verify(db_url, tmp_path)
+    record_tampering(code == 1)
 
     assert code == 1
     broken = report["firstBreak"]
@@ -197,6 +210,7 @@ def test_inserting_a_forged_event_breaks_the_chain_at_the_forgery(
         forged_id = forged.id
 
     code, report = verify(db_url, tmp_path)
+    record_tampering(code == 1)
 
     assert code == 1
     assert report["firstBreak"] == {
@@ -220,6 +234,7 @@ def test_a_correctly_hashed_forgery_is_caught_by_the_chain_head(
         forged_id = forged.id
 
     code, report = verify(db_url, tmp_path)
+    record_tampering(code == 1)
 
     assert code == 1
     broken = report["firstBreak"]

@@ -1,11 +1,13 @@
-"""`signoff audit`: verify the hash chains, and stream a space's trail to a file.
+"""`signoff audit`: verify the hash chains, sign checkpoints of their heads, and
+stream a space's trail to a file.
 
-Both run in one read transaction, so they see a consistent snapshot while the server
+Each runs in one read transaction, so it sees a consistent snapshot while the server
 keeps writing; export walks the events in batches and never holds the trail in memory.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -15,7 +17,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from sqlalchemy.orm import Session
 
+from signoff.actions.unit import utcnow
 from signoff.cli.common import (
     EXIT_REFUSED,
     EXIT_USAGE,
@@ -28,13 +32,27 @@ from signoff.cli.common import (
     settings_from,
     space_by_key,
 )
+from signoff.config import site_secret
 from signoff.db.models import AuditEvent
+from signoff.domain.checkpoints import (
+    ChainHead,
+    Checkpoint,
+    CheckpointVerdict,
+    compare_heads,
+    parse_document,
+    signature_holds,
+    signed_document,
+)
+from signoff.domain.errors import BadInput
 from signoff.queries.audit import (
     AuditFilter,
     ChainReport,
+    chain_heads,
     export_csv,
     export_jsonl,
+    hashes_at,
     iter_audit_events,
+    utc_text,
     verify_audit_chains,
 )
 
@@ -58,25 +76,41 @@ def verify(
     space: Annotated[
         str | None, typer.Option("--space", help="Check only this space's chain.")
     ] = None,
+    checkpoint_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            help="Also check a checkpoint from `signoff audit checkpoint`: its "
+            "signature, and that each chain still holds the event it names.",
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Exit 0 when every chain verifies; exit 1 naming the first bad event."""
+    """Exit 0 when every chain (and the checkpoint) verifies; exit 1 naming the
+    first bad event or the checkpoint's problem."""
+    claimed = read_checkpoint(checkpoint_file) if checkpoint_file else None
     settings = settings_from(data_dir, database_url)
     with open_database(settings) as db, db.read() as session:
         reports = verify_audit_chains(session, space_key=space)
+        verdict = (
+            check_checkpoint(session, claimed, reports, space, site_secret(settings))
+            if claimed
+            else None
+        )
     first_bad = next((report for report in reports if report.broken), None)
-    emit(
-        as_json,
-        {
-            "valid": first_bad is None,
-            "chains": [chain_json(report) for report in reports],
-            "firstBreak": chain_json(first_bad)["broken"] if first_bad else None,
-        },
-        verdict_text(reports, first_bad),
-    )
-    if first_bad is not None:
+    result: dict[str, Any] = {
+        "valid": first_bad is None and (verdict is None or verdict.holds),
+        "chains": [chain_json(report) for report in reports],
+        "firstBreak": chain_json(first_bad)["broken"] if first_bad else None,
+    }
+    human = verdict_text(reports, first_bad)
+    if verdict is not None:
+        result["checkpoint"] = verdict_json(verdict)
+        human += "\n" + verdict_line(verdict)
+    emit(as_json, result, human)
+    if not result["valid"]:
         raise typer.Exit(EXIT_REFUSED)
 
 
@@ -178,3 +212,133 @@ def write_atomically(path: Path, chunks: Iterable[str]) -> None:
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+# --- checkpoints -------------------------------------------------------------------
+
+
+@app.command("checkpoint")
+def checkpoint(
+    space: Annotated[
+        str | None, typer.Option("--space", help="Only this space's chain.")
+    ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option("--out", help="File to write; '-' or none writes to stdout."),
+    ] = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print each chain's head signed with the site key; keep it off this machine.
+
+    A broken chain gets no checkpoint (exit 1): signing it would vouch for the damage.
+    """
+    settings = settings_from(data_dir, database_url)
+    with open_database(settings) as db, db.read() as session:
+        reports = verify_audit_chains(session, space_key=space)
+        first_bad = next((report for report in reports if report.broken), None)
+        if first_bad is not None:
+            fail(f"{verdict_text(reports, first_bad)} No checkpoint issued.")
+        heads = chain_heads(session, reports)
+    document = signed_document(
+        Checkpoint(issued_at=utc_text(utcnow()), heads=tuple(heads)),
+        site_secret(settings),
+    )
+    if out in (None, STDOUT):
+        typer.echo(
+            json.dumps(document, ensure_ascii=False, indent=None if as_json else 2)
+        )
+        return
+    assert out is not None
+    write_atomically(
+        Path(out), [json.dumps(document, ensure_ascii=False, indent=2) + "\n"]
+    )
+    emit(
+        as_json,
+        {"out": out, "issuedAt": document["issuedAt"], "chains": len(heads)},
+        f"Wrote a checkpoint of {len(heads)} chain(s) to {escape(out)}.",
+    )
+
+
+def read_checkpoint(path: Path) -> tuple[Checkpoint, str]:
+    """The checkpoint in `path` and its claimed signature; BadInput (exit 2) when the
+    file is missing, not JSON, or not a checkpoint."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise BadInput(
+            f"Cannot read the checkpoint {path}: {error.strerror or error}."
+        ) from error
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise BadInput(f"The checkpoint {path} is not JSON.") from error
+    return parse_document(document)
+
+
+def heads_in_scope(
+    checkpoint: Checkpoint, reports: list[ChainReport], space: str | None
+) -> list[ChainHead]:
+    """Every head, or with `--space` only that space's (which must be there)."""
+    if space is None:
+        return list(checkpoint.heads)
+    chains = {report.chain for report in reports}
+    heads = [head for head in checkpoint.heads if head.chain in chains]
+    if not heads:
+        raise BadInput(f"The checkpoint has no head for space {space!r}.")
+    return heads
+
+
+def check_checkpoint(
+    session: Session,
+    claimed: tuple[Checkpoint, str],
+    reports: list[ChainReport],
+    space: str | None,
+    key: str,
+) -> CheckpointVerdict:
+    """An unsigned claim is compared with nothing: a bad signature ends the check."""
+    checkpoint, claimed_signature = claimed
+    if not signature_holds(checkpoint, claimed_signature, key):
+        return CheckpointVerdict(checkpoint, checks=None)
+    heads = heads_in_scope(checkpoint, reports, space)
+    found = hashes_at(session, [(head.chain, head.seq) for head in heads])
+    return CheckpointVerdict(checkpoint, checks=tuple(compare_heads(heads, found)))
+
+
+def verdict_json(verdict: CheckpointVerdict) -> dict[str, Any]:
+    return {
+        "issuedAt": verdict.checkpoint.issued_at,
+        "signatureValid": verdict.checks is not None,
+        "valid": verdict.holds,
+        "heads": [
+            {
+                "chain": check.head.chain,
+                "space": check.head.space,
+                "seq": check.head.seq,
+                "hash": check.head.hash,
+                "found": check.found,
+                "holds": check.holds,
+                "problem": check.problem,
+            }
+            for check in verdict.checks or ()
+        ],
+    }
+
+
+def verdict_line(verdict: CheckpointVerdict) -> str:
+    if verdict.checks is None:
+        return (
+            "CHECKPOINT REJECTED: its signature does not match; the file was "
+            "altered, or signed with another site key."
+        )
+    broken = [check for check in verdict.checks if not check.holds]
+    if not broken:
+        return (
+            f"OK: checkpoint of {escape(verdict.checkpoint.issued_at)}: signature "
+            f"valid, {len(verdict.checks)} chain head(s) still in place."
+        )
+    return "\n".join(
+        f"CHECKPOINT BROKEN: chain {escape(check.head.chain)}"
+        f"{f' ({escape(check.head.space)})' if check.head.space else ''}: "
+        f"{escape(check.problem or '')}."
+        for check in broken
+    )

@@ -1,4 +1,5 @@
-"""Reading the audit trail: cursor listing, streaming export, and chain verification.
+"""Reading the audit trail: cursor listing, streaming export, chain verification, and
+the chain heads a signed checkpoint records.
 
 Listing and export walk the primary key in pages, so their cost and memory grow with
 the page asked for, never with the history.
@@ -9,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from signoff.db.models import AuditChainHead, AuditEvent, Space
 from signoff.domain.audit_chain import ChainBreak, ChainLink, verify_chain
+from signoff.domain.checkpoints import ChainHead
 from signoff.domain.errors import BadInput
 
 EXPORT_BATCH = 1000
@@ -42,12 +45,16 @@ CSV_COLUMNS = (
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def utc_text(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 def hashed_fields(event: AuditEvent) -> dict[str, Any]:
     """The fields an event's hash covers (the writer in `actions.audit` uses it too)."""
     return {
         "chain": event.chain,
         "seq": event.seq,
-        "at": event.at.isoformat().replace("+00:00", "Z"),
+        "at": utc_text(event.at),
         "spaceId": event.space_id,
         "pageId": event.page_id,
         "pageVersion": event.page_version,
@@ -122,9 +129,17 @@ def neutralise_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
+# JSON allows these raw in strings, but line readers (Python's `splitlines`, many
+# log viewers) end a line at each; escaped, a record stays on its one line.
+_UNICODE_LINE_BREAKS = str.maketrans(
+    {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
 def export_jsonl(events: Iterator[AuditEvent]) -> Iterator[str]:
     for event in events:
-        yield json.dumps(event_json(event), ensure_ascii=False, sort_keys=True) + "\n"
+        line = json.dumps(event_json(event), ensure_ascii=False, sort_keys=True)
+        yield line.translate(_UNICODE_LINE_BREAKS) + "\n"
 
 
 def export_csv(events: Iterator[AuditEvent]) -> Iterator[str]:
@@ -206,3 +221,49 @@ def _links(session: Session, chain: str) -> Iterator[ChainLink]:
                 event.id, event.seq, event.prev_hash, event.hash, hashed_fields(event)
             )
         after = batch[-1].seq
+
+
+def chain_heads(session: Session, reports: Sequence[ChainReport]) -> list[ChainHead]:
+    """The stored head of each verified chain (chains without events are left out),
+    with its space's key and the time of its newest event."""
+    keys = {
+        f"space:{id_}": key for id_, key in session.execute(select(Space.id, Space.key))
+    }
+    heads = []
+    for report in reports:
+        head = session.get(AuditChainHead, report.chain)
+        if head is None or head.seq == 0:
+            continue
+        at = session.scalar(
+            select(AuditEvent.at).where(
+                AuditEvent.chain == head.chain, AuditEvent.seq == head.seq
+            )
+        )
+        assert at is not None, "a verified chain has an event at its head"
+        heads.append(
+            ChainHead(
+                chain=head.chain,
+                space=keys.get(head.chain),
+                seq=head.seq,
+                hash=head.hash,
+                events=report.events,
+                at=utc_text(at),
+            )
+        )
+    return heads
+
+
+def hashes_at(
+    session: Session, positions: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], str]:
+    """The hash stored today at each (chain, seq); missing positions are left out."""
+    found = {}
+    for chain, seq in positions:
+        digest = session.scalar(
+            select(AuditEvent.hash).where(
+                AuditEvent.chain == chain, AuditEvent.seq == seq
+            )
+        )
+        if digest is not None:
+            found[(chain, seq)] = digest
+    return found
