@@ -11,7 +11,9 @@ from typing import Annotated
 import typer
 
 from signoff import __version__
-from signoff.cli import api_switch, audit, db, demo, oauth, serve, tokens, users
+from signoff.cli import api_switch, audit, bench, db, demo, oauth, serve, tokens, users
+from signoff.cli.backup import backup as backup_command
+from signoff.cli.backup import restore as restore_command
 from signoff.cli.changeset import app as changeset_app
 from signoff.cli.common import SignoffGroup
 from signoff.cli.outbox import app as outbox_app
@@ -66,7 +68,10 @@ def build_app() -> typer.Typer:
     app.add_typer(page_app, name="page")
     app.command("sync")(sync_command)
     app.command("worker")(worker_command)
+    app.command("backup")(backup_command)
+    app.command("restore")(restore_command)
     app.add_typer(outbox_app, name="outbox")
+    app.command("bench")(bench.bench)
     return app
 
 

@@ -1,0 +1,58 @@
+"""The bench's figures as Rich tables for people: one run, or one column per size."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.table import Table
+
+from signoff.bench.scaling import growth
+
+FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("submitPerSecond", "submits / s", "{:,.1f}"),
+    ("floorSubmitPerSecond", "floor submits / s", "{:,.1f}"),
+    ("submitFractionOfFloor", "submit fraction of floor", "{:.3f}"),
+    ("approvePerSecond", "approvals / s", "{:,.1f}"),
+    ("floorApprovePerSecond", "floor approvals / s", "{:,.1f}"),
+    ("approveFractionOfFloor", "approve fraction of floor", "{:.3f}"),
+    ("statementsPerSubmit", "statements per submit", "{:.1f}"),
+    ("statementsPerApprove", "statements per approve", "{:.1f}"),
+    ("queueP50Ms", "queue first page p50 (ms)", "{:.2f}"),
+    ("queueP95Ms", "queue first page p95 (ms)", "{:.2f}"),
+    ("bulkSubmitPages", "bulk submit pages", "{:,}"),
+    ("bulkSubmitSeconds", "bulk submit (s)", "{:.2f}"),
+    ("rollupMs", "change-set detail (ms)", "{:.2f}"),
+    ("analyticsMs", "analytics (ms)", "{:.2f}"),
+    ("auditExportEvents", "audit events exported", "{:,}"),
+    ("auditExportMBPerSecond", "audit export (MB/s)", "{:.1f}"),
+    ("auditExportRssGrowthMB", "export memory growth (MB)", "{:.1f}"),
+    ("peakRssMB", "peak RSS (MB)", "{:.1f}"),
+)
+
+
+def result_table(result: dict[str, Any]) -> Table:
+    table = Table(
+        title=f"signoff bench: {result['pages']:,} pages on {result['backend']}"
+    )
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, label, shape in FIGURES:
+        table.add_row(label, shape.format(result[key]))
+    return table
+
+
+def scaling_table(results: Sequence[dict[str, Any]]) -> Table:
+    table = Table(title=f"signoff bench scaling on {results[0]['backend']}")
+    table.add_column("figure")
+    for result in results:
+        table.add_column(f"N = {result['pages']:,}", justify="right")
+    table.add_column("last / first", justify="right")
+    for key, label, shape in FIGURES:
+        ratio = growth(results, key)
+        table.add_row(
+            label,
+            *(shape.format(result[key]) for result in results),
+            "-" if ratio is None else f"{ratio:.2f}x",
+        )
+    return table

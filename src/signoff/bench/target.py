@@ -1,0 +1,84 @@
+"""The throw-away database a bench runs on, and its removal afterwards.
+
+On SQLite the bench database is a file in a fresh temporary directory. On PostgreSQL
+it is a database of its own, created on the server `--database-url` names and dropped
+at the end, so a bench never reads or changes anyone's data.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import URL, create_engine, make_url, text
+from sqlalchemy.exc import ArgumentError
+
+from signoff.domain.errors import BadInput
+
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+NAME_PREFIX = "signoff_bench_"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one bench runs: its database URL, backend, and a scratch directory."""
+
+    url: str
+    backend: str
+    workdir: Path
+
+
+def server_url(database_url: str) -> URL:
+    """The PostgreSQL server named by `--database-url`; `BadInput` for anything else."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError as error:
+        raise BadInput(
+            f"--database-url is not a database URL: {error}", field="database-url"
+        ) from error
+    if url.get_backend_name() != POSTGRESQL:
+        raise BadInput(
+            "--database-url must name a PostgreSQL server "
+            "(postgresql+psycopg://...); without it the bench runs on SQLite.",
+            field="database-url",
+        )
+    return url
+
+
+@contextmanager
+def temporary_target(database_url: str | None) -> Iterator[Target]:
+    """A fresh, empty database for one bench, removed however the bench ends."""
+    server = server_url(database_url) if database_url is not None else None
+    workdir = Path(tempfile.mkdtemp(prefix="signoff-bench-"))
+    try:
+        if server is None:
+            yield Target(f"sqlite:///{workdir / 'bench.db'}", SQLITE, workdir)
+        else:
+            with _scratch_database(server) as url:
+                yield Target(url, POSTGRESQL, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextmanager
+def _scratch_database(server: URL) -> Iterator[str]:
+    name = f"{NAME_PREFIX}{secrets.token_hex(6)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                # FORCE ends sessions a failed run may have left open.
+                connection.execute(
+                    text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                )
+    finally:
+        admin.dispose()

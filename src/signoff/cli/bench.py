@@ -1,0 +1,105 @@
+"""`signoff bench`: time the real actions and queries on a throw-away database.
+
+Nothing of the site's own data is touched: the bench makes its database, and removes
+it when done. Progress goes to stderr, and only when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, TaskID
+
+from signoff.bench.runner import Quiet, Reporter, check_pages, run_bench
+from signoff.bench.scaling import SCALING_SIZES, run_scaling
+from signoff.bench.tables import result_table, scaling_table
+from signoff.bench.target import server_url
+from signoff.cli.common import EXIT_USAGE, JsonOption, err, fail, out
+
+DEFAULT_PAGES = 1000
+
+
+def bench(
+    pages: Annotated[
+        int,
+        typer.Option("--pages", help="Pages submitted and approved one by one."),
+    ] = DEFAULT_PAGES,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="A PostgreSQL server to bench on instead of SQLite "
+            "(postgresql+psycopg://...); the bench creates and drops a database "
+            "of its own there.",
+            show_default=False,
+        ),
+    ] = None,
+    scaling: Annotated[
+        bool,
+        typer.Option(
+            "--scaling",
+            help="Run at N = "
+            + ", ".join(f"{n:,}" for n in SCALING_SIZES)
+            + " and print one column per N.",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Submit, approve, queue, bulk submit, rollup, analytics and audit export."""
+    if scaling:
+        if pages != DEFAULT_PAGES:
+            fail("--scaling chooses the sizes itself; leave out --pages.", EXIT_USAGE)
+        if database_url is not None:
+            server_url(database_url)  # refuse a bad URL before the first size runs
+        results = run_scaling(SCALING_SIZES, database_url)
+        if as_json:
+            typer.echo(json.dumps({"scaling": results}))
+        else:
+            out().print(scaling_table(results))
+        return
+    check_pages(pages)
+    with progress_reporter() as reporter:
+        result = run_bench(pages, database_url, reporter).to_json()
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        out().print(result_table(result))
+
+
+class RichReporter:
+    """One progress bar per phase, on stderr; a phase of unknown length pulses."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task: TaskID | None = None
+        self._total = 0
+
+    def phase(self, name: str, total: int) -> None:
+        self.finish()
+        self._task = self._progress.add_task(name, total=total or None)
+        self._total = total
+
+    def advance(self, done: int = 1) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, done)
+
+    def finish(self) -> None:
+        if self._task is not None:
+            whole = max(self._total, 1)
+            self._progress.update(self._task, total=whole, completed=whole)
+
+
+@contextmanager
+def progress_reporter() -> Iterator[Reporter]:
+    console = err()
+    if not console.is_terminal:
+        yield Quiet()
+        return
+    with Progress(console=console) as progress:
+        reporter = RichReporter(progress)
+        yield reporter
+        reporter.finish()
