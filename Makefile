@@ -30,8 +30,8 @@ check: install ## ruff, formatting, mypy --strict, the layer contract
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: system-deps install check ## set up and run every test (SQLite and PostgreSQL)
-	$(BIN)/pytest
+test: system-deps install check ## set up and run every test (SQLite and PostgreSQL), on both cores
+	$(BIN)/pytest -n 2 --dist loadfile
 
 reliability: system-deps install ## the long reliability tier: more races, crash trials and fuzzing; prints the figures table
 	SIGNOFF_TIER=long $(BIN)/pytest tests/reliability tests/api/test_openapi_fuzz.py tests/oauth/test_fuzz.py

@@ -443,6 +443,7 @@ def test_counts_for_the_queue_tabs(db: Database) -> None:
             "approved": 2,
             "rejected": 1,
             "stale": 1,
+            "expired": 0,
         }
         assert queue_counts(s, carol, space_id=space_id)["pending"] == 2
         assert queue_counts(s, zoe) == {
@@ -451,6 +452,7 @@ def test_counts_for_the_queue_tabs(db: Database) -> None:
             "approved": 0,
             "rejected": 0,
             "stale": 0,
+            "expired": 0,
         }
 
 

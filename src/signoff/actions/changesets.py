@@ -2,7 +2,9 @@
 
 Bulk submit is partial by design: each page is submitted in a savepoint of its own, so
 one page's refusal never undoes another's submission, and the set reports per page.
-Archived sets are read-only.
+Archived sets are read-only. A bulk submit locks all its pages before its first
+audit append, so it takes its locks in the order every action does: pages, then the
+space's audit chain.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
@@ -255,6 +258,7 @@ def do_submit_change_set(
         change_set_id=change_set.id,
     )
     _require_open(change_set)
+    _lock_pages(session, [ref.page_id for ref in change_set.page_refs])
     results = [
         _submit_one(
             session,
@@ -289,6 +293,18 @@ def do_submit_change_set(
         },
     )
     return results
+
+
+def _lock_pages(session: Session, page_ids: Sequence[int]) -> None:
+    """Lock the pages up front, in id order (a no-op on SQLite's single writer).
+
+    Each submission appends to the audit chain, whose head stays locked until
+    commit. Locking the next page only then would wait on an edit or decision that
+    holds that page and waits for the chain: a deadlock on PostgreSQL.
+    """
+    session.execute(
+        select(Page.id).where(Page.id.in_(page_ids)).order_by(Page.id).with_for_update()
+    )
 
 
 def _submit_one(

@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 
 from signoff.domain.errors import BadInput
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
+# C0 and C1 controls but the line breaks (NEL, U+0085, is the C1 one) and tab.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_LINE_BREAKS = re.compile(r"\s*[\r\n\x85\u2028\u2029]+\s*")
 
 
 def clean_text(

@@ -20,6 +20,7 @@ from signoff import __version__
 from signoff.actions.unit import utcnow
 from signoff.api import oauth
 from signoff.api.errors import install_error_handlers
+from signoff.api.limits import RequestLimitsMiddleware
 from signoff.api.ratelimit import RateLimiter
 from signoff.api.v1.router import api_router
 from signoff.api.wiki.router import wiki_router
@@ -28,7 +29,7 @@ from signoff.db import migrate
 from signoff.db.session import READ_ONLY, Database, make_engine
 from signoff.notify.background import BackgroundWorker
 from signoff.web.routes import web_routers
-from signoff.web.security import SecurityHeadersMiddleware
+from signoff.web.security import CrossSiteFormGuard, SecurityHeadersMiddleware
 from signoff.web.templating import STATIC_DIR
 from signoff.web.throttle import LoginThrottle
 
@@ -66,6 +67,8 @@ def create_app(settings: Settings) -> FastAPI:
     # The newest migration this code knows; fixed for the life of the process.
     app.state.schema_head = migrate.head_revision(db.engine)
     install_error_handlers(app)
+    app.add_middleware(CrossSiteFormGuard, base_url=settings.base_url)
+    app.add_middleware(RequestLimitsMiddleware)  # inside: its refusals get the headers
     app.add_middleware(SecurityHeadersMiddleware)
     include_routers(app)
     return app

@@ -47,8 +47,10 @@ CONFLUENCE_ERRORS: dict[int, tuple[str, str]] = {
     405: ("METHOD_NOT_ALLOWED", "Method Not Allowed"),
     409: ("CONFLICT", "Conflict"),
     413: ("REQUEST_ENTITY_TOO_LARGE", "Request Entity Too Large"),
+    414: ("URI_TOO_LONG", "URI Too Long"),
     422: ("UNPROCESSABLE_ENTITY", "Unprocessable Entity"),
     429: ("TOO_MANY_REQUESTS", "Too Many Requests"),
+    431: ("REQUEST_HEADER_FIELDS_TOO_LARGE", "Request Header Fields Too Large"),
 }
 
 
