@@ -30,9 +30,11 @@ _HEADS = "signoff.audit_heads"  # session.info key: chain -> its locked head
 
 @orm_event.listens_for(Session, "after_transaction_end")
 def _forget_heads(session: Session, transaction: SessionTransaction) -> None:
-    # Also at the end of a savepoint: one rolled back may have released the row lock
-    # or dropped a head it created, so the next event locks and reads afresh.
-    session.info.pop(_HEADS, None)
+    # At the end of the transaction, and of a savepoint: one rolled back may have
+    # released the row lock or dropped a head it created, so the next event locks
+    # and reads afresh. A flush's own inner transaction (neither) changes nothing.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_HEADS, None)
 
 
 def _locked_head(session: Session, chain: str) -> AuditChainHead:
