@@ -34,7 +34,7 @@ test: system-deps install check ## set up and run every test (SQLite and Postgre
 	$(BIN)/pytest -n 2 --dist loadfile
 
 reliability: system-deps install ## the long reliability tier: more races, crash trials and fuzzing; prints the figures table
-	SIGNOFF_TIER=long $(BIN)/pytest tests/reliability tests/api/test_openapi_fuzz.py tests/oauth/test_fuzz.py
+	SIGNOFF_TIER=long $(BIN)/pytest -n 2 --dist loadfile --durations=15 tests/reliability tests/api/test_openapi_fuzz.py tests/oauth/test_fuzz.py
 
 format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests
