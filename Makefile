@@ -25,8 +25,8 @@ run: install ## set up, migrate, seed demo data if empty, serve on http://127.0.
 	$(BIN)/signoff demo
 
 check: install ## ruff, formatting, mypy --strict, the layer contract
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests loadtest
+	$(BIN)/ruff format --check src tests loadtest
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -36,11 +36,14 @@ test: system-deps install check ## set up and run every test (SQLite and Postgre
 reliability: system-deps install ## the long reliability tier: more races, crash trials and fuzzing; prints the figures table
 	SIGNOFF_TIER=long $(BIN)/pytest -n 2 --dist loadfile --durations=15 tests/reliability tests/api/test_openapi_fuzz.py tests/oauth/test_fuzz.py
 
+loadtest: install ## serve Signoff on loopback, drive it with Locust (mixed reads and approvals, then a trivial endpoint); prints p50/p95/p99, throughput and the ceiling ratio
+	$(BIN)/python -m loadtest $(LOADTEST_ARGS)
+
 format: install ## apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix src tests
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests loadtest
+	$(BIN)/ruff format src tests loadtest
 
 clean: ## remove the virtualenv and caches (keeps signoff-data)
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
 
-.PHONY: help install system-deps run check test reliability format clean
+.PHONY: help install system-deps run check test reliability loadtest format clean

@@ -7,8 +7,9 @@ carries a `Denial` the unit of work records as `auth.denied`.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event as orm_event
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from signoff.db.models import ChangeSet, Page, Space, SpaceMember, User, Workflow
 from signoff.domain.errors import Denial, NotAllowed, NotFound
@@ -21,12 +22,33 @@ def space_role(session: Session, user: User | None, space_id: int) -> Role | Non
         return None
     if user.is_site_admin:
         return Role.admin
-    role = session.scalar(
-        select(SpaceMember.role).where(
-            SpaceMember.space_id == space_id, SpaceMember.user_id == user.id
-        )
-    )
-    return Role(role) if role else None
+    member = _membership(session, space_id, user.id)
+    return Role(member.role) if member else None
+
+
+_MEMBERS = "signoff.members"  # session.info key: (space id, user id) -> SpaceMember
+
+
+@orm_event.listens_for(Session, "after_transaction_end")
+def _forget_members(session: Session, transaction: SessionTransaction) -> None:
+    # Another transaction may change a role; only this one's reads are kept.
+    if transaction.parent is None:
+        session.info.pop(_MEMBERS, None)
+
+
+def _membership(session: Session, space_id: int, user_id: int) -> SpaceMember | None:
+    """The membership row, read once per session: an action checks the same role
+    several times. The session's identity map holds rows only weakly, so the rows are
+    kept here; a role changed through the ORM changes this same object, and a deleted
+    row is read again."""
+    members: dict[tuple[int, int], SpaceMember] = session.info.setdefault(_MEMBERS, {})
+    member = members.get((space_id, user_id))
+    if member is not None and member in session and not inspect(member).deleted:
+        return member
+    member = session.get(SpaceMember, (space_id, user_id))
+    if member is not None:
+        members[(space_id, user_id)] = member
+    return member
 
 
 def require_role(

@@ -56,6 +56,16 @@ def test_healthz_is_ok_on_a_migrated_database(db_url: str, tmp_path: Path) -> No
     assert response.json() == {"status": "ok", "database": "ok", "version": __version__}
 
 
+def test_livez_answers_without_the_database(tmp_path: Path) -> None:
+    # An unmigrated database fails /healthz; /livez only says the process is up.
+    app = app_for(f"sqlite:///{tmp_path / 'empty.db'}", tmp_path)
+
+    assert get(app, "/healthz").status_code == 503
+    response = get(app, "/livez")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "version": __version__}
+
+
 def test_openapi_document_names_signoff(db_url: str, tmp_path: Path) -> None:
     response = get(app_for(db_url, tmp_path), "/openapi.json")
 

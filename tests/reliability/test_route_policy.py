@@ -49,6 +49,7 @@ SESSION_GATES = (
 # Routes anyone may call, each for a stated reason. (method, path); "*" for a mount.
 PUBLIC = {
     ("GET", "/healthz"),  # liveness for load balancers; says nothing private
+    ("GET", "/livez"),  # the process answers; touches nothing
     ("GET", "/openapi.json"),  # the API's published contract
     ("HEAD", "/openapi.json"),
     ("GET", "/docs"),  # interactive API documentation, read from /openapi.json

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from signoff.access import require_role
 from signoff.actions.audit import record_event
 from signoff.actions.comments import comment_on_submission, reply_with_decision
+from signoff.actions.locks import lock_page
 from signoff.actions.outbox import enqueue
 from signoff.actions.reviews import close_request, due_after, snapshot_steps
 from signoff.actions.validate import clean_text
@@ -100,7 +101,7 @@ def do_submit_page(
     change_set: ChangeSet | None = None,
     workflow_id: int | None = None,
 ) -> ApprovalRequest:
-    locked = session.get(Page, page.id, with_for_update=True, populate_existing=True)
+    locked = lock_page(session, page.id)
     verdict, plan = check_submit_page(
         session,
         locked,
@@ -200,7 +201,7 @@ def do_cancel_request(
     now: datetime,
 ) -> ApprovalRequest:
     """The submitter (or a space admin) withdraws the pending review."""
-    locked = session.get(Page, page.id, with_for_update=True, populate_existing=True)
+    locked = lock_page(session, page.id)
     assert locked is not None
     request = _pending_request(session, locked)
     if request.submitted_by != actor.id:
@@ -242,7 +243,7 @@ def do_reset_approval(
     simply no longer stands on it, so it must be submitted again to count as approved.
     A pending review is withdrawn instead (`do_cancel_request`).
     """
-    locked = session.get(Page, page.id, with_for_update=True, populate_existing=True)
+    locked = lock_page(session, page.id)
     assert locked is not None
     require_role(
         session,
@@ -297,7 +298,7 @@ def do_record_decision(
     now: datetime,
 ) -> ApprovalRequest:
     """Record one approver's decision on the current step at `version`, then advance."""
-    locked = session.get(Page, page.id, with_for_update=True, populate_existing=True)
+    locked = lock_page(session, page.id)
     assert locked is not None
     require_role(
         session,

@@ -9,12 +9,14 @@ their markup is escaped, and the result is sanitised like any other body.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
@@ -122,14 +124,22 @@ def comment_on_submission(
 ) -> Comment:
     """Open the review's thread: who asked, for which version, and who should look."""
     first = request.steps[0]
+    approvers = _approvers(session, first, request.space_id)
     parts = [
         f"<p>{escape(submitter.display_name)} requested approval of version "
         f"{request.page_version}.</p>",
-        f"<p>Step {_quoted(first.name)}: {_approvers(session, first)}</p>",
+        f"<p>Step {_quoted(first.name)}: {approvers.markup}</p>",
     ]
     if change_set is not None:
         parts.append(_change_set_markup(change_set))
-    return _system_comment(session, request, "".join(parts), parent=None, now=now)
+    return _system_comment(
+        session,
+        request,
+        "".join(parts),
+        parent=None,
+        now=now,
+        mentioned=approvers.mentionable,
+    )
 
 
 def reply_with_decision(
@@ -153,19 +163,23 @@ def reply_with_decision(
         parts.append(f"<p>{_multiline(comment)}</p>")
     if request.status != RequestStatus.pending:
         parts.append(f"<p>The review is complete: {escape(request.status)}.</p>")
+    # The approver is the only person the reply mentions (their comment is escaped
+    # text), and they need no inbox entry for their own decision.
     _system_comment(
-        session, request, "".join(parts), parent=root, now=now, quiet_for=approver.id
+        session, request, "".join(parts), parent=root, now=now, mentioned=frozenset()
     )
     started = request.current_step  # None once the review is over
     if started is not None and started != step.position:
         following = request.steps[started]
+        approvers = _approvers(session, following, request.space_id)
         _system_comment(
             session,
             request,
             f"<p>Step {_quoted(step.name)} is complete. Step "
-            f"{_quoted(following.name)} is next: {_approvers(session, following)}</p>",
+            f"{_quoted(following.name)} is next: {approvers.markup}</p>",
             parent=root,
             now=now,
+            mentioned=approvers.mentionable,
         )
 
 
@@ -193,10 +207,11 @@ def _system_comment(
     *,
     parent: Comment | None,
     now: datetime,
-    quiet_for: int | None = None,
+    mentioned: frozenset[int] | None = None,
 ) -> Comment:
-    """A comment in the system's voice; `quiet_for` is a person it mentions who
-    needs no inbox entry (they caused it, as an approver replying a decision)."""
+    """A comment in the system's voice. `mentioned` is who gets an inbox entry when
+    the caller already knows (the people its markup mentions who may see the page);
+    otherwise the stored body is read for mentions, as for people's comments."""
     comment = Comment(
         page_id=request.page_id,
         parent_id=parent.id if parent else None,
@@ -208,7 +223,10 @@ def _system_comment(
     )
     session.add(comment)
     session.flush()
-    record_mentions(session, comment, request.space_id, now=now, quiet_for=quiet_for)
+    if mentioned is None:
+        record_mentions(session, comment, request.space_id, now=now)
+    else:
+        _add_mentions(session, comment, mentioned, now=now)
     return comment
 
 
@@ -218,7 +236,6 @@ def record_mentions(
     space_id: int,
     *,
     now: datetime,
-    quiet_for: int | None = None,
 ) -> list[int]:
     """Put the comment in the inbox of each member of the space it mentions.
 
@@ -228,18 +245,35 @@ def record_mentions(
     accounts = mentioned_accounts(comment.body)
     if not accounts:
         return []
-    members = select(SpaceMember.user_id).where(SpaceMember.space_id == space_id)
     user_ids = list(
         session.scalars(
             select(User.id).where(
-                User.account_id.in_(accounts),
-                User.is_active.is_(True),
-                or_(User.id.in_(members), User.is_site_admin.is_(True)),
+                User.account_id.in_(accounts), _may_be_mentioned(space_id)
             )
         )
     )
-    for user_id in user_ids:
-        if user_id not in (comment.author_id, quiet_for):
+    _add_mentions(session, comment, user_ids, now=now)
+    return user_ids
+
+
+def _may_be_mentioned(space_id: int) -> ColumnElement[bool]:
+    """Active people who can see the space's pages: members and site administrators."""
+    members = select(SpaceMember.user_id).where(SpaceMember.space_id == space_id)
+    return and_(
+        User.is_active.is_(True),
+        or_(User.id.in_(members), User.is_site_admin.is_(True)),
+    )
+
+
+def _add_mentions(
+    session: Session,
+    comment: Comment,
+    user_ids: Iterable[int],
+    *,
+    now: datetime,
+) -> None:
+    for user_id in sorted(set(user_ids)):
+        if user_id != comment.author_id:
             session.add(
                 Mention(
                     comment_id=comment.id,
@@ -248,8 +282,6 @@ def record_mentions(
                     created_at=now,
                 )
             )
-    session.flush()
-    return user_ids
 
 
 def do_mark_mentions_read(
@@ -281,27 +313,43 @@ def _thread_root(session: Session, request: ApprovalRequest) -> Comment | None:
     )
 
 
-def _approvers(session: Session, step: RequestStep) -> str:
-    """Mentions of the step's named approvers, then its groups by name."""
+@dataclass(frozen=True)
+class Approvers:
+    markup: str
+    """Mentions of the named approvers, then the groups by name."""
+    mentionable: frozenset[int]
+    """The named approvers who get an inbox entry: active, and able to see the page."""
+
+
+def _approvers(session: Session, step: RequestStep, space_id: int) -> Approvers:
     user_ids = [seat.user_id for seat in step.seats if seat.user_id is not None]
     group_ids = [seat.group_id for seat in step.seats if seat.group_id is not None]
-    accounts = dict(
-        session.execute(
-            select(User.id, User.account_id).where(User.id.in_(user_ids))
-        ).all()
-    )
-    groups = dict(
-        session.execute(
-            select(Group.id, Group.name).where(Group.id.in_(group_ids))
-        ).all()
-    )
+    accounts: dict[int, str] = {}
+    mentionable: set[int] = set()
+    if user_ids:
+        rows = session.execute(
+            select(
+                User.id, User.account_id, _may_be_mentioned(space_id).label("reached")
+            ).where(User.id.in_(user_ids))
+        )
+        for user_id, account_id, reached in rows:
+            accounts[user_id] = account_id
+            if reached:
+                mentionable.add(user_id)
+    groups: dict[int, str] = {}
+    if group_ids:
+        groups.update(
+            session.execute(
+                select(Group.id, Group.name).where(Group.id.in_(group_ids))
+            ).all()
+        )
     named = [_mention(accounts[uid]) for uid in user_ids if uid in accounts]
     named += [
         f"the group <strong>{escape(groups[gid])}</strong>"
         for gid in group_ids
         if gid in groups
     ]
-    return ", ".join(named) or "no approver named"
+    return Approvers(", ".join(named) or "no approver named", frozenset(mentionable))
 
 
 def _change_set_markup(change_set: ChangeSet) -> str:

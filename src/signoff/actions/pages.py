@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from signoff.access import require_role
 from signoff.actions.audit import record_event
 from signoff.actions.comments import notice_in_thread
+from signoff.actions.locks import lock_page
 from signoff.actions.outbox import enqueue
 from signoff.actions.reviews import close_request
 from signoff.actions.validate import clean_text
@@ -139,7 +140,7 @@ def do_edit_page(
     require_role(
         session, actor, page.space_id, Role.editor, action="edit pages", page_id=page.id
     )
-    locked = session.get(Page, page.id, with_for_update=True, populate_existing=True)
+    locked = lock_page(session, page.id)
     if locked is None:
         raise NotFound(f"Page {page.id} not found.")
     if expected_version is not None and expected_version != locked.current_version:

@@ -158,10 +158,12 @@ def active_workflow_ids(session: Session, space_id: int) -> list[int]:
 def resolve_page_workflow(session: Session, page: Page, *, strict: bool) -> Resolution:
     space = session.get(Space, page.space_id)
     assert space is not None
+    # The active workflows matter only when neither the page nor the space names one.
+    undecided = page.workflow_id is None and space.default_workflow_id is None
     return resolve_workflow(
         explicit=page.workflow_id,
         space_default=space.default_workflow_id,
-        active=active_workflow_ids(session, page.space_id),
+        active=active_workflow_ids(session, page.space_id) if undecided else (),
         strict=strict,
     )
 
@@ -198,10 +200,10 @@ def submit_facts(
     workflow_id: int | None = None,
 ) -> SubmitPlan:
     """Everything the submit rules look at for one page, read and never written."""
-    if page is None or space_role(session, actor, page.space_id) is None:
+    role = space_role(session, actor, page.space_id) if page is not None else None
+    if page is None or role is None:
         return SubmitPlan(SubmitFacts(page_exists=False), None, None)
-    role = space_role(session, actor, page.space_id)
-    may_submit = role is not None and role.includes(Role.editor)
+    may_submit = role.includes(Role.editor)
     archived = change_set is not None and change_set.status == ChangeSetStatus.archived
     if workflow_id is not None:
         chosen = session.get(Workflow, workflow_id)
