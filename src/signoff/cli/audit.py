@@ -33,7 +33,6 @@ from signoff.cli.common import (
     space_by_key,
 )
 from signoff.config import site_secret
-from signoff.db.models import AuditEvent
 from signoff.domain.checkpoints import (
     ChainHead,
     Checkpoint,
@@ -46,6 +45,7 @@ from signoff.domain.checkpoints import (
 from signoff.domain.errors import BadInput
 from signoff.queries.audit import (
     AuditFilter,
+    AuditRecord,
     ChainReport,
     chain_heads,
     export_csv,
@@ -65,7 +65,7 @@ class ExportFormat(StrEnum):
     jsonl = "jsonl"
 
 
-WRITERS: dict[ExportFormat, Callable[[Iterator[AuditEvent]], Iterator[str]]] = {
+WRITERS: dict[ExportFormat, Callable[[Iterator[AuditRecord]], Iterator[str]]] = {
     ExportFormat.csv: export_csv,
     ExportFormat.jsonl: export_jsonl,
 }
@@ -187,10 +187,10 @@ def export(
 
 
 class Counted:
-    def __init__(self, events: Iterator[AuditEvent]) -> None:
+    def __init__(self, events: Iterator[AuditRecord]) -> None:
         self._events, self.count = events, 0
 
-    def __iter__(self) -> Iterator[AuditEvent]:
+    def __iter__(self) -> Iterator[AuditRecord]:
         for event in self._events:
             self.count += 1
             yield event

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -49,7 +49,58 @@ def utc_text(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def hashed_fields(event: AuditEvent) -> dict[str, Any]:
+class AuditRecord(Protocol):
+    """An audit event as the readers here need it: a mapped `AuditEvent`, or a row of
+    the `audit_events` table (its columns bear the attributes' names)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def chain(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def prev_hash(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def space_id(self) -> int | None: ...
+    @property
+    def page_id(self) -> int | None: ...
+    @property
+    def page_version(self) -> int | None: ...
+    @property
+    def request_id(self) -> int | None: ...
+    @property
+    def change_set_id(self) -> int | None: ...
+    @property
+    def actor_id(self) -> int | None: ...
+    @property
+    def actor_name(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def origin(self) -> str: ...
+    @property
+    def client_id(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
+
+
+AUDIT_ROW = tuple(AuditEvent.__table__.c)  # every column, as a Core select reads them
+
+
+def _record_rows(session: Session, query: Select[Any]) -> list[AuditRecord]:
+    # Rows, not mapped objects: readers that walk the whole trail read each event once,
+    # and building an identity-mapped object per event was most of their cost.
+    return cast("list[AuditRecord]", session.execute(query).all())
+
+
+def hashed_fields(event: AuditRecord) -> dict[str, Any]:
     """The fields an event's hash covers (the writer in `actions.audit` uses it too)."""
     return {
         "chain": event.chain,
@@ -70,7 +121,7 @@ def hashed_fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def event_json(event: AuditEvent) -> dict[str, Any]:
+def event_json(event: AuditRecord) -> dict[str, Any]:
     """An event in the contract's shape (ids of the engine, `at` in UTC with `Z`)."""
     fields = hashed_fields(event)
     del fields["chain"], fields["seq"]
@@ -84,7 +135,7 @@ class AuditFilter:
     change_set_id: int | None = None
 
 
-def _filtered(query: Select[AuditEvent], where: AuditFilter) -> Select[AuditEvent]:
+def _filtered(query: Select[Any], where: AuditFilter) -> Select[Any]:
     if where.space_id is not None:
         query = query.where(AuditEvent.space_id == where.space_id)
     if where.page_id is not None:
@@ -111,17 +162,16 @@ def list_audit_events(
     return events, (str(events[-1].id) if more and events else None)
 
 
-def iter_audit_events(session: Session, where: AuditFilter) -> Iterator[AuditEvent]:
+def iter_audit_events(session: Session, where: AuditFilter) -> Iterator[AuditRecord]:
     """Every matching event, oldest first, in keyset batches of constant memory."""
     after = 0
     while True:
-        query = _filtered(select(AuditEvent), where).where(AuditEvent.id > after)
-        batch = list(session.scalars(query.order_by(AuditEvent.id).limit(EXPORT_BATCH)))
+        query = _filtered(select(*AUDIT_ROW), where).where(AuditEvent.id > after)
+        batch = _record_rows(session, query.order_by(AuditEvent.id).limit(EXPORT_BATCH))
         if not batch:
             return
         yield from batch
         after = batch[-1].id
-        session.expunge_all()
 
 
 def neutralise_cell(value: str) -> str:
@@ -136,13 +186,13 @@ _UNICODE_LINE_BREAKS = str.maketrans(
 )
 
 
-def export_jsonl(events: Iterator[AuditEvent]) -> Iterator[str]:
+def export_jsonl(events: Iterator[AuditRecord]) -> Iterator[str]:
     for event in events:
         line = json.dumps(event_json(event), ensure_ascii=False, sort_keys=True)
         yield line.translate(_UNICODE_LINE_BREAKS) + "\n"
 
 
-def export_csv(events: Iterator[AuditEvent]) -> Iterator[str]:
+def export_csv(events: Iterator[AuditRecord]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -206,13 +256,12 @@ class _Counted:
 def _links(session: Session, chain: str) -> Iterator[ChainLink]:
     after = 0
     while True:
-        batch = list(
-            session.scalars(
-                select(AuditEvent)
-                .where(AuditEvent.chain == chain, AuditEvent.seq > after)
-                .order_by(AuditEvent.seq)
-                .limit(EXPORT_BATCH)
-            )
+        batch = _record_rows(
+            session,
+            select(*AUDIT_ROW)
+            .where(AuditEvent.chain == chain, AuditEvent.seq > after)
+            .order_by(AuditEvent.seq)
+            .limit(EXPORT_BATCH),
         )
         if not batch:
             return

@@ -20,11 +20,12 @@ from signoff.api.v1.calls import ApiCall, Download, api_call
 from signoff.api.v1.responses import READ_ERRORS, AuditPage, documented, error_responses
 from signoff.api.v1.schemas import AuditQuery, ExportQuery
 from signoff.auth.scopes import Scope
-from signoff.db.models import AuditEvent, User
+from signoff.db.models import User
 from signoff.domain.errors import BadInput
 from signoff.domain.states import Role
 from signoff.queries.audit import (
     AuditFilter,
+    AuditRecord,
     event_json,
     export_csv,
     export_jsonl,
@@ -37,7 +38,7 @@ router = APIRouter(tags=["audit"])
 Auditor = Annotated[ApiCall, Depends(api_call(Scope.read_audit))]
 READ_TRAIL = "read the audit trail"
 PIECE_CHARS = 65_536
-FORMATS: dict[str, tuple[str, Callable[[Iterator[AuditEvent]], Iterator[str]]]] = {
+FORMATS: dict[str, tuple[str, Callable[[Iterator[AuditRecord]], Iterator[str]]]] = {
     "csv": ("text/csv; charset=utf-8", export_csv),
     "jsonl": ("application/x-ndjson", export_jsonl),
 }

@@ -27,6 +27,7 @@ from signoff.domain.errors import BadInput, NotAllowed, NotFound
 from signoff.domain.states import Origin, Role
 from signoff.queries.audit import (
     AuditFilter,
+    AuditRecord,
     export_csv,
     export_jsonl,
     iter_audit_events,
@@ -46,7 +47,7 @@ PAGE_SIZE = 50
 FILTERS = ("page", "changeSet", "actor", "action", "origin", "from", "to")
 ORIGINS = tuple(origin.value for origin in Origin)
 VIEW_ACTION = "view the audit trail"
-EXPORTS: dict[str, tuple[str, Callable[[Iterator[AuditEvent]], Iterator[str]]]] = {
+EXPORTS: dict[str, tuple[str, Callable[[Iterator[AuditRecord]], Iterator[str]]]] = {
     "csv": ("text/csv; charset=utf-8", export_csv),
     "jsonl": ("application/x-ndjson; charset=utf-8", export_jsonl),
 }
