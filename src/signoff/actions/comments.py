@@ -222,7 +222,6 @@ def _system_comment(
         created_at=now,
     )
     session.add(comment)
-    session.flush()
     if mentioned is None:
         record_mentions(session, comment, request.space_id, now=now)
     else:
@@ -276,7 +275,7 @@ def _add_mentions(
         if user_id != comment.author_id:
             session.add(
                 Mention(
-                    comment_id=comment.id,
+                    comment=comment,
                     user_id=user_id,
                     page_id=comment.page_id,
                     created_at=now,

@@ -593,6 +593,10 @@ class Mention(Base):
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
 
+    comment: Mapped[Comment] = relationship()
+    """Set instead of `comment_id` for a comment not yet flushed: one flush writes
+    both, in order."""
+
     __table_args__ = (
         UniqueConstraint("comment_id", "user_id"),
         Index("ix_mentions_user_id_id", "user_id", "id"),
