@@ -1,16 +1,28 @@
 """An action that records several audit events reads and locks its chain head once,
-and a savepoint ending makes the next event lock it afresh (both backends)."""
+a bulk submit once for all its pages (its savepoints are released), and a savepoint
+rolled back makes the next event lock it afresh (both backends)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event
 
-from factories import by, make_page, make_space, make_user, make_workflow, step
+from factories import (
+    by,
+    make_change_set,
+    make_page,
+    make_space,
+    make_user,
+    make_workflow,
+    step,
+)
 from signoff.actions.approvals import do_record_decision, do_submit_page
-from signoff.db.models import Page, User
+from signoff.actions.audit import record_event
+from signoff.actions.changesets import do_submit_change_set
+from signoff.db.models import AuditChainHead, ChangeSet, Page, User
 from signoff.db.session import Database
 from signoff.domain.states import DecisionKind, Role
 from signoff.queries.audit import verify_audit_chains
@@ -52,4 +64,46 @@ def test_a_final_approval_reads_its_chain_head_once(db: Database) -> None:
         )
     assert len(seen) == 1  # decided, step completed and approved: one chain, one read
     with db.read() as s:
+        assert [r.broken for r in verify_audit_chains(s)] == [None, None]
+
+
+def test_a_bulk_submit_reads_its_chain_head_once(db: Database) -> None:
+    with db.write() as s:
+        admin, editor, approver = (make_user(s, n) for n in ("ad", "ed", "ap"))
+        space = make_space(
+            s, admin=admin, members={editor: Role.editor, approver: Role.viewer}
+        )
+        pages = [make_page(s, space, editor, title=f"Policy {n}") for n in range(5)]
+        make_workflow(s, space, admin, [step(approver)], space_default=True)
+        change_set = make_change_set(s, space, editor, pages)
+        ids = (change_set.id, editor.id)
+    with head_reads(db) as seen, db.write() as s:
+        change_set, editor = s.get(ChangeSet, ids[0]), s.get(User, ids[1])
+        assert change_set is not None
+        results = do_submit_change_set(s, change_set, **by(editor))
+    assert [r.success for r in results] == [True] * 5
+    assert len(seen) == 1  # five submissions and the set's own event: one read
+    with db.read() as s:
+        assert all(r.broken is None for r in verify_audit_chains(s))
+
+
+def test_a_savepoint_rolled_back_makes_the_next_event_read_the_head_again(
+    db: Database,
+) -> None:
+    with db.write() as s:
+        admin = make_user(s, "ad")
+        space = make_space(s, admin=admin)
+        space_id, admin_id = space.id, admin.id
+    with head_reads(db) as seen, db.write() as s:
+        admin = s.get(User, admin_id)
+        record_event(s, "test.kept", "Kept.", **by(admin), space_id=space_id)
+        with pytest.raises(RuntimeError), s.begin_nested():
+            record_event(s, "test.undone", "Undone.", **by(admin), space_id=space_id)
+            s.flush()
+            raise RuntimeError("the savepoint rolls back")
+        record_event(s, "test.after", "After.", **by(admin), space_id=space_id)
+    assert len(seen) == 2  # the rollback dropped the advanced head; it was read again
+    with db.read() as s:
+        head = s.get(AuditChainHead, f"space:{space_id}")
+        assert head is not None
         assert [r.broken for r in verify_audit_chains(s)] == [None, None]

@@ -30,11 +30,18 @@ _HEADS = "signoff.audit_heads"  # session.info key: chain -> its locked head
 
 @orm_event.listens_for(Session, "after_transaction_end")
 def _forget_heads(session: Session, transaction: SessionTransaction) -> None:
-    # At the end of the transaction, and of a savepoint: one rolled back may have
-    # released the row lock or dropped a head it created, so the next event locks
-    # and reads afresh. A flush's own inner transaction (neither) changes nothing.
-    if transaction.parent is None or transaction.nested:
+    # The row lock ends with the transaction; the next one locks and reads afresh.
+    # A savepoint released, or a flush's own inner transaction, changes nothing: a
+    # bulk submit keeps one head for all its pages.
+    if transaction.parent is None:
         session.info.pop(_HEADS, None)
+
+
+@orm_event.listens_for(Session, "after_soft_rollback")
+def _forget_heads_rolled_back(session: Session, _: SessionTransaction) -> None:
+    # Any rollback, a savepoint's included, may undo the head's advance or drop a
+    # head it created.
+    session.info.pop(_HEADS, None)
 
 
 def _locked_head(session: Session, chain: str) -> AuditChainHead:
