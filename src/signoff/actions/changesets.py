@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from signoff.access import require_role
 from signoff.actions.approvals import check_submit_page, do_submit_page
 from signoff.actions.audit import record_event
 from signoff.actions.validate import clean_text, clean_url
-from signoff.db.models import ChangeSet, ChangeSetPage, Page, Space, User
+from signoff.db.models import ChangeSet, ChangeSetPage, Page, Space, User, Workflow
 from signoff.domain.errors import BadInput, InvalidState, SignoffError
 from signoff.domain.states import ChangeSetStatus, Origin, Role
 
@@ -258,7 +258,12 @@ def do_submit_change_set(
         change_set_id=change_set.id,
     )
     _require_open(change_set)
-    _lock_pages(session, [ref.page_id for ref in change_set.page_refs])
+    # Held for the whole loop: the identity map keeps rows only weakly, and each
+    # page's submission needs the same space and workflows and its own page row.
+    held = [
+        *_lock_pages(session, [ref.page_id for ref in change_set.page_refs]),
+        *_space_and_workflows(session, change_set.space_id),
+    ]
     results = [
         _submit_one(
             session,
@@ -292,19 +297,37 @@ def do_submit_change_set(
             "skipped": {str(r.page_id): r.reason for r in results if not r.success},
         },
     )
+    del held
     return results
 
 
-def _lock_pages(session: Session, page_ids: Sequence[int]) -> None:
-    """Lock the pages up front, in id order (a no-op on SQLite's single writer).
+def _lock_pages(session: Session, page_ids: Sequence[int]) -> list[Page]:
+    """Load and lock the pages up front, in id order (the lock is a no-op on SQLite's
+    single writer).
 
     Each submission appends to the audit chain, whose head stays locked until
     commit. Locking the next page only then would wait on an edit or decision that
     holds that page and waits for the chain: a deadlock on PostgreSQL.
     """
-    session.execute(
-        select(Page.id).where(Page.id.in_(page_ids)).order_by(Page.id).with_for_update()
+    return list(
+        session.scalars(
+            select(Page)
+            .where(Page.id.in_(page_ids))
+            .order_by(Page.id)
+            .with_for_update()
+        )
     )
+
+
+def _space_and_workflows(session: Session, space_id: int) -> list[Space | Workflow]:
+    """The space and its active workflows with their steps, read once for a set."""
+    space = session.get_one(Space, space_id)
+    workflows = session.scalars(
+        select(Workflow)
+        .where(Workflow.space_id == space_id, Workflow.is_active.is_(True))
+        .options(selectinload(Workflow.steps))
+    )
+    return [space, *workflows]
 
 
 def _submit_one(
