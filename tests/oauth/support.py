@@ -82,10 +82,10 @@ class Site:
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(60)
 
-    def browser(self) -> Browser:
+    def browser(self, base_url: str = BASE) -> Browser:
         async def open_client() -> httpx.AsyncClient:
             client = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=self.app), base_url=BASE
+                transport=httpx.ASGITransport(app=self.app), base_url=base_url
             )
             return await self._stack.enter_async_context(client)
 

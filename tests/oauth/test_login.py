@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from factories import PASSWORD
+from factories import PASSWORD, make_user
 from signoff.api.app import create_app
 from signoff.config import Settings
 from signoff.db.models import AuditEvent, WebSession
@@ -23,6 +23,7 @@ from .support import (
     authorize_path,
     build_world,
     form_fields,
+    password_hash,
     pkce_pair,
     sign_in,
 )
@@ -96,19 +97,44 @@ def test_signing_in_sets_a_protected_session_cookie_and_is_audited(
     assert signed[-1].chain == "site"
 
 
-def test_cookies_are_secure_when_the_site_is_https(db_url: str, tmp_path: Path) -> None:
-    app = create_app(
-        Settings(
-            data_dir=tmp_path, database_url=db_url, base_url="https://signoff.example"
-        )
+def cookie_attributes(response: httpx.Response, name: str) -> set[str]:
+    value = next(
+        value
+        for header, value in response.headers.multi_items()
+        if header == "set-cookie" and value.startswith(f"{name}=")
     )
+    return {part.strip().lower() for part in value.split(";")[1:]}
+
+
+def test_cookies_are_prefixed_and_secure_when_the_site_is_https(
+    db_url: str, tmp_path: Path
+) -> None:
+    # `__Host-`: the browser keeps the session cookie only if it is Secure, Path=/
+    # and has no Domain, so no http page or sibling subdomain can plant one.
+    base = "https://signoff.example"
+    app = create_app(Settings(data_dir=tmp_path, database_url=db_url, base_url=base))
+    with app.state.db.write() as session:
+        make_user(session, USERNAME).password_hash = password_hash()
     site = Site(app)
     try:
-        page = site.browser().get("/login")
+        browser = site.browser(base_url=base)
+        page = browser.get("/login")
+        login = cookie_attributes(page, "__Secure-signoff_login_csrf")
+        signed_in = sign_in(browser)
+        cookie = cookie_attributes(signed_in, "__Host-signoff_session")
+        spaces = browser.get("/spaces")
+        login_again = browser.get("/login")
     finally:
         site.close()
 
-    assert "secure" in page.headers["set-cookie"].lower()
+    assert {"secure", "path=/login", "httponly"} <= login
+    assert signed_in.status_code == 303
+    assert {"secure", "httponly", "samesite=lax", "path=/"} <= cookie
+    assert not any(part.startswith("domain=") for part in cookie)
+    set_cookies = signed_in.headers.get_list("set-cookie")
+    assert not any(value.startswith("signoff_session=") for value in set_cookies)
+    assert spaces.status_code == 200  # the prefixed cookie is the one read back
+    assert "You are signed in as" in login_again.text
 
 
 @pytest.mark.parametrize(

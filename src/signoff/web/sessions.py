@@ -29,6 +29,21 @@ LOGIN_CSRF_COOKIE = "signoff_login_csrf"
 CSRF_FIELD = "csrf_token"
 
 
+def session_cookie(request: Request) -> str:
+    """The session cookie's name: `__Host-` on an https site, so the browser keeps it
+    only if it is Secure, set for the whole host (Path=/) and for no other domain; a
+    plain-http page or a sibling subdomain then cannot plant or overwrite it."""
+    secure = context.secure_cookies(request)
+    return f"__Host-{SESSION_COOKIE}" if secure else SESSION_COOKIE
+
+
+def login_csrf_cookie(request: Request) -> str:
+    """The login CSRF cookie's name: `__Secure-` on https (it is scoped to /login,
+    which `__Host-` does not allow)."""
+    secure = context.secure_cookies(request)
+    return f"__Secure-{LOGIN_CSRF_COOKIE}" if secure else LOGIN_CSRF_COOKIE
+
+
 @dataclass(frozen=True)
 class CurrentSession:
     session_id: int
@@ -67,7 +82,7 @@ async def current_session(request: Request) -> CurrentSession | None:
     return await run_in_threadpool(
         load_session,
         context.database(request),
-        request.cookies.get(SESSION_COOKIE),
+        request.cookies.get(session_cookie(request)),
         context.now(request),
     )
 
@@ -83,7 +98,7 @@ def session_csrf_ok(current: CurrentSession | None, submitted: str) -> bool:
 def set_session_cookie(request: Request, response: Response, secret: str) -> None:
     # No Max-Age: the browser forgets it on close; the server enforces idle expiry.
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie(request),
         secret,
         httponly=True,
         samesite="lax",
@@ -94,7 +109,7 @@ def set_session_cookie(request: Request, response: Response, secret: str) -> Non
 
 def clear_session_cookie(request: Request, response: Response) -> None:
     response.delete_cookie(
-        SESSION_COOKIE,
+        session_cookie(request),
         httponly=True,
         samesite="lax",
         secure=context.secure_cookies(request),
@@ -108,7 +123,7 @@ def _signature(key: str, nonce: str) -> str:
 
 def login_csrf_token(request: Request) -> str:
     """The browser's valid login CSRF token, or a new one (`nonce.signature`)."""
-    existing = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    existing = request.cookies.get(login_csrf_cookie(request), "")
     if login_csrf_signed(request, existing):
         return existing
     nonce = secrets.token_urlsafe(24)
@@ -123,7 +138,7 @@ def login_csrf_signed(request: Request, token: str) -> bool:
 
 def login_csrf_ok(request: Request, submitted: str) -> bool:
     """Double submit: the form's token equals the cookie's, signed by the site key."""
-    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    cookie = request.cookies.get(login_csrf_cookie(request), "")
     return (
         bool(submitted)
         and hmac.compare_digest(cookie.encode(), submitted.encode())
@@ -133,7 +148,7 @@ def login_csrf_ok(request: Request, submitted: str) -> bool:
 
 def set_login_csrf_cookie(request: Request, response: Response, token: str) -> None:
     response.set_cookie(
-        LOGIN_CSRF_COOKIE,
+        login_csrf_cookie(request),
         token,
         httponly=True,
         samesite="lax",

@@ -30,10 +30,10 @@ from signoff.web import context
 from signoff.web.forms import FormRejected, first, read_form
 from signoff.web.sessions import (
     CSRF_FIELD,
-    LOGIN_CSRF_COOKIE,
     CurrentSession,
     clear_session_cookie,
     current_session,
+    login_csrf_cookie,
     login_csrf_ok,
     login_csrf_token,
     session_csrf_ok,
@@ -127,7 +127,13 @@ async def login(request: Request) -> Response:
         return login_page(request, next_path=target or "", error=WRONG_CREDENTIALS)
     response = RedirectResponse(target or DEFAULT_NEXT, status_code=303)
     set_session_cookie(request, response, signed_in.secret)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
+    response.delete_cookie(  # Secure too, or a browser keeps a `__Secure-` cookie
+        login_csrf_cookie(request),
+        path=LOGIN_PATH,
+        secure=context.secure_cookies(request),
+        httponly=True,
+        samesite="lax",
+    )
     return response
 
 
