@@ -34,7 +34,8 @@ test: system-deps install check ## set up and run every test (SQLite and Postgre
 	$(BIN)/pytest -n 2 --dist loadfile
 
 reliability: system-deps install ## the long reliability tier: more races, crash trials and fuzzing; prints the figures table
-	SIGNOFF_TIER=long $(BIN)/pytest -n 2 --dist loadfile --durations=15 tests/reliability tests/api/test_openapi_fuzz.py tests/oauth/test_fuzz.py
+	SIGNOFF_TIER=long $(BIN)/pytest -n 2 --dist loadfile --durations=15 tests/reliability tests/api/test_openapi_fuzz.py tests/oauth/test_fuzz.py \
+		tests/integration/test_audit_append_only.py tests/cli/test_audit.py tests/cli/test_audit_checkpoint.py
 
 loadtest: install ## serve Signoff on loopback, drive it with Locust (mixed reads and approvals, then a trivial endpoint); prints p50/p95/p99, throughput and the ceiling ratio
 	$(BIN)/python -m loadtest $(LOADTEST_ARGS)
