@@ -37,7 +37,7 @@ def _forget_members(session: Session, transaction: SessionTransaction) -> None:
 
 
 def _membership(session: Session, space_id: int, user_id: int) -> SpaceMember | None:
-    """The membership row, read once per session: an action checks the same role
+    """The membership row, read once per transaction: an action checks the same role
     several times. The session's identity map holds rows only weakly, so the rows are
     kept here; a role changed through the ORM changes this same object, and a deleted
     row is read again."""
