@@ -89,7 +89,11 @@ def _seed(database_url: str, url: str, options: argparse.Namespace) -> World:
     try:
         migrate.upgrade(engine)
         return build_world(
-            Database(engine), base_url=url, approvers=options.users, pages=options.pages
+            Database(engine),
+            base_url=url,
+            approvers=options.users,
+            pages=options.pages,
+            progress=lambda done: _say(f"  {done} of {options.pages} pages submitted"),
         )
     finally:
         engine.dispose()

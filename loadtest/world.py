@@ -9,6 +9,7 @@ and the pages, all submitted, so the queue is full from the first request.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -51,7 +52,15 @@ class World:
         return cls(**json.loads(path.read_text(encoding="utf-8")))
 
 
-def build_world(db: Database, *, base_url: str, approvers: int, pages: int) -> World:
+def build_world(
+    db: Database,
+    *,
+    base_url: str,
+    approvers: int,
+    pages: int,
+    progress: Callable[[int], None] = lambda done: None,
+) -> World:
+    """The world; `progress` is told how many pages are submitted after each batch."""
     with db.write() as session:
         space_id, author_id, approver_ids, tokens = _people_and_space(
             session, approvers
@@ -72,6 +81,7 @@ def build_world(db: Database, *, base_url: str, approvers: int, pages: int) -> W
                 session.flush()
                 do_submit_page(session, page, **by(author))
                 page_ids.append(page.id)
+        progress(len(page_ids))
     return World(
         base_url=base_url,
         tokens=tokens,
