@@ -35,6 +35,19 @@ def launch_chromium(playwright: Any) -> Any:
     )
 
 
+@contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """Playwright driving Debian's Chromium until the block ends."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 @dataclass
 class Visit:
     """One browser tab on a live server, collecting console errors as it goes."""

@@ -26,7 +26,7 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
-from browser import launch_chromium
+from browser import chromium_browser
 from factories import by, later
 from live_server import live_server
 from oauth.support import Clock
@@ -424,14 +424,8 @@ def shown_indexes(values: list[str], texts: list[str], *, whole: bool) -> set[in
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")

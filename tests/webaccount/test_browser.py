@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from browser import ARTIFACTS, launch_chromium
+from browser import ARTIFACTS, chromium_browser
 from factories import PASSWORD
 from live_server import live_server
 from signoff.api.app import create_app
@@ -35,14 +35,8 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        yield browser
 
 
 def screenshot(page: Any, name: str) -> None:

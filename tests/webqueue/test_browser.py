@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from browser import ARTIFACTS, launch_chromium
+from browser import ARTIFACTS, chromium_browser
 from factories import PASSWORD, later
 from live_server import live_server
 from signoff.actions.schedule import do_expire_approval
@@ -56,14 +56,8 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, list[int]
 
 @pytest.fixture
 def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        yield browser
 
 
 def open_page(browser: Any, problems: list[str]) -> Any:
