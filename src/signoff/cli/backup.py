@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from alembic.script import ScriptDirectory
 from rich.filesize import decimal
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
@@ -62,7 +61,7 @@ def backup(
     source = database_file(settings, "backup")
     if not source.is_file():
         raise InvalidState(f"There is no database at {source}: nothing to back up.")
-    check_backup_target(source, out, force)
+    sqlite_backup.check_backup_target(source, out, force)
     with sqlite_backup.staging_beside(out, ".partial") as staging:
         with step_display(source.stat().st_size, quiet=as_json) as on_step:
             copy_or_refuse(source, staging, on_step)
@@ -100,7 +99,7 @@ def restore(
     """Replace the SQLite database with a backup (stop the server first)."""
     settings = settings_from(data_dir, database_url)
     target = database_file(settings, "restore")
-    backup_revision = check_backup_file(file, target)
+    backup_revision = sqlite_backup.check_backup_file(file, target)
     replaced = sqlite_backup.holds_data(target)
     if replaced and not force:
         raise InvalidState(
@@ -152,17 +151,6 @@ def database_file(settings: Settings, command: str) -> Path:
     return Path(url.database)
 
 
-def check_backup_target(source: Path, out: Path, force: bool) -> None:
-    if out.is_dir():
-        raise BadInput(f"{out} is a directory: name the backup file.", field="out")
-    if not out.parent.is_dir():
-        raise BadInput(f"{out.parent}: no such directory.", field="out")
-    if out.exists() and out.resolve() == source.resolve():
-        raise BadInput("The backup cannot replace the database itself.", field="out")
-    if out.exists() and not force:
-        raise InvalidState(f"{out} already exists: add --force to replace it.")
-
-
 def copy_or_refuse(
     source: Path, target: Path, on_step: sqlite_backup.StepReport | None
 ) -> None:
@@ -170,27 +158,6 @@ def copy_or_refuse(
         sqlite_backup.copy_online(source, target, on_step=on_step)
     except sqlite3.Error as error:
         raise SignoffError(f"The backup of {source} failed: {error}.") from error
-
-
-def check_backup_file(file: Path, target: Path) -> str:
-    """Refuse a file that is not an undamaged Signoff database this version can
-    read; return its schema revision. Opens `file` read-only and writes nothing."""
-    sqlite_backup.check_is_sqlite(file)
-    sqlite_backup.check_is_closed(file)
-    if target.exists() and file.resolve() == target.resolve():
-        raise BadInput("The backup is the database itself: nothing to restore.")
-    sqlite_backup.check_integrity(file)
-    revision = sqlite_backup.schema_revision(file)
-    if revision is None:
-        raise BadInput(f"{file} is a SQLite database, but not one of Signoff's.")
-    scripts = ScriptDirectory(str(migrate.MIGRATIONS))
-    if revision not in {script.revision for script in scripts.walk_revisions()}:
-        raise InvalidState(
-            f"{file} has schema revision {revision}, which this Signoff does not "
-            f"know (its newest is {scripts.get_current_head()}): it was written by "
-            "a newer Signoff. Upgrade Signoff, then restore."
-        )
-    return revision
 
 
 def upgrade_and_verify(staging: Path, file: Path) -> tuple[str, list[ChainReport]]:

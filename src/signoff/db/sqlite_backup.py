@@ -15,7 +15,10 @@ from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from signoff.domain.errors import BadInput, SignoffError
+from alembic.script import ScriptDirectory
+
+from signoff.db.migrate import MIGRATIONS
+from signoff.domain.errors import BadInput, InvalidState, SignoffError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 STEP_PAGES = 1024
@@ -241,3 +244,37 @@ def _integrity_problem(connection: sqlite3.Connection) -> str | None:
     rows = connection.execute("PRAGMA integrity_check").fetchall()
     first = str(rows[0][0]) if rows else "no answer"
     return None if first == "ok" else first
+
+
+def check_backup_target(source: Path, out: Path, force: bool) -> None:
+    """Refuse a backup file that would replace a directory, the database itself, or
+    (without `force`) an existing file."""
+    if out.is_dir():
+        raise BadInput(f"{out} is a directory: name the backup file.", field="out")
+    if not out.parent.is_dir():
+        raise BadInput(f"{out.parent}: no such directory.", field="out")
+    if out.exists() and out.resolve() == source.resolve():
+        raise BadInput("The backup cannot replace the database itself.", field="out")
+    if out.exists() and not force:
+        raise InvalidState(f"{out} already exists: add --force to replace it.")
+
+
+def check_backup_file(file: Path, target: Path) -> str:
+    """Refuse a file that is not an undamaged Signoff database this version can
+    read; return its schema revision. Opens `file` read-only and writes nothing."""
+    check_is_sqlite(file)
+    check_is_closed(file)
+    if target.exists() and file.resolve() == target.resolve():
+        raise BadInput("The backup is the database itself: nothing to restore.")
+    check_integrity(file)
+    revision = schema_revision(file)
+    if revision is None:
+        raise BadInput(f"{file} is a SQLite database, but not one of Signoff's.")
+    scripts = ScriptDirectory(str(MIGRATIONS))
+    if revision not in {script.revision for script in scripts.walk_revisions()}:
+        raise InvalidState(
+            f"{file} has schema revision {revision}, which this Signoff does not "
+            f"know (its newest is {scripts.get_current_head()}): it was written by "
+            "a newer Signoff. Upgrade Signoff, then restore."
+        )
+    return revision
