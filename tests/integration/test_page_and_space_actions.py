@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from audit_helpers import actions_since, last_event_id
 from factories import AT, by, edit, make_page, make_space, make_user
+from signoff.access import space_role
 from signoff.actions.pages import do_create_page, do_edit_page
 from signoff.actions.site import do_set_api_enabled
 from signoff.actions.spaces import do_add_member, do_create_space, do_remove_member
@@ -258,3 +259,23 @@ def test_api_switch_is_audited_only_when_it_changes(db: Database) -> None:
         assert not do_set_api_enabled(s, True, **by(None, Origin.cli))
         assert do_set_api_enabled(s, False, **by(None, Origin.cli))
         assert actions_since(s, 0) == ["site.api_enabled", "site.api_disabled"]
+
+
+def test_a_role_read_earlier_in_the_transaction_follows_changes_to_it(
+    db: Database,
+) -> None:
+    # space_role keeps the membership row for the transaction; a change of role, a
+    # removal and a new membership made in that same transaction must all show.
+    with db.write() as s:
+        admin, member = make_user(s, "admin"), make_user(s, "member")
+        space = make_space(s, admin=admin, members={member: Role.viewer})
+        assert space_role(s, member, space.id) is Role.viewer
+        do_add_member(s, space, member, Role.editor, **by(admin))
+        assert space_role(s, member, space.id) is Role.editor
+        do_remove_member(s, space, member, **by(admin))
+        assert space_role(s, member, space.id) is None
+        do_add_member(s, space, member, Role.viewer, **by(admin))
+        assert space_role(s, member, space.id) is Role.viewer
+    with db.read() as s:
+        member = s.scalars(select(User).where(User.username == "member")).one()
+        assert space_role(s, member, space.id) is Role.viewer
