@@ -7,7 +7,9 @@ speed: the machine running the tests decides that.
 from __future__ import annotations
 
 import math
+import sqlite3
 import tempfile
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +17,14 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from pgcluster import PostgresCluster
+from signoff.bench import writes
+from signoff.bench.replay import StatementRecorder, replay, snapshot
 from signoff.bench.runner import run_bench
 from signoff.bench.tables import FIGURES, scaling_table
+from signoff.bench.world import build_world
 from signoff.cli.main import build_app
+from signoff.db import migrate
+from signoff.db.session import Database, make_engine
 
 from .support import CLEAN_ENV, json_out
 
@@ -115,6 +122,59 @@ def test_bench_counts_the_statements_each_action_sends(
     assert sqlite_figures["statementsPerApprove"] >= 3
 
 
+def test_bench_replays_the_recorded_writes_of_both_phases(
+    sqlite_figures: dict[str, Any],
+) -> None:
+    # Every submit, and both approvals of every page, were recorded and replayed.
+    assert sqlite_figures["replayTransactions"] == PAGES
+    for key in ("replaySubmitPerSecond", "replayApprovePerSecond"):
+        assert isinstance(sqlite_figures[key], float), key
+        assert sqlite_figures[key] > 0, key
+    # A submit writes at least the request, its steps, an audit event and a comment.
+    assert sqlite_figures["pagesWrittenPerSubmit"] >= 4
+    assert sqlite_figures["pagesWrittenPerApprove"] >= 3
+
+
+def test_replay_reproduces_the_recorded_rows(tmp_path: Path) -> None:
+    """The replay writes what the product wrote: the same rows, byte for byte."""
+    database = tmp_path / "product.db"
+    engine = make_engine(f"sqlite:///{database}")
+    recorder = StatementRecorder()
+    try:
+        migrate.upgrade(engine)
+        recorder.attach(engine)
+        db = Database(engine)
+        world = build_world(db, 3, lambda _done: None)
+        before = snapshot(database, tmp_path / "before.db")
+        recorder.start()
+        for page_id in world.page_ids:
+            writes.submit_page(db, world.author_id, page_id)
+        recorded = recorder.stop()
+    finally:
+        engine.dispose()
+
+    replayed = replay(before, recorded)
+
+    assert replayed.transactions == len(recorded) == 3
+    assert replayed.pages_written > 0
+    for table in ("approval_requests", "request_steps", "audit_events", "comments"):
+        assert _rows(before, table) == _rows(database, table), table
+        assert _rows(before, table), table
+
+
+def test_replay_refuses_a_transaction_it_cannot_reproduce(tmp_path: Path) -> None:
+    database = tmp_path / "empty.db"
+    sqlite3.connect(database).close()
+
+    with pytest.raises(ValueError, match="no BEGIN"):
+        replay(database, [[("SELECT 1", (), False)]])
+
+
+def _rows(database: Path, table: str) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(database)) as connection:
+        return connection.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+
+
 def test_bench_submits_the_whole_change_set_and_exports_its_trail(
     sqlite_figures: dict[str, Any],
 ) -> None:
@@ -205,6 +265,7 @@ def test_bench_runs_on_postgresql_in_a_database_it_drops(
     assert figures["submitPerSecond"] > 0
     assert figures["floorApprovePerSecond"] > 0
     assert figures["statementsPerApprove"] >= 3
+    assert figures["replaySubmitPerSecond"] is None  # replayed on SQLite only
     assert bench_databases(pg_cluster) == []
     assert list(scratch.iterdir()) == []
 

@@ -7,9 +7,14 @@ submitted at once and read back, analytics over the history, and its audit expor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 from statistics import median
 from typing import Any, Protocol
+
+from sqlalchemy import make_url
 
 from signoff.bench import reads, writes
 from signoff.bench.floor import STEPS, measure_floor
@@ -21,7 +26,8 @@ from signoff.bench.measure import (
     percentile,
     timed_ms,
 )
-from signoff.bench.target import Target, temporary_target
+from signoff.bench.replay import Replay, StatementRecorder, replay, snapshot
+from signoff.bench.target import SQLITE, Target, temporary_target
 from signoff.bench.world import World, build_world, bulk_pages
 from signoff.db import migrate
 from signoff.db.session import Database, make_engine
@@ -68,6 +74,8 @@ class BenchResult:
     statements_per_approve: float
     floor_submit_per_second: float
     floor_approve_per_second: float
+    replay_submit: Replay | None
+    replay_approve: Replay | None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,7 +102,17 @@ class BenchResult:
             / self.floor_submit_per_second,
             "approveFractionOfFloor": self.approve_per_second
             / self.floor_approve_per_second,
+            "replayTransactions": _replayed(self.replay_submit, "transactions"),
+            "replaySubmitPerSecond": _replayed(self.replay_submit, "per_second"),
+            "replayApprovePerSecond": _replayed(self.replay_approve, "per_second"),
+            "pagesWrittenPerSubmit": _replayed(self.replay_submit, "pages_written"),
+            "pagesWrittenPerApprove": _replayed(self.replay_approve, "pages_written"),
         }
+
+
+def _replayed(replay: Replay | None, figure: str) -> Any:
+    """A replay figure, or None where there was no replay (PostgreSQL)."""
+    return None if replay is None else getattr(replay, figure)
 
 
 def check_pages(pages: int) -> None:
@@ -125,44 +143,71 @@ def run_bench(
 def _product_figures(target: Target, pages: int, report: Reporter) -> dict[str, Any]:
     engine = make_engine(target.url)
     counter = StatementCounter()
+    recorder = StatementRecorder()
     try:
         migrate.upgrade(engine)
         counter.attach(engine)
+        recorder.attach(engine)
         db = Database(engine)
         report.phase("Creating pages", pages + bulk_pages(pages))
         world = build_world(db, pages, report.advance)
-        return _phases(db, world, target, counter, report)
+        return _phases(db, world, target, _Instruments(counter, recorder), report)
     finally:
         engine.dispose()
+
+
+@dataclass
+class _Instruments:
+    """What listens on the engine during the timed write phases."""
+
+    counter: StatementCounter
+    recorder: StatementRecorder
+    replays: list[Replay | None] = field(default_factory=list)
+
+    @contextmanager
+    def watching(self, target: Target, phase: str) -> Iterator[None]:
+        """Count the phase's statements; on SQLite also record it and replay it."""
+        if target.backend != SQLITE:
+            with self.counter.counting():
+                yield
+            self.replays.append(None)
+            return
+        database = Path(make_url(target.url).database or "")
+        before = snapshot(database, target.workdir / f"replay-{phase}.db")
+        self.recorder.start()
+        with self.counter.counting():
+            yield
+        self.replays.append(replay(before, self.recorder.stop()))
+        before.unlink()
 
 
 def _phases(
     db: Database,
     world: World,
     target: Target,
-    counter: StatementCounter,
+    watch: _Instruments,
     report: Reporter,
 ) -> dict[str, Any]:
     pages = len(world.page_ids)
     submits, approves = Stopwatch(), Stopwatch()
     report.phase("Submitting pages", pages)
-    with counter.counting(), submits.running():
+    with watch.watching(target, "submit"), submits.running():
         for page_id in world.page_ids:
             writes.submit_page(db, world.author_id, page_id)
             report.advance()
-    submit_statements = counter.total
+    submit_statements = watch.counter.total
     report.phase("Reading the queue", QUEUE_REPEATS)
     queue = timed_ms(
         lambda: reads.queue_first_page(db, world.approver_ids[0], world.space_id),
         QUEUE_REPEATS,
     )
     report.phase("Approving both steps", STEPS * pages)
-    with counter.counting(), approves.running():
+    with watch.watching(target, "approve"), approves.running():
         for page_id in world.page_ids:
             for approver_id in world.approver_ids:
                 writes.approve_page(db, approver_id, page_id)
                 report.advance()
-    approve_statements = counter.total
+    approve_statements = watch.counter.total
     report.phase("Bulk submit, rollup, analytics, export", 0)
     bulk = Stopwatch()
     with bulk.running():
@@ -196,4 +241,6 @@ def _phases(
         "audit_export_rss_growth_mb": export.rss_growth_mb,
         "statements_per_submit": submit_statements / pages,
         "statements_per_approve": approve_statements / (STEPS * pages),
+        "replay_submit": watch.replays[0],
+        "replay_approve": watch.replays[1],
     }

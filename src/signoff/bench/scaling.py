@@ -42,4 +42,4 @@ def _run_child(pages: int, database_url: str | None) -> dict[str, Any]:
 def growth(results: Sequence[dict[str, Any]], key: str) -> float | None:
     """How much a figure grew from the smallest size to the largest."""
     first, last = results[0][key], results[-1][key]
-    return last / first if first else None
+    return last / first if first and last is not None else None

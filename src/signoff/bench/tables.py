@@ -16,6 +16,10 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("approvePerSecond", "approvals / s", "{:,.1f}"),
     ("floorApprovePerSecond", "floor approvals / s", "{:,.1f}"),
     ("approveFractionOfFloor", "approve fraction of floor", "{:.3f}"),
+    ("replaySubmitPerSecond", "replayed submits / s", "{:,.1f}"),
+    ("replayApprovePerSecond", "replayed approvals / s", "{:,.1f}"),
+    ("pagesWrittenPerSubmit", "pages written per submit", "{:.1f}"),
+    ("pagesWrittenPerApprove", "pages written per approve", "{:.1f}"),
     ("statementsPerSubmit", "statements per submit", "{:.1f}"),
     ("statementsPerApprove", "statements per approve", "{:.1f}"),
     ("queueP50Ms", "queue first page p50 (ms)", "{:.2f}"),
@@ -38,7 +42,7 @@ def result_table(result: dict[str, Any]) -> Table:
     table.add_column("figure")
     table.add_column("value", justify="right")
     for key, label, shape in FIGURES:
-        table.add_row(label, shape.format(result[key]))
+        table.add_row(label, _shown(shape, result[key]))
     return table
 
 
@@ -52,7 +56,13 @@ def scaling_table(results: Sequence[dict[str, Any]]) -> Table:
         ratio = growth(results, key)
         table.add_row(
             label,
-            *(shape.format(result[key]) for result in results),
+            *(_shown(shape, result[key]) for result in results),
             "-" if ratio is None else f"{ratio:.2f}x",
         )
     return table
+
+
+def _shown(shape: str, value: Any) -> str:
+    """A figure as the table shows it; "-" where the run has none (no replay on
+    PostgreSQL)."""
+    return "-" if value is None else shape.format(value)
