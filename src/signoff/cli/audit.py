@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -45,8 +45,9 @@ from signoff.domain.checkpoints import (
 from signoff.domain.errors import BadInput
 from signoff.queries.audit import (
     AuditFilter,
-    AuditRecord,
+    AuditWriter,
     ChainReport,
+    ExportRow,
     chain_heads,
     export_csv,
     export_jsonl,
@@ -65,7 +66,7 @@ class ExportFormat(StrEnum):
     jsonl = "jsonl"
 
 
-WRITERS: dict[ExportFormat, Callable[[Iterator[AuditRecord]], Iterator[str]]] = {
+WRITERS: dict[ExportFormat, AuditWriter] = {
     ExportFormat.csv: export_csv,
     ExportFormat.jsonl: export_jsonl,
 }
@@ -187,10 +188,10 @@ def export(
 
 
 class Counted:
-    def __init__(self, events: Iterator[AuditRecord]) -> None:
+    def __init__(self, events: Iterator[ExportRow]) -> None:
         self._events, self.count = events, 0
 
-    def __iter__(self) -> Iterator[AuditRecord]:
+    def __iter__(self) -> Iterator[ExportRow]:
         for event in self._events:
             self.count += 1
             yield event

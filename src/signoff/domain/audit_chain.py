@@ -16,14 +16,17 @@ from typing import Any
 GENESIS = "0" * 64
 
 
+# Built once: `json.dumps` with these options builds an encoder on every call.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True,
+    separators=(",", ":"),
+    ensure_ascii=False,
+    allow_nan=False,
+)
+
+
 def canonical_json(value: Mapping[str, Any]) -> bytes:
-    return json.dumps(
-        value,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    ).encode("utf-8")
+    return _CANONICAL.encode(value).encode("utf-8")
 
 
 def event_hash(fields: Mapping[str, Any], prev_hash: str) -> str:

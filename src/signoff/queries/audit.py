@@ -2,7 +2,9 @@
 the chain heads a signed checkpoint records.
 
 Listing and export walk the primary key in pages, so their cost and memory grow with
-the page asked for, never with the history.
+the page asked for, never with the history. The export reads plain table rows (no
+mapped objects) and writes each line from a fixed template, the bytes exactly those of
+`json.dumps(event_json(event), ensure_ascii=False, sort_keys=True)`.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import DateTime, Select, Text, select, type_coerce
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from signoff.db.models import AuditChainHead, AuditEvent, Space
@@ -50,8 +54,8 @@ def utc_text(moment: datetime) -> str:
 
 
 class AuditRecord(Protocol):
-    """An audit event as the readers here need it: a mapped `AuditEvent`, or a row of
-    the `audit_events` table (its columns bear the attributes' names)."""
+    """An audit event as `hashed_fields` and `event_json` read it: a mapped
+    `AuditEvent`, or anything with its attributes."""
 
     @property
     def id(self) -> int: ...
@@ -91,13 +95,9 @@ class AuditRecord(Protocol):
     def details(self) -> dict[str, Any]: ...
 
 
-AUDIT_ROW = tuple(AuditEvent.__table__.c)  # every column, as a Core select reads them
-
-
-def _record_rows(session: Session, query: Select[Any]) -> list[AuditRecord]:
-    # Rows, not mapped objects: readers that walk the whole trail read each event once,
-    # and building an identity-mapped object per event was most of their cost.
-    return cast("list[AuditRecord]", session.execute(query).all())
+# Readers that walk the whole trail select table columns, never mapped objects:
+# building an identity-mapped object per event was most of their cost.
+AUDIT = AuditEvent.__table__
 
 
 def hashed_fields(event: AuditRecord) -> dict[str, Any]:
@@ -136,12 +136,14 @@ class AuditFilter:
 
 
 def _filtered(query: Select[Any], where: AuditFilter) -> Select[Any]:
+    # Table columns, not mapped attributes: a select of plain columns filtered by
+    # these stays a Core statement, whose rows skip the ORM's loading machinery.
     if where.space_id is not None:
-        query = query.where(AuditEvent.space_id == where.space_id)
+        query = query.where(AUDIT.c.space_id == where.space_id)
     if where.page_id is not None:
-        query = query.where(AuditEvent.page_id == where.page_id)
+        query = query.where(AUDIT.c.page_id == where.page_id)
     if where.change_set_id is not None:
-        query = query.where(AuditEvent.change_set_id == where.change_set_id)
+        query = query.where(AUDIT.c.change_set_id == where.change_set_id)
     return query
 
 
@@ -162,16 +164,62 @@ def list_audit_events(
     return events, (str(events[-1].id) if more and events else None)
 
 
-def iter_audit_events(session: Session, where: AuditFilter) -> Iterator[AuditRecord]:
-    """Every matching event, oldest first, in keyset batches of constant memory."""
+# What the export reads of each event, in the order of `CSV_COLUMNS`. `at` skips the
+# UTC decorator (SQLite hands back a naive time, PostgreSQL an aware one: both are
+# formatted by `_export_time`) and `details` comes as its stored JSON text, so that a
+# value repeated across events is parsed and rendered once (`_details_renderer`).
+EXPORT_COLUMNS = (
+    AUDIT.c.id,
+    type_coerce(AUDIT.c.at, DateTime(timezone=True)),
+    AUDIT.c.space_id,
+    AUDIT.c.page_id,
+    AUDIT.c.page_version,
+    AUDIT.c.request_id,
+    AUDIT.c.change_set_id,
+    AUDIT.c.actor_id,
+    AUDIT.c.actor_name,
+    AUDIT.c.action,
+    AUDIT.c.origin,
+    AUDIT.c.client_id,
+    AUDIT.c.text,
+    sql_cast(AUDIT.c.details, Text),
+    AUDIT.c.hash,
+)
+ExportRow = tuple[
+    int,  # id
+    datetime,  # at
+    int | None,  # space_id
+    int | None,  # page_id
+    int | None,  # page_version
+    int | None,  # request_id
+    int | None,  # change_set_id
+    int | None,  # actor_id
+    str,  # actor_name
+    str,  # action
+    str,  # origin
+    str | None,  # client_id
+    str,  # text
+    str | None,  # details, as stored (JSON text)
+    str,  # hash
+]
+AuditWriter = Callable[[Iterable[ExportRow]], Iterator[str]]
+
+
+def iter_audit_events(session: Session, where: AuditFilter) -> Iterator[ExportRow]:
+    """Every matching event, oldest first, as export rows: keyset batches of
+    `EXPORT_BATCH` (id > the last one read), so memory stays constant however long
+    the trail is."""
     after = 0
     while True:
-        query = _filtered(select(*AUDIT_ROW), where).where(AuditEvent.id > after)
-        batch = _record_rows(session, query.order_by(AuditEvent.id).limit(EXPORT_BATCH))
+        query = _filtered(select(*EXPORT_COLUMNS), where).where(AUDIT.c.id > after)
+        batch = cast(
+            "list[ExportRow]",
+            session.execute(query.order_by(AUDIT.c.id).limit(EXPORT_BATCH)).all(),
+        )
         if not batch:
             return
         yield from batch
-        after = batch[-1].id
+        after = batch[-1][0]
 
 
 def neutralise_cell(value: str) -> str:
@@ -185,29 +233,143 @@ _UNICODE_LINE_BREAKS = str.maketrans(
     {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 )
 
+# `json.dumps(value, ensure_ascii=False, sort_keys=True)`, with the encoder built once.
+_DETAILS_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+# Rendered details are remembered by their stored text, within bounds: only short
+# texts (decisions, steps, formats repeat; long comments rarely do), and the memo is
+# emptied when full, so an export's memory stays constant.
+_MEMO_TEXT_CHARS = 512
+_MEMO_ENTRIES = 1024
 
-def export_jsonl(events: Iterator[AuditRecord]) -> Iterator[str]:
-    for event in events:
-        line = json.dumps(event_json(event), ensure_ascii=False, sort_keys=True)
-        yield line.translate(_UNICODE_LINE_BREAKS) + "\n"
+
+def _details_renderer() -> Callable[[str | None], str]:
+    """Stored details text to the export's JSON: parsed and encoded again (the stored
+    text has neither sorted keys nor raw non-ASCII), so the output is the same as
+    encoding the value the JSON column reads, for any stored text."""
+    memo: dict[str | None, str] = {}
+
+    def render(stored: str | None) -> str:
+        rendered = memo.get(stored)
+        if rendered is None:
+            value = None if stored is None else json.loads(stored)
+            rendered = _DETAILS_ENCODER.encode(value)
+            if stored is None or len(stored) <= _MEMO_TEXT_CHARS:
+                if len(memo) >= _MEMO_ENTRIES:
+                    memo.clear()
+                memo[stored] = rendered
+        return rendered
+
+    return render
 
 
-def export_csv(events: Iterator[AuditRecord]) -> Iterator[str]:
+def _export_time(at: datetime) -> str:
+    """`utc_text` of the stored time: a naive time (SQLite keeps no zone) is UTC."""
+    if at.tzinfo is None:
+        return at.isoformat() + "Z"
+    return at.astimezone(UTC).isoformat()[:-6] + "Z"  # drop "+00:00"
+
+
+def export_jsonl(events: Iterable[ExportRow]) -> Iterator[str]:
+    """One line per event (one item per line), keys sorted: the bytes of
+    `json.dumps(event_json(event), ensure_ascii=False, sort_keys=True)` with U+0085,
+    U+2028 and U+2029 escaped, built from a template instead of a dict per event."""
+    text_of = encode_basestring  # a JSON string literal, non-ASCII kept as it is
+    details_of = _details_renderer()
+    for (
+        id_,
+        at,
+        space_id,
+        page_id,
+        page_version,
+        request_id,
+        change_set_id,
+        actor_id,
+        actor_name,
+        action,
+        origin,
+        client_id,
+        text,
+        details,
+        hash_,
+    ) in events:
+        # Keys in sorted order, as `sort_keys=True` writes them; None is null.
+        line = (
+            f'{{"action": {text_of(action)}, '
+            f'"actorId": {"null" if actor_id is None else actor_id}, '
+            f'"actorName": {text_of(actor_name)}, "at": "{_export_time(at)}", '
+            f'"changeSetId": {"null" if change_set_id is None else change_set_id}, '
+            f'"clientId": {"null" if client_id is None else text_of(client_id)}, '
+            f'"details": {details_of(details)}, "hash": {text_of(hash_)}, '
+            f'"id": {id_}, "origin": {text_of(origin)}, '
+            f'"pageId": {"null" if page_id is None else page_id}, '
+            f'"pageVersion": {"null" if page_version is None else page_version}, '
+            f'"requestId": {"null" if request_id is None else request_id}, '
+            f'"spaceId": {"null" if space_id is None else space_id}, '
+            f'"text": {text_of(text)}}}\n'
+        )
+        if "\x85" in line or "\u2028" in line or "\u2029" in line:
+            line = line.translate(_UNICODE_LINE_BREAKS)
+        yield line
+
+
+def _number_cell(value: int | None) -> int | str | None:
+    """An id as the CSV writer takes it (None is an empty cell); only a negative one
+    starts like a formula, with its minus sign."""
+    return value if value is None or value >= 0 else "'" + str(value)
+
+
+def export_csv(events: Iterable[ExportRow]) -> Iterator[str]:
+    """The header, then whole rows, `EXPORT_BATCH` rows per item; every cell as
+    `str` of its JSON value (details as JSON, null as empty), and any cell that
+    starts like a formula neutralised (the time never does: it starts with its year)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for event in events:
-        row = event_json(event)
-        row["details"] = json.dumps(row["details"], ensure_ascii=False, sort_keys=True)
-        writer.writerow(
+    details_of = _details_renderer()
+    rows: list[list[int | str | None]] = []
+    for (
+        id_,
+        at,
+        space_id,
+        page_id,
+        page_version,
+        request_id,
+        change_set_id,
+        actor_id,
+        actor_name,
+        action,
+        origin,
+        client_id,
+        text,
+        details,
+        hash_,
+    ) in events:
+        rows.append(
             [
-                neutralise_cell("" if row[c] is None else str(row[c]))
-                for c in CSV_COLUMNS
+                _number_cell(id_),
+                _export_time(at),
+                _number_cell(space_id),
+                _number_cell(page_id),
+                _number_cell(page_version),
+                _number_cell(request_id),
+                _number_cell(change_set_id),
+                _number_cell(actor_id),
+                neutralise_cell(actor_name),
+                neutralise_cell(action),
+                neutralise_cell(origin),
+                None if client_id is None else neutralise_cell(client_id),
+                neutralise_cell(text),
+                neutralise_cell(details_of(details)),
+                neutralise_cell(hash_),
             ]
         )
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+        if len(rows) >= EXPORT_BATCH:
+            writer.writerows(rows)
+            rows.clear()
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    writer.writerows(rows)
     yield buffer.getvalue()
 
 
@@ -253,23 +415,48 @@ class _Counted:
             yield link
 
 
+# The columns `hashed_fields` covers, under its keys and in its order, for readers of
+# table rows; `signoff audit verify` agreeing with the writer proves the two the same.
+_HASHED_COLUMNS = {
+    "chain": AUDIT.c.chain,
+    "seq": AUDIT.c.seq,
+    "at": AUDIT.c.at,
+    "spaceId": AUDIT.c.space_id,
+    "pageId": AUDIT.c.page_id,
+    "pageVersion": AUDIT.c.page_version,
+    "requestId": AUDIT.c.request_id,
+    "changeSetId": AUDIT.c.change_set_id,
+    "actorId": AUDIT.c.actor_id,
+    "actorName": AUDIT.c.actor_name,
+    "action": AUDIT.c.action,
+    "origin": AUDIT.c.origin,
+    "clientId": AUDIT.c.client_id,
+    "text": AUDIT.c.text,
+    "details": AUDIT.c.details,
+}
+_HASHED_KEYS = tuple(_HASHED_COLUMNS)
+_SEQ, _AT = _HASHED_KEYS.index("seq"), _HASHED_KEYS.index("at")
+_LINK_COLUMNS = (AUDIT.c.id, AUDIT.c.prev_hash, AUDIT.c.hash, *_HASHED_COLUMNS.values())
+
+
 def _links(session: Session, chain: str) -> Iterator[ChainLink]:
+    # Plain rows unpacked by position: reading fifteen attributes of each row by
+    # name cost more than hashing it.
     after = 0
     while True:
-        batch = _record_rows(
-            session,
-            select(*AUDIT_ROW)
-            .where(AuditEvent.chain == chain, AuditEvent.seq > after)
-            .order_by(AuditEvent.seq)
-            .limit(EXPORT_BATCH),
-        )
+        batch = session.execute(
+            select(*_LINK_COLUMNS)
+            .where(AUDIT.c.chain == chain, AUDIT.c.seq > after)
+            .order_by(AUDIT.c.seq)
+            .limit(EXPORT_BATCH)
+        ).all()
         if not batch:
             return
-        for event in batch:
-            yield ChainLink(
-                event.id, event.seq, event.prev_hash, event.hash, hashed_fields(event)
-            )
-        after = batch[-1].seq
+        for event_id, prev_hash, hash_, *values in batch:
+            values[_AT] = utc_text(values[_AT])
+            fields = dict(zip(_HASHED_KEYS, values, strict=True))
+            yield ChainLink(event_id, values[_SEQ], prev_hash, hash_, fields)
+        after = batch[-1][3 + _SEQ]
 
 
 def chain_heads(session: Session, reports: Sequence[ChainReport]) -> list[ChainHead]:

@@ -7,7 +7,7 @@ so its memory stays flat however long the trail.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -25,7 +25,7 @@ from signoff.domain.errors import BadInput
 from signoff.domain.states import Role
 from signoff.queries.audit import (
     AuditFilter,
-    AuditRecord,
+    AuditWriter,
     event_json,
     export_csv,
     export_jsonl,
@@ -38,7 +38,7 @@ router = APIRouter(tags=["audit"])
 Auditor = Annotated[ApiCall, Depends(api_call(Scope.read_audit))]
 READ_TRAIL = "read the audit trail"
 PIECE_CHARS = 65_536
-FORMATS: dict[str, tuple[str, Callable[[Iterator[AuditRecord]], Iterator[str]]]] = {
+FORMATS: dict[str, tuple[str, AuditWriter]] = {
     "csv": ("text/csv; charset=utf-8", export_csv),
     "jsonl": ("application/x-ndjson", export_jsonl),
 }

@@ -7,7 +7,7 @@ space gets 404, as everywhere else. Exports are recorded before a byte is sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -27,7 +27,7 @@ from signoff.domain.errors import BadInput, NotAllowed, NotFound
 from signoff.domain.states import Origin, Role
 from signoff.queries.audit import (
     AuditFilter,
-    AuditRecord,
+    AuditWriter,
     export_csv,
     export_jsonl,
     iter_audit_events,
@@ -47,7 +47,7 @@ PAGE_SIZE = 50
 FILTERS = ("page", "changeSet", "actor", "action", "origin", "from", "to")
 ORIGINS = tuple(origin.value for origin in Origin)
 VIEW_ACTION = "view the audit trail"
-EXPORTS: dict[str, tuple[str, Callable[[Iterator[AuditRecord]], Iterator[str]]]] = {
+EXPORTS: dict[str, tuple[str, AuditWriter]] = {
     "csv": ("text/csv; charset=utf-8", export_csv),
     "jsonl": ("application/x-ndjson; charset=utf-8", export_jsonl),
 }
