@@ -6,7 +6,6 @@ do, against the same database file or server.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from sqlalchemy import func, select
@@ -18,28 +17,10 @@ from signoff.db.models import ApprovalRequest, AuditEvent, Decision, Page, User
 from signoff.db.session import Database
 from signoff.domain.errors import SignoffError
 from signoff.domain.states import DecisionKind, Origin, Role, Rule
+from threads import run_together
 
 APPROVERS = 12
 QUORUM = 3
-
-
-def _race(workers: list[Callable[[], None]]) -> list[BaseException]:
-    barrier = threading.Barrier(len(workers))
-    failures: list[BaseException] = []
-
-    def run(work: Callable[[], None]) -> None:
-        barrier.wait()
-        try:
-            work()
-        except BaseException as error:  # collected and asserted on below
-            failures.append(error)
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return failures
 
 
 def _setup(
@@ -81,7 +62,7 @@ def _approve(db: Database, page_id: int, user_id: int) -> Callable[[], None]:
 
 def test_quorum_race_completes_the_review_exactly_once(db: Database) -> None:
     page_id, people = _setup(db, APPROVERS, Rule.quorum, QUORUM)
-    failures = _race([_approve(db, page_id, person) for person in people])
+    failures = run_together([_approve(db, page_id, person) for person in people])
     assert all(isinstance(f, SignoffError) for f in failures), failures
     assert len(failures) == APPROVERS - QUORUM
     with db.read() as s:
@@ -95,7 +76,7 @@ def test_quorum_race_completes_the_review_exactly_once(db: Database) -> None:
 
 def test_double_click_records_one_decision(db: Database) -> None:
     page_id, people = _setup(db, 2, Rule.all, None)
-    failures = _race([_approve(db, page_id, people[0]) for _ in range(8)])
+    failures = run_together([_approve(db, page_id, people[0]) for _ in range(8)])
     assert len(failures) == 7
     assert all("already decided" in str(f) for f in failures), failures
     with db.read() as s:

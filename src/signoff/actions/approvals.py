@@ -12,8 +12,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
+from signoff.actions.assignments import assign_step, clear_step, unassign
 from signoff.actions.audit import record_event
-from signoff.actions.comments import comment_on_submission, reply_with_decision
+from signoff.actions.comments import (
+    Approvers,
+    comment_on_submission,
+    reply_with_decision,
+)
 from signoff.actions.locks import lock_page
 from signoff.actions.outbox import enqueue
 from signoff.actions.reviews import close_request, due_after, snapshot_steps
@@ -23,6 +28,7 @@ from signoff.db.models import (
     ChangeSet,
     Decision,
     Page,
+    PageVersion,
     RequestStep,
     User,
 )
@@ -76,8 +82,12 @@ def check_submit_page(
     strict: bool = True,
     change_set: ChangeSet | None = None,
     workflow_id: int | None = None,
+    version: PageVersion | None = None,
 ) -> tuple[Verdict, SubmitPlan]:
-    """Preflight: may `actor` submit the page now, and if not, why. Writes nothing."""
+    """Preflight: may `actor` submit the page now, and if not, why. Writes nothing.
+
+    `version` is the page's current version when the caller has read it already.
+    """
     plan = submit_facts(
         session,
         page,
@@ -85,6 +95,7 @@ def check_submit_page(
         strict=strict,
         change_set=change_set,
         workflow_id=workflow_id,
+        version=version,
     )
     return submit_blocker(plan.facts), plan
 
@@ -111,13 +122,51 @@ def do_submit_page(
         workflow_id=workflow_id,
     )
     _raise_for(verdict, page, actor)
-    workflow, version = plan.workflow, plan.version
     assert locked is not None
+    request = open_request(
+        session,
+        locked,
+        plan,
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        change_set=change_set,
+    )
+    session.flush()
+    announce_request(
+        session,
+        locked,
+        request,
+        plan,
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        change_set=change_set,
+    )
+    return request
+
+
+def open_request(
+    session: Session,
+    page: Page,
+    plan: SubmitPlan,
+    *,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+    change_set: ChangeSet | None,
+) -> ApprovalRequest:
+    """The request a passed preflight `plan` opens, with its steps; added, not yet
+    flushed, so that a bulk submit writes all of its requests in one go."""
+    workflow, version = plan.workflow, plan.version
     assert workflow is not None
     assert version is not None
     request = ApprovalRequest(
-        page_id=locked.id,
-        space_id=locked.space_id,
+        page_id=page.id,
+        space_id=page.space_id,
         workflow_id=workflow.id,
         workflow_revision=workflow.revision,
         page_version=version.number,
@@ -139,8 +188,32 @@ def do_submit_page(
     )
     request.steps[0].due_at = due_after(now, request.steps[0].due_days)
     session.add(request)
-    session.flush()
-    locked.latest_request_id = request.id
+    return request
+
+
+def announce_request(
+    session: Session,
+    page: Page,
+    request: ApprovalRequest,
+    plan: SubmitPlan,
+    *,
+    actor: User,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+    change_set: ChangeSet | None,
+    approvers: Approvers | None = None,
+) -> None:
+    """Everything a stored request sets going: the page's pointer, who it waits for,
+    the audit event with its notification, and the review's thread.
+
+    `approvers` is the first step's approvers when the caller has worked them out.
+    """
+    workflow, version = plan.workflow, plan.version
+    assert workflow is not None
+    assert version is not None
+    assign_step(session, request, request.steps[0])
+    page.latest_request_id = request.id
     details = {
         "workflowId": workflow.id,
         "workflow": workflow.name,
@@ -149,7 +222,7 @@ def do_submit_page(
     _record(
         session,
         "approval.submitted",
-        f"{actor.display_name} submitted '{locked.title}' version {version.number} "
+        f"{actor.display_name} submitted '{page.title}' version {version.number} "
         f"for approval ({workflow.name}).",
         request,
         actor=actor,
@@ -159,17 +232,28 @@ def do_submit_page(
         details=details,
     )
     comment_on_submission(
-        session, request, submitter=actor, change_set=change_set, now=now
+        session,
+        request,
+        submitter=actor,
+        change_set=change_set,
+        now=now,
+        approvers=approvers,
     )
-    return request
+
+
+def refusal_text(verdict: Verdict, page_id: int) -> str:
+    """Why a page may not be submitted, as its refusal says it (without the stop)."""
+    if verdict.blocker is Blocker.page_missing:
+        return f"Page {page_id} not found"
+    return verdict.reason or "Cannot submit"
 
 
 def _raise_for(verdict: Verdict, page: Page, actor: User) -> None:
     if verdict.blocker is None:
         return
-    reason = verdict.reason or "Cannot submit"
+    reason = refusal_text(verdict, page.id)
     if verdict.blocker is Blocker.page_missing:
-        raise NotFound(f"Page {page.id} not found.")
+        raise NotFound(f"{reason}.")
     if verdict.blocker is Blocker.no_permission:
         raise NotAllowed(
             f"{reason}.",
@@ -360,7 +444,9 @@ def do_record_decision(
         details={"decision": kind.value, "step": step.name, "comment": text},
     )
     outcome = step_outcome(step_rule(step), seats, decided, request_exclusions(request))
-    if outcome is not StepOutcome.open:
+    if outcome is StepOutcome.open:
+        unassign(session, step, actor.id)
+    else:
         _complete_step(
             session,
             locked,
@@ -457,12 +543,14 @@ def _complete_step(
         return
     following = step.position + 1
     if following < len(request.steps):
+        clear_step(session, step)  # the other paths end the request, which clears it
         request.current_step = following
         request.steps[following].status = StepStatus.active
         request.steps[following].due_at = due_after(
             now, request.steps[following].due_days
         )
         session.flush()
+        assign_step(session, request, request.steps[following])
         enqueue(
             session,
             "approval.step_started",

@@ -1,7 +1,9 @@
 """Change sets: many page changes under one title, summary and reference link.
 
-Bulk submit is partial by design: each page is submitted in a savepoint of its own, so
-one page's refusal never undoes another's submission, and the set reports per page.
+Bulk submit is partial by design: every page gets its own preflight, the pages that
+pass are submitted and the others are reported with the reason, so one page's refusal
+never undoes another's submission. The pages that pass are written in two batches of
+inserts for the whole set (`_submit_all`) rather than one savepoint per page.
 Archived sets are read-only. A bulk submit locks all its pages before its first
 audit append, so it takes its locks in the order every action does: pages, then the
 space's audit chain.
@@ -9,7 +11,7 @@ space's audit chain.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,12 +19,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from signoff.access import require_role
-from signoff.actions.approvals import check_submit_page, do_submit_page
+from signoff.actions.approvals import (
+    announce_request,
+    check_submit_page,
+    open_request,
+    refusal_text,
+)
 from signoff.actions.audit import record_event
+from signoff.actions.comments import Approvers, step_approvers
 from signoff.actions.validate import clean_text, clean_url
-from signoff.db.models import ChangeSet, ChangeSetPage, Page, Space, User, Workflow
-from signoff.domain.errors import BadInput, InvalidState, SignoffError
+from signoff.db.models import (
+    ApprovalRequest,
+    ChangeSet,
+    ChangeSetPage,
+    Page,
+    PageVersion,
+    Space,
+    User,
+    Workflow,
+)
+from signoff.db.row_ids import number_new_rows
+from signoff.domain.errors import BadInput, InvalidState
 from signoff.domain.states import ChangeSetStatus, Origin, Role
+from signoff.queries.facts import SubmitPlan
 
 MAX_PAGES = 1000
 _UNSET = object()
@@ -258,25 +277,49 @@ def do_submit_change_set(
         change_set_id=change_set.id,
     )
     _require_open(change_set)
-    # Held for the whole loop: the identity map keeps rows only weakly, and each
-    # page's submission needs the same space and workflows and its own page row.
+    refs = [ref.page_id for ref in change_set.page_refs]
+    # Held for the whole submit: the identity map keeps rows only weakly, and every
+    # page's preflight and submission needs the same space, workflows and requests.
+    pages = {page.id: page for page in _lock_pages(session, refs)}
     held = [
-        *_lock_pages(session, [ref.page_id for ref in change_set.page_refs]),
         *_space_and_workflows(session, change_set.space_id),
+        *_requests_of(session, pages.values()),
     ]
-    results = [
-        _submit_one(
+    versions = _current_versions(session, pages.values())
+    results: dict[int, PageResult] = {}
+    ready: list[tuple[Page, SubmitPlan]] = []
+    for page_id in refs:
+        page = pages.get(page_id)
+        if page is None:
+            results[page_id] = PageResult(page_id, False, reason="Page not found")
+            continue
+        verdict, plan = check_submit_page(
             session,
-            change_set,
-            ref.page_id,
+            page,
             actor=actor,
-            origin=origin,
-            client_id=client_id,
-            now=now,
+            strict=False,
+            change_set=change_set,
+            version=versions.get(page_id),
         )
-        for ref in change_set.page_refs
-    ]
-    submitted = sum(result.success for result in results)
+        if verdict.blocker is None:
+            ready.append((page, plan))
+        else:
+            reason = refusal_text(verdict, page_id)
+            results[page_id] = PageResult(page_id, False, reason=reason)
+    for page, request in _submit_all(
+        session,
+        ready,
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+        change_set=change_set,
+    ):
+        results[page.id] = PageResult(
+            page.id, True, workflow_id=request.workflow_id, request_id=request.id
+        )
+    results_in_order = [results[page_id] for page_id in refs]
+    submitted = sum(result.success for result in results_in_order)
     record_event(
         session,
         "changeset.submitted",
@@ -293,12 +336,14 @@ def do_submit_change_set(
             "summary": change_set.summary,
             "referenceUrl": change_set.reference_url,
             "submittedCount": submitted,
-            "skippedCount": len(results) - submitted,
-            "skipped": {str(r.page_id): r.reason for r in results if not r.success},
+            "skippedCount": len(results_in_order) - submitted,
+            "skipped": {
+                str(r.page_id): r.reason for r in results_in_order if not r.success
+            },
         },
     )
     del held
-    return results
+    return results_in_order
 
 
 def _lock_pages(session: Session, page_ids: Sequence[int]) -> list[Page]:
@@ -330,35 +375,93 @@ def _space_and_workflows(session: Session, space_id: int) -> list[Space | Workfl
     return [space, *workflows]
 
 
-def _submit_one(
+def _submit_all(
     session: Session,
-    change_set: ChangeSet,
-    page_id: int,
+    ready: Sequence[tuple[Page, SubmitPlan]],
     *,
     actor: User,
     origin: Origin,
     client_id: str | None,
     now: datetime,
-) -> PageResult:
-    page = session.get(Page, page_id)
-    if page is None:
-        return PageResult(page_id, False, reason="Page not found")
-    savepoint = session.begin_nested()
-    try:
-        request = do_submit_page(
+    change_set: ChangeSet,
+) -> list[tuple[Page, ApprovalRequest]]:
+    """Submit every page that passed its preflight, in two flushes for the lot.
+
+    Preflight has already refused every page the rules refuse, and nothing else
+    refuses a submission, so no page needs a savepoint of its own: the requests go
+    out in one batch of inserts, then everything they set going in another.
+    """
+    opened = [
+        (
+            page,
+            plan,
+            open_request(
+                session,
+                page,
+                plan,
+                actor=actor,
+                origin=origin,
+                client_id=client_id,
+                now=now,
+                change_set=change_set,
+            ),
+        )
+        for page, plan in ready
+    ]
+    number_new_rows(session)
+    session.flush()
+    # Pages on one workflow share a first step, so they name the same approvers.
+    approvers: dict[int, Approvers] = {}
+    for page, plan, request in opened:
+        if request.workflow_id not in approvers:
+            approvers[request.workflow_id] = step_approvers(
+                session, request.steps[0], request.space_id
+            )
+        announce_request(
             session,
             page,
+            request,
+            plan,
             actor=actor,
             origin=origin,
             client_id=client_id,
             now=now,
-            strict=False,
             change_set=change_set,
+            approvers=approvers[request.workflow_id],
         )
-    except SignoffError as refused:
-        savepoint.rollback()
-        return PageResult(page_id, False, reason=refused.message.rstrip("."))
-    savepoint.commit()
-    return PageResult(
-        page_id, True, workflow_id=request.workflow_id, request_id=request.id
+    number_new_rows(session)
+    session.flush()
+    return [(page, request) for page, _plan, request in opened]
+
+
+def _requests_of(session: Session, pages: Iterable[Page]) -> list[ApprovalRequest]:
+    """The pages' latest and approved requests, read in one statement."""
+    ids = {
+        request_id
+        for page in pages
+        for request_id in (page.latest_request_id, page.approved_request_id)
+        if request_id is not None
+    }
+    if not ids:
+        return []
+    return list(
+        session.scalars(select(ApprovalRequest).where(ApprovalRequest.id.in_(ids)))
     )
+
+
+def _current_versions(
+    session: Session, pages: Iterable[Page]
+) -> dict[int, PageVersion]:
+    """Each page's current version, read in one statement."""
+    wanted = {page.id: page.current_version for page in pages}
+    if not wanted:
+        return {}
+    rows = session.scalars(
+        select(PageVersion)
+        .join(Page, Page.id == PageVersion.page_id)
+        .where(
+            PageVersion.page_id.in_(wanted),
+            PageVersion.number == Page.current_version,
+        )
+    )
+    return {version.page_id: version for version in rows}

@@ -121,10 +121,15 @@ def comment_on_submission(
     submitter: User,
     change_set: ChangeSet | None,
     now: datetime,
+    approvers: Approvers | None = None,
 ) -> Comment:
-    """Open the review's thread: who asked, for which version, and who should look."""
+    """Open the review's thread: who asked, for which version, and who should look.
+
+    `approvers` is `step_approvers` of the first step, when the caller has it already.
+    """
     first = request.steps[0]
-    approvers = _approvers(session, first, request.space_id)
+    if approvers is None:
+        approvers = step_approvers(session, first, request.space_id)
     parts = [
         f"<p>{escape(submitter.display_name)} requested approval of version "
         f"{request.page_version}.</p>",
@@ -171,7 +176,7 @@ def reply_with_decision(
     started = request.current_step  # None once the review is over
     if started is not None and started != step.position:
         following = request.steps[started]
-        approvers = _approvers(session, following, request.space_id)
+        approvers = step_approvers(session, following, request.space_id)
         _system_comment(
             session,
             request,
@@ -320,7 +325,8 @@ class Approvers:
     """The named approvers who get an inbox entry: active, and able to see the page."""
 
 
-def _approvers(session: Session, step: RequestStep, space_id: int) -> Approvers:
+def step_approvers(session: Session, step: RequestStep, space_id: int) -> Approvers:
+    """Who a step names, as the review's thread mentions them."""
     user_ids = [seat.user_id for seat in step.seats if seat.user_id is not None]
     group_ids = [seat.group_id for seat in step.seats if seat.group_id is not None]
     accounts: dict[int, str] = {}

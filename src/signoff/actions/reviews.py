@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.actions.assignments import assign_step, clear_request
 from signoff.db.models import (
     ApprovalRequest,
     Decision,
@@ -50,6 +51,9 @@ def snapshot_steps(
                 min_rejections=definition.min_rejections,
                 due_days=definition.due_days,
                 status=status,
+                # Set here rather than left to the column's server default, which
+                # the ORM would read back row by row.
+                reminders_sent=0,
                 seats=seats,
             )
         )
@@ -60,6 +64,7 @@ def adopt_definition(
     session: Session, request: ApprovalRequest, workflow: Workflow
 ) -> None:
     """Give a pending request with no decisions the workflow's current definition."""
+    clear_request(session, request)
     request.steps.clear()
     session.flush()
     request.steps.extend(snapshot_steps(workflow))
@@ -71,6 +76,8 @@ def adopt_definition(
     request.current_step = 0
     # The first step has been running since the submission.
     request.steps[0].due_at = due_after(request.created_at, request.steps[0].due_days)
+    session.flush()
+    assign_step(session, request, request.steps[0])
 
 
 def has_decisions(session: Session, request: ApprovalRequest) -> bool:
@@ -86,6 +93,7 @@ def close_request(
     session: Session, request: ApprovalRequest, status: RequestStatus, *, now: datetime
 ) -> None:
     """End a request: steps not yet decided are marked skipped."""
+    clear_request(session, request)
     request.status = status
     request.completed_at = now
     request.current_step = None

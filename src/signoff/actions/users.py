@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.actions.assignments import assign_new_member
 from signoff.actions.audit import record_event
 from signoff.actions.validate import check_pattern, clean_text
 from signoff.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
@@ -145,6 +146,7 @@ def do_add_group_member(
         return
     session.add(GroupMember(group_id=group.id, user_id=user.id))
     session.flush()
+    assign_new_member(session, group.id, user.id)
     record_event(
         session,
         "group.member_added",

@@ -340,6 +340,64 @@ class Decision(Base):
     )
 
 
+class ReviewAssignment(Base):
+    """A person the current step of a pending review is waiting for.
+
+    Derived from the step's seats (direct, or through a group the person belongs
+    to), the decisions made and the self-approval rule, and kept by
+    `actions/assignments.py` whenever one of those changes, so that "waiting for me"
+    reads the person's own rows by index instead of every pending review.
+    """
+
+    __tablename__ = "review_assignments"
+
+    step_id: Mapped[int] = mapped_column(
+        ForeignKey("request_steps.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("approval_requests.id", ondelete="CASCADE")
+    )
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"))
+
+    # newest first, for everyone or within one space
+    __table_args__ = (
+        Index("ix_review_assignments_user_request", "user_id", "request_id"),
+        Index(
+            "ix_review_assignments_user_space_request",
+            "user_id",
+            "space_id",
+            "request_id",
+        ),
+    )
+
+
+class AssignmentCount(Base):
+    """How many reviews wait for a person in a space: the queue's "waiting for me".
+
+    Kept by database triggers on `review_assignments`, in the same transaction.
+    """
+
+    __tablename__ = "assignment_counts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"), primary_key=True)
+    waiting: Mapped[int] = mapped_column(Integer)
+
+
+class SpaceRequestCount(Base):
+    """How many requests of a space have each status: the queue's tab counts.
+
+    Kept by database triggers on `approval_requests`, in the same transaction.
+    """
+
+    __tablename__ = "space_request_counts"
+
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer)
+
+
 class AuditEvent(Base):
     """Append-only; `hash` chains each event to the previous one of its chain."""
 

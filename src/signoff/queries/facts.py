@@ -198,8 +198,12 @@ def submit_facts(
     strict: bool,
     change_set: ChangeSet | None = None,
     workflow_id: int | None = None,
+    version: PageVersion | None = None,
 ) -> SubmitPlan:
-    """Everything the submit rules look at for one page, read and never written."""
+    """Everything the submit rules look at for one page, read and never written.
+
+    `version` is the page's current version, when the caller has already read it.
+    """
     role = space_role(session, actor, page.space_id) if page is not None else None
     if page is None or role is None:
         return SubmitPlan(SubmitFacts(page_exists=False), None, None)
@@ -218,7 +222,8 @@ def submit_facts(
         if resolution.workflow_id
         else None
     )
-    version = current_version(session, page)
+    if version is None:
+        version = current_version(session, page)
     pending = latest_request(session, page)
     has_pending = pending is not None and pending.status == RequestStatus.pending
     staleness = page_staleness(session, page, version)

@@ -1,8 +1,10 @@
 """The approval queue: requests a person may see, newest first, cursor-paginated.
 
 A page of the queue is one SQL statement that walks `approval_requests` by id from
-the cursor and stops after `limit + 1` rows; "assigned to me" starts from the seats of
-the person and their groups, so neither grows with the number of pending requests.
+the cursor and stops after `limit + 1` rows; "assigned to me" walks the person's own
+`review_assignments` the same way. The tab counts read counters that triggers keep
+(`space_request_counts`, `assignment_counts`), so none of this grows with the number
+of pending requests.
 """
 
 from __future__ import annotations
@@ -13,23 +15,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from signoff.db.models import (
     ApprovalRequest,
-    Decision,
-    GroupMember,
+    AssignmentCount,
     Page,
     PageVersion,
     RequestStep,
-    RequestStepSeat,
+    ReviewAssignment,
     SpaceMember,
+    SpaceRequestCount,
     User,
     Workflow,
 )
 from signoff.domain.errors import BadInput
-from signoff.domain.states import RequestStatus, StaleOn, StepStatus
+from signoff.domain.states import RequestStatus, StaleOn
 from signoff.queries.page_approvals import id_or_none, utc_iso
 
 MAX_LIMIT = 200
@@ -145,18 +147,27 @@ def list_queue(
         .join(User, User.id == ApprovalRequest.submitted_by)
         .where(*_equal(workflow_id, change_set_id, submitter_id))
     )
+    order = ApprovalRequest.id
     if assigned_to_me:
-        query = query.where(*_waiting_for(user))
+        query = query.join(
+            ReviewAssignment,
+            and_(
+                ReviewAssignment.request_id == ApprovalRequest.id,
+                ReviewAssignment.step_id == _current.id,
+                ReviewAssignment.user_id == user.id,
+            ),
+        )
+        if space_id is not None:
+            query = query.where(ReviewAssignment.space_id == space_id)
+        order = ReviewAssignment.request_id  # walk the person's rows, newest first
     if overdue_at is not None:
         query = query.where(
             ApprovalRequest.status == RequestStatus.pending.value,
             _current.due_at <= overdue_at,
         )
     if cursor:
-        query = query.where(ApprovalRequest.id < decode_cursor(cursor))
-    rows = session.execute(
-        query.order_by(ApprovalRequest.id.desc()).limit(limit + 1)
-    ).all()
+        query = query.where(order < decode_cursor(cursor))
+    rows = session.execute(query.order_by(order.desc()).limit(limit + 1)).all()
     items = [_item(row) for row in rows[:limit]]
     more = len(rows) > limit
     return items, (encode_cursor(items[-1].request_id) if more else None)
@@ -166,25 +177,28 @@ def queue_counts(
     session: Session, user: User, space_id: int | None = None
 ) -> dict[str, int]:
     """Counts for the queue's tabs: `waiting_for_me`, `pending`, `approved`,
-    `rejected`, `stale` and `expired`, in three statements."""
+    `rejected`, `stale` and `expired`, in three statements.
+
+    All but `stale` read the counters, one row per space (and status, or person);
+    `stale` is counted from the space's approved requests.
+    """
     by_status = dict(
         session.execute(
-            _filtered(
-                select(ApprovalRequest.status, func.count()).select_from(
-                    ApprovalRequest
-                ),
-                user,
-                space_id=space_id,
-                status=None,
-                join_page=False,
-            ).group_by(ApprovalRequest.status)
+            select(SpaceRequestCount.status, func.sum(SpaceRequestCount.requests))
+            .where(*_counted_spaces(SpaceRequestCount.space_id, user, space_id))
+            .group_by(SpaceRequestCount.status)
         ).all()
+    )
+    waiting = session.scalar(
+        select(func.sum(AssignmentCount.waiting)).where(
+            AssignmentCount.user_id == user.id,
+            *_counted_spaces(AssignmentCount.space_id, user, space_id),
+        )
     )
     count = select(func.count()).select_from(ApprovalRequest)
     stale = _filtered(count, user, space_id=space_id, status=STALE)
-    waiting = _filtered(count, user, space_id=space_id, status="pending")
     return {
-        "waiting_for_me": session.scalar(waiting.where(*_waiting_for(user))) or 0,
+        "waiting_for_me": waiting or 0,
         "pending": by_status.get(RequestStatus.pending.value, 0),
         "approved": by_status.get(RequestStatus.approved.value, 0),
         "rejected": by_status.get(RequestStatus.rejected.value, 0),
@@ -193,13 +207,25 @@ def queue_counts(
     }
 
 
+def _counted_spaces(
+    column: InstrumentedAttribute[int], user: User, space_id: int | None
+) -> list[ColumnElement[bool]]:
+    """The spaces a count covers: the one asked for, among those the user may see."""
+    conditions: list[ColumnElement[bool]] = []
+    if not user.is_site_admin:
+        mine = select(SpaceMember.space_id).where(SpaceMember.user_id == user.id)
+        conditions.append(column.in_(mine))
+    if space_id is not None:
+        conditions.append(column == space_id)
+    return conditions
+
+
 def _filtered(
     query: Select[*Ts],
     user: User,
     *,
     space_id: int | None,
     status: str | None,
-    join_page: bool = True,
 ) -> Select[*Ts]:
     """Visibility, space and status filters, with the page and current step joined."""
     if status is not None and status not in QUEUE_STATUSES:
@@ -211,14 +237,13 @@ def _filtered(
         query = query.where(ApprovalRequest.space_id.in_(mine))
     if space_id is not None:
         query = query.where(ApprovalRequest.space_id == space_id)
-    if join_page:
-        query = query.join(Page, Page.id == ApprovalRequest.page_id).outerjoin(
-            _current,
-            and_(
-                _current.request_id == ApprovalRequest.id,
-                _current.position == ApprovalRequest.current_step,
-            ),
-        )
+    query = query.join(Page, Page.id == ApprovalRequest.page_id).outerjoin(
+        _current,
+        and_(
+            _current.request_id == ApprovalRequest.id,
+            _current.position == ApprovalRequest.current_step,
+        ),
+    )
     if status == STALE:
         return query.where(*_stale())
     if status is not None:
@@ -245,46 +270,6 @@ def _stale() -> tuple[ColumnElement[bool], ...]:
             ),
         )
         .exists(),
-    )
-
-
-def _waiting_for(user: User) -> tuple[ColumnElement[bool], ...]:
-    """Pending requests whose current step `user` may still decide on.
-
-    Starts from the user's seats (direct, or through a group they belong to) by the
-    seat indexes, so it costs what the user's seats cost, not what the queue does.
-    """
-    my_groups = select(GroupMember.group_id).where(GroupMember.user_id == user.id)
-    my_steps = union(
-        select(RequestStepSeat.step_id).where(RequestStepSeat.user_id == user.id),
-        select(RequestStepSeat.step_id).where(RequestStepSeat.group_id.in_(my_groups)),
-    ).subquery()
-    my_step_ids = select(my_steps.c.step_id)
-    decided = (
-        select(Decision.id)
-        .where(Decision.step_id == _current.id, Decision.approver_id == user.id)
-        .exists()
-    )
-    return (
-        ApprovalRequest.status == RequestStatus.pending.value,
-        ApprovalRequest.id.in_(
-            select(RequestStep.request_id).where(
-                RequestStep.id.in_(my_step_ids),
-                RequestStep.status == StepStatus.active.value,
-            )
-        ),
-        _current.id.in_(my_step_ids),
-        ~decided,
-        or_(
-            ApprovalRequest.allow_self_approval.is_(True),
-            and_(
-                ApprovalRequest.submitted_by != user.id,
-                or_(
-                    ApprovalRequest.author_id.is_(None),
-                    ApprovalRequest.author_id != user.id,
-                ),
-            ),
-        ),
     )
 
 
