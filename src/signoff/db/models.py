@@ -9,11 +9,12 @@ as the change they follow, so reads never scan a page's whole history.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -332,7 +333,8 @@ class Decision(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     origin: Mapped[str] = mapped_column(String(10))
     client_id: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    """Indexed for analytics, which reads the partial days at a range's ends here."""
 
     __table_args__ = (
         UniqueConstraint("step_id", "approver_id"),
@@ -659,3 +661,101 @@ class Mention(Base):
         UniqueConstraint("comment_id", "user_id"),
         Index("ix_mentions_user_id_id", "user_id", "id"),
     )
+
+
+# Analytics counters ------------------------------------------------------------------
+#
+# Daily (and for the two tables with many rows a day, monthly) buckets that
+# `queries/analytics.py` sums instead of aggregating the history. Database triggers
+# on `approval_requests` and `decisions` (migration c8b48ab53227, "analytics counters
+# kept by triggers") write them in the transaction of every change, whatever code
+# path or statement makes it; the application never does. `day` is a UTC calendar
+# day, `month` the first day of a UTC month. They carry no foreign keys: every row is
+# derived from rows that do, and a key check per counter write would buy nothing. On
+# SQLite they are WITHOUT ROWID tables, stored in primary key order, so summing a
+# range of days reads one b-tree instead of an index and then the table, row by row.
+
+
+class AnalyticsDaily(Base):
+    """One space's requests of one workflow on one UTC day.
+
+    `submitted`: requests created that day; `submitted_<status>`: those of them that
+    have that status now. `completed`: requests completed that day;
+    `completed_<status>`: those of them that have that status now.
+    """
+
+    __tablename__ = "analytics_daily"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    space_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    workflow_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submitted: Mapped[int] = mapped_column(Integer)
+    submitted_pending: Mapped[int] = mapped_column(Integer)
+    submitted_approved: Mapped[int] = mapped_column(Integer)
+    submitted_rejected: Mapped[int] = mapped_column(Integer)
+    submitted_cancelled: Mapped[int] = mapped_column(Integer)
+    submitted_superseded: Mapped[int] = mapped_column(Integer)
+    submitted_expired: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[int] = mapped_column(Integer)
+    completed_pending: Mapped[int] = mapped_column(Integer)
+    completed_approved: Mapped[int] = mapped_column(Integer)
+    completed_rejected: Mapped[int] = mapped_column(Integer)
+    completed_cancelled: Mapped[int] = mapped_column(Integer)
+    completed_superseded: Mapped[int] = mapped_column(Integer)
+    completed_expired: Mapped[int] = mapped_column(Integer)
+
+
+class AnalyticsApprovalTimes(Base):
+    """How long the requests now approved waited, by UTC day of completion: a
+    histogram whose buckets start at `from_seconds` (one second wide below 64 s, then
+    32 to each doubling), with the exact sum of the waits in each."""
+
+    __tablename__ = "analytics_approval_times"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    space_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    from_seconds: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer)
+    total_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class AnalyticsApprovalTimesMonthly(Base):
+    """`analytics_approval_times` by UTC month (`month` is its first day), so a long
+    range reads a month's histogram once instead of thirty days of it."""
+
+    __tablename__ = "analytics_approval_times_monthly"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    space_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    from_seconds: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer)
+    total_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class AnalyticsApproverDaily(Base):
+    """The decisions one person recorded on one UTC day on one space's requests."""
+
+    __tablename__ = "analytics_approver_daily"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    space_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    approver_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    approvals: Mapped[int] = mapped_column(Integer)
+    rejections: Mapped[int] = mapped_column(Integer)
+
+
+class AnalyticsApproverMonthly(Base):
+    """`analytics_approver_daily` by UTC month (`month` is its first day)."""
+
+    __tablename__ = "analytics_approver_monthly"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    space_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    approver_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    approvals: Mapped[int] = mapped_column(Integer)
+    rejections: Mapped[int] = mapped_column(Integer)

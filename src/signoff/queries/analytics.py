@@ -1,24 +1,52 @@
 """Approval analytics of a space: totals, trend, per-workflow counts, timing and
 the busiest approvers.
 
-The database counts (GROUP BY a UTC calendar day) and Python only folds days into
-ISO weeks and fills empty periods, so memory grows with the range asked for, never
-with the number of requests. A request counts as submitted when created in the range
-and as approved, rejected, cancelled or superseded when completed in it.
+The numbers come from buckets that database triggers keep in the transaction of every
+change (`analytics_daily`, `analytics_approval_times`, `analytics_approver_daily` and
+the monthly tables beside the last two; see `db/models.py` and the migration
+"analytics counters kept by triggers"), so a call reads a few rows per day or month,
+workflow, wait bucket or approver in the range and never walks the history. A range's
+whole UTC days come from the buckets; the partial days at its ends (a `from` or `to`
+that is not a UTC midnight) from the requests and decisions themselves, through
+indexes on their timestamps: at most two days' rows. Python folds days into ISO weeks,
+fills empty periods and reads percentiles off the histogram.
+
+A request counts as submitted when created in the range and as approved, rejected,
+cancelled or superseded (by the status it has now) when completed in it.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, case, cast, extract, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    case,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from signoff.db.models import ApprovalRequest, Decision, User, Workflow
+from signoff.db.models import (
+    AnalyticsApprovalTimes,
+    AnalyticsApprovalTimesMonthly,
+    AnalyticsApproverDaily,
+    AnalyticsApproverMonthly,
+    AnalyticsDaily,
+    ApprovalRequest,
+    Decision,
+    User,
+    Workflow,
+)
 from signoff.domain.errors import BadInput
 from signoff.domain.states import DecisionKind, RequestStatus
 from signoff.queries.page_approvals import utc_iso
@@ -29,6 +57,8 @@ BUSIEST_LIMIT = 10
 _TOO_LONG = (
     "The range spans more than {} {}s; use a longer interval or a shorter range."
 )
+_MS_PER_HOUR = 3_600_000
+_STATUSES = tuple(status.value for status in RequestStatus)
 
 
 @dataclass(frozen=True)
@@ -91,7 +121,13 @@ class WorkflowCounts:
 
 @dataclass(frozen=True)
 class Timing:
-    """Hours from submission to approval, over requests approved in the range."""
+    """Hours from submission to approval, over requests approved in the range.
+
+    Whole days read a histogram of the waits: a percentile is the mean wait of the
+    bucket holding its order statistic, exact when that bucket's requests waited
+    equally long and otherwise within the bucket's width, 1/32 of the wait (one
+    second below a minute). Partial days at the ends of the range are exact.
+    """
 
     median_hours_to_approve: float | None
     p90_hours_to_approve: float | None
@@ -163,19 +199,15 @@ def analytics(
     """The space's analytics over `[start, end)` (either end open when None)."""
     _check_range(start, end, interval)
     window = _Window(session, start, end)
-    submitted = _per_day(session, window, space_id, ApprovalRequest.created_at)
-    completed = _per_day(session, window, space_id, ApprovalRequest.completed_at)
-    breakdown = {status.value: 0 for status in RequestStatus}
-    breakdown.update(_breakdown(session, window, space_id))
-    closed = Counter[str]()
-    for (_, status), count in completed.items():
-        closed[status] += count
+    days, flows = _counts(session, window, space_id)
+    everything = sum(flows.values(), Counter[str]())
+    breakdown = {status: everything[f"submitted_{status}"] for status in _STATUSES}
     totals = Totals(
-        submitted=sum(submitted.values()),
-        approved=closed[RequestStatus.approved.value],
-        rejected=closed[RequestStatus.rejected.value],
-        cancelled=closed[RequestStatus.cancelled.value],
-        superseded=closed[RequestStatus.superseded.value],
+        submitted=everything["submitted"],
+        approved=everything["completed_approved"],
+        rejected=everything["completed_rejected"],
+        cancelled=everything["completed_cancelled"],
+        superseded=everything["completed_superseded"],
         pending=breakdown[RequestStatus.pending.value],
     )
     return Analytics(
@@ -185,9 +217,9 @@ def analytics(
         interval=interval,
         totals=totals,
         status_breakdown=breakdown,
-        trend=_trend(submitted, completed, start, end, interval),
-        by_workflow=_by_workflow(session, window, space_id),
-        timing=_timing(session, window, space_id, totals.approved),
+        trend=_trend(days, start, end, interval),
+        by_workflow=_by_workflow(flows),
+        timing=_timing(session, window, space_id),
     )
 
 
@@ -205,34 +237,110 @@ def _check_range(start: datetime | None, end: datetime | None, interval: str) ->
             raise BadInput(_TOO_LONG.format(MAX_PERIODS, interval), field="from")
 
 
+Edge = tuple[datetime | None, datetime | None]
+Days = tuple[date | None, date | None]
+
+
 class _Window:
-    """The range filter and the dialect's way of naming a UTC day."""
+    """The range split for reading: its whole UTC days (`first_day` to `end_day`)
+    from the daily buckets, and its partial days at either end (`edges`, each
+    `[from, to)`) from the rows. The tables with many rows a day also have monthly
+    buckets: their whole months (`months`) are read there and the whole days around
+    them (`month_edges`) from the daily ones."""
 
     def __init__(
         self, session: Session, start: datetime | None, end: datetime | None
     ) -> None:
-        self.start, self.end = start, end
         self.dialect = session.get_bind().dialect.name
+        self.whole_days, self.first_day, self.end_day, self.edges = _split(start, end)
+        self.months: Days | None = None
+        self.month_edges: tuple[Days, ...] = ()
+        if self.whole_days:
+            self.months, self.month_edges = _split_months(self.first_day, self.end_day)
 
-    def within(self, column: InstrumentedAttribute[Any]) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = [column.is_not(None)]
-        if self.start is not None:
-            conditions.append(column >= self.start)
-        if self.end is not None:
-            conditions.append(column < self.end)
-        return conditions
+    def days(self, column: InstrumentedAttribute[date]) -> list[ColumnElement[bool]]:
+        """The range's whole days, for a daily bucket table's `day`."""
+        return _between(column, (self.first_day, self.end_day))
+
+    @staticmethod
+    def within(
+        column: InstrumentedAttribute[Any], edge: Edge
+    ) -> list[ColumnElement[bool]]:
+        """One partial day, for a row's timestamp."""
+        return [column.is_not(None), *_between(column, edge)]
 
     def day(self, column: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
         if self.dialect == "postgresql":
             return func.date(func.timezone("UTC", column))
         return func.date(column)  # SQLite stores UTC text: its date() is the UTC day
 
-    def hours_between(
-        self, first: InstrumentedAttribute[Any], then: InstrumentedAttribute[Any]
-    ) -> ColumnElement[Any]:
-        if self.dialect == "postgresql":
-            return extract("epoch", then - first) / 3600.0
-        return (func.julianday(then) - func.julianday(first)) * 24.0
+
+def _between(
+    column: InstrumentedAttribute[Any], bounds: Days | Edge
+) -> list[ColumnElement[bool]]:
+    """`[low, high)`, either end open when None."""
+    low, high = bounds
+    conditions: list[ColumnElement[bool]] = []
+    if low is not None:
+        conditions.append(column >= low)
+    if high is not None:
+        conditions.append(column < high)
+    return conditions
+
+
+def _split(
+    start: datetime | None, end: datetime | None
+) -> tuple[bool, date | None, date | None, tuple[Edge, ...]]:
+    """Whether the range holds a whole UTC day; its first whole day and the day after
+    its last (None for an open end); and its partial days. Without a whole day (a
+    range inside one day, or across one midnight) the range is one edge."""
+    whole: tuple[Edge, ...] = ((start, end),) if start != end else ()
+    try:
+        first = _first_whole_day(start) if start is not None else None
+    except OverflowError:  # starts within the last day there is
+        return False, None, None, whole
+    stop = end.astimezone(UTC).date() if end is not None else None
+    if first is not None and stop is not None and first >= stop:
+        return False, None, None, whole
+    edges: list[Edge] = []
+    if start is not None and first is not None and start < _midnight(first):
+        edges.append((start, _midnight(first)))
+    if end is not None and stop is not None and _midnight(stop) < end:
+        edges.append((_midnight(stop), end))
+    return True, first, stop, tuple(edges)
+
+
+def _first_whole_day(start: datetime) -> date:
+    day = start.astimezone(UTC).date()
+    return day if start == _midnight(day) else day + timedelta(days=1)
+
+
+def _split_months(
+    first: date | None, stop: date | None
+) -> tuple[Days | None, tuple[Days, ...]]:
+    """The whole UTC months within the days `[first, stop)` (None when there is
+    none) and the days left around them."""
+    try:
+        low = first if first is None or first.day == 1 else _next_month(first)
+    except OverflowError:  # days within the last month there is
+        return None, ((first, stop),)
+    high = stop if stop is None or stop.day == 1 else stop.replace(day=1)
+    if low is not None and high is not None and low >= high:
+        return None, ((first, stop),)
+    around: list[Days] = []
+    if first is not None and low is not None and first < low:
+        around.append((first, low))
+    if stop is not None and high is not None and high < stop:
+        around.append((high, stop))
+    return (low, high), tuple(around)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
 
 
 def _as_date(value: date | str) -> date:
@@ -240,32 +348,107 @@ def _as_date(value: date | str) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _per_day(
-    session: Session,
-    window: _Window,
-    space_id: int,
-    column: InstrumentedAttribute[Any],
-) -> Counter[tuple[date, str]]:
-    """Requests per (UTC day of `column`, status) within the range."""
-    day = window.day(column).label("day")
-    rows = session.execute(
-        select(day, ApprovalRequest.status, func.count())
-        .where(ApprovalRequest.space_id == space_id, *window.within(column))
-        .group_by(day, ApprovalRequest.status)
-    )
-    return Counter({(_as_date(d), status): count for d, status, count in rows})
+_Days = dict[date, list[int]]  # per day: [submitted, approved, rejected]
+_Flows = dict[tuple[int, str], Counter[str]]
 
 
-def _breakdown(session: Session, window: _Window, space_id: int) -> dict[str, int]:
+def _counts(session: Session, window: _Window, space_id: int) -> tuple[_Days, _Flows]:
+    """Per day: submitted, approved and rejected (for the trend). Per workflow: the
+    columns of `analytics_daily` summed over the range."""
+    days: _Days = {}
+    flows: _Flows = {}
+    if window.whole_days:
+        _bucket_days(session, window, space_id, days)
+        _bucket_flows(session, window, space_id, flows)
+    if window.edges:
+        _edge_counts(session, window, space_id, days, flows)
+    return days, flows
+
+
+_SUBMITTED = ("submitted", *(f"submitted_{status}" for status in _STATUSES))
+_COMPLETED = ("completed", *(f"completed_{status}" for status in _STATUSES))
+_TREND = {"approved": 1, "rejected": 2}  # a completed status's place in a day's list
+
+
+def _bucket_days(session: Session, window: _Window, space_id: int, days: _Days) -> None:
     rows = session.execute(
-        select(ApprovalRequest.status, func.count())
-        .where(
-            ApprovalRequest.space_id == space_id,
-            *window.within(ApprovalRequest.created_at),
+        select(
+            AnalyticsDaily.day,
+            func.sum(AnalyticsDaily.submitted),
+            func.sum(AnalyticsDaily.completed_approved),
+            func.sum(AnalyticsDaily.completed_rejected),
         )
-        .group_by(ApprovalRequest.status)
+        .where(AnalyticsDaily.space_id == space_id, *window.days(AnalyticsDaily.day))
+        .group_by(AnalyticsDaily.day)
     )
-    return dict(rows.all())
+    for day, submitted, approved, rejected in rows:
+        # a day whose requests have all moved on to other statuses shows nothing
+        if submitted or approved or rejected:
+            days[_as_date(day)] = [int(submitted), int(approved), int(rejected)]
+
+
+def _bucket_flows(
+    session: Session, window: _Window, space_id: int, flows: _Flows
+) -> None:
+    columns = [getattr(AnalyticsDaily, name) for name in (*_SUBMITTED, *_COMPLETED)]
+    rows = session.execute(
+        select(Workflow.id, Workflow.name, *(func.sum(c) for c in columns))
+        .join(Workflow, Workflow.id == AnalyticsDaily.workflow_id)
+        .where(AnalyticsDaily.space_id == space_id, *window.days(AnalyticsDaily.day))
+        .group_by(Workflow.id, Workflow.name)
+    )
+    for workflow_id, name, *sums in rows:
+        seen = Counter(
+            {c.key: int(total) for c, total in zip(columns, sums, strict=True)}
+        )
+        flows.setdefault((workflow_id, name), Counter()).update(seen)
+
+
+def _edge_counts(
+    session: Session, window: _Window, space_id: int, days: _Days, flows: _Flows
+) -> None:
+    """The partial days, counted from the requests as the triggers count them."""
+    parts: list[Select[*tuple[Any, ...]]] = []
+    for side, column in (
+        ("submitted", ApprovalRequest.created_at),
+        ("completed", ApprovalRequest.completed_at),
+    ):
+        named_day = window.day(column).label("day")
+        for edge in window.edges:
+            parts.append(
+                select(
+                    literal(side).label("side"),
+                    named_day,
+                    ApprovalRequest.workflow_id,
+                    ApprovalRequest.status,
+                    func.count().label("requests"),
+                )
+                .where(
+                    ApprovalRequest.space_id == space_id,
+                    *window.within(column, edge),
+                )
+                .group_by(
+                    named_day, ApprovalRequest.workflow_id, ApprovalRequest.status
+                )
+            )
+    counted = union_all(*parts).subquery()
+    rows = session.execute(
+        select(
+            counted.c.side,
+            counted.c.day,
+            Workflow.id,
+            Workflow.name,
+            counted.c.status,
+            counted.c.requests,
+        ).join(Workflow, Workflow.id == counted.c.workflow_id)
+    )
+    for side, day, workflow_id, name, status, requests in rows:
+        flow = flows.setdefault((workflow_id, name), Counter())
+        flow[side] += requests
+        flow[f"{side}_{status}"] += requests
+        place = 0 if side == "submitted" else _TREND.get(status)
+        if place is not None:
+            days.setdefault(_as_date(day), [0, 0, 0])[place] += requests
 
 
 def _period(day: date, interval: str) -> date:
@@ -273,19 +456,16 @@ def _period(day: date, interval: str) -> date:
 
 
 def _trend(
-    submitted: Counter[tuple[date, str]],
-    completed: Counter[tuple[date, str]],
-    start: datetime | None,
-    end: datetime | None,
-    interval: str,
+    days: _Days, start: datetime | None, end: datetime | None, interval: str
 ) -> tuple[TrendPoint, ...]:
     """Every period from the first to the last, empty ones included."""
-    counts: dict[date, Counter[str]] = {}
-    for (day, _), count in submitted.items():
-        counts.setdefault(_period(day, interval), Counter())["submitted"] += count
-    for (day, status), count in completed.items():
-        if status in (RequestStatus.approved.value, RequestStatus.rejected.value):
-            counts.setdefault(_period(day, interval), Counter())[status] += count
+    counts: dict[date, list[int]] = {}
+    for day, seen in days.items():
+        period = _period(day, interval)
+        if period in counts:
+            counts[period] = [a + b for a, b in zip(counts[period], seen, strict=True)]
+        else:
+            counts[period] = seen
     first = _period(start.astimezone(UTC).date(), interval) if start else None
     last = _last_period(end, interval)
     first = first or min(counts, default=None)
@@ -297,10 +477,7 @@ def _trend(
         raise BadInput(_TOO_LONG.format(MAX_PERIODS, interval), field="from")
     points, period = [], first
     while period <= last:
-        seen = counts.get(period, Counter())
-        points.append(
-            TrendPoint(period, seen["submitted"], seen["approved"], seen["rejected"])
-        )
+        points.append(TrendPoint(period, *counts.get(period, (0, 0, 0))))
         period += step
     return tuple(points)
 
@@ -312,72 +489,96 @@ def _last_period(end: datetime | None, interval: str) -> date | None:
     return _period((end.astimezone(UTC) - timedelta(microseconds=1)).date(), interval)
 
 
-def _by_workflow(
-    session: Session, window: _Window, space_id: int
-) -> tuple[WorkflowCounts, ...]:
-    counts: dict[tuple[int, str], Counter[str]] = {}
-    for column, label in (
-        (ApprovalRequest.created_at, "submitted"),
-        (ApprovalRequest.completed_at, "completed"),
-    ):
-        rows = session.execute(
-            select(Workflow.id, Workflow.name, ApprovalRequest.status, func.count())
-            .join(Workflow, Workflow.id == ApprovalRequest.workflow_id)
-            .where(ApprovalRequest.space_id == space_id, *window.within(column))
-            .group_by(Workflow.id, Workflow.name, ApprovalRequest.status)
-        )
-        for workflow_id, name, status, count in rows:
-            seen = counts.setdefault((workflow_id, name), Counter())
-            if label == "submitted":
-                seen["submitted"] += count
-                seen["pending"] += count if status == RequestStatus.pending.value else 0
-            else:
-                seen[status] += count
+def _by_workflow(flows: _Flows) -> tuple[WorkflowCounts, ...]:
+    """Each workflow with a request submitted or completed in the range, by name."""
     return tuple(
         WorkflowCounts(
             workflow_id=workflow_id,
             name=name,
             submitted=seen["submitted"],
-            approved=seen[RequestStatus.approved.value],
-            rejected=seen[RequestStatus.rejected.value],
-            pending=seen["pending"],
+            approved=seen["completed_approved"],
+            rejected=seen["completed_rejected"],
+            pending=seen["submitted_pending"],
         )
         for (workflow_id, name), seen in sorted(
-            counts.items(), key=lambda item: (item[0][1].casefold(), item[0][0])
+            flows.items(), key=lambda item: (item[0][1].casefold(), item[0][0])
         )
+        if seen["submitted"] or seen["completed"]
     )
 
 
-def _timing(session: Session, window: _Window, space_id: int, approved: int) -> Timing:
-    """Median and 90th percentile (linear interpolation) without loading all rows:
-    each percentile reads the two order statistics around it."""
+def _timing(session: Session, window: _Window, space_id: int) -> Timing:
+    """Median and 90th percentile (linear interpolation between the two order
+    statistics around each), from the whole days' histogram and the partial days'
+    exact waits."""
+    waits: list[tuple[float, int]] = []  # (hours, requests), in any order
+    monthly, daily = AnalyticsApprovalTimesMonthly, AnalyticsApprovalTimes
+    parts: list[Select[*tuple[Any, ...]]] = []
+    if window.months is not None:
+        parts.append(
+            select(monthly.from_seconds, monthly.requests, monthly.total_ms).where(
+                monthly.space_id == space_id, *_between(monthly.month, window.months)
+            )
+        )
+    for days in window.month_edges:
+        parts.append(
+            select(daily.from_seconds, daily.requests, daily.total_ms).where(
+                daily.space_id == space_id, *_between(daily.day, days)
+            )
+        )
+    if parts:
+        buckets = _union(parts)
+        rows = session.execute(
+            select(func.sum(buckets.c.requests), func.sum(buckets.c.total_ms))
+            .group_by(buckets.c.from_seconds)
+            .having(func.sum(buckets.c.requests) > 0)
+        )
+        waits.extend(
+            (int(total_ms) / int(requests) / _MS_PER_HOUR, int(requests))
+            for requests, total_ms in rows
+        )
+    for edge in window.edges:
+        exact = session.execute(
+            select(ApprovalRequest.created_at, ApprovalRequest.completed_at).where(
+                ApprovalRequest.space_id == space_id,
+                ApprovalRequest.status == RequestStatus.approved.value,
+                *window.within(ApprovalRequest.completed_at, edge),
+            )
+        )
+        waits.extend(
+            ((completed - created) / timedelta(hours=1), 1)
+            for created, completed in exact
+            if completed is not None
+        )
+    waits.sort()
+    approved = sum(requests for _, requests in waits)
     if approved == 0:
         return Timing(None, None)
-    hours = cast(
-        window.hours_between(ApprovalRequest.created_at, ApprovalRequest.completed_at),
-        Float,
-    ).label("hours")
-    durations = (
-        select(hours)
-        .where(
-            ApprovalRequest.space_id == space_id,
-            ApprovalRequest.status == RequestStatus.approved.value,
-            *window.within(ApprovalRequest.completed_at),
-        )
-        .order_by(hours, ApprovalRequest.id)
-    )
+    return Timing(_percentile(waits, approved, 0.5), _percentile(waits, approved, 0.9))
 
-    def percentile(fraction: float) -> float | None:
-        position = fraction * (approved - 1)
-        low = math.floor(position)
-        values = [float(v) for v in session.scalars(durations.offset(low).limit(2))]
-        if not values:  # a concurrent change between the count and this read
-            return None
-        upper = values[1] if len(values) > 1 else values[0]
-        value = values[0] + (upper - values[0]) * (position - low)
-        return round(value, 2)
 
-    return Timing(percentile(0.5), percentile(0.9))
+def _union(parts: Sequence[Select[*tuple[Any, ...]]]) -> Subquery:
+    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+
+
+def _percentile(
+    waits: Sequence[tuple[float, int]], total: int, fraction: float
+) -> float:
+    position = fraction * (total - 1)
+    low = math.floor(position)
+    lower, upper = _nth(waits, low), _nth(waits, min(low + 1, total - 1))
+    return round(lower + (upper - lower) * (position - low), 2)
+
+
+def _nth(waits: Iterable[tuple[float, int]], rank: int) -> float:
+    """The wait of the request at `rank` (from 0) in sorted `waits`."""
+    seen = 0
+    hours = 0.0
+    for hours, requests in waits:
+        seen += requests
+        if rank < seen:
+            return hours
+    return hours
 
 
 def busiest_approvers(
@@ -390,33 +591,69 @@ def busiest_approvers(
 ) -> tuple[ApproverCounts, ...]:
     """The people who recorded the most decisions in `[start, end)`, most first.
 
-    One statement: the database counts and ranks, so only `limit` rows come back
-    however long the history. Ties go by name, then id, so the order is stable.
+    One statement: the database sums the whole months' and days' buckets and the
+    partial days' decisions, ranks, and returns only `limit` rows. Ties go by name,
+    then id, so the order is stable.
     """
     window = _Window(session, start, end)
-    decisions = func.count(Decision.id)
+    monthly, daily = AnalyticsApproverMonthly, AnalyticsApproverDaily
+    parts: list[Select[*tuple[Any, ...]]] = []
+    if window.months is not None:
+        parts.append(
+            select(monthly.approver_id, monthly.approvals, monthly.rejections).where(
+                monthly.space_id == space_id, *_between(monthly.month, window.months)
+            )
+        )
+    for days in window.month_edges:
+        parts.append(
+            select(daily.approver_id, daily.approvals, daily.rejections).where(
+                daily.space_id == space_id, *_between(daily.day, days)
+            )
+        )
+    for edge in window.edges:
+        parts.append(
+            select(
+                Decision.approver_id.label("approver_id"),
+                _one_if(DecisionKind.approve).label("approvals"),
+                _one_if(DecisionKind.reject).label("rejections"),
+            )
+            .join(ApprovalRequest, ApprovalRequest.id == Decision.request_id)
+            .where(
+                ApprovalRequest.space_id == space_id,
+                *window.within(Decision.created_at, edge),
+            )
+        )
+    if not parts:
+        return ()
+    shares = _union(parts)
+    totals = (
+        select(
+            shares.c.approver_id,
+            func.sum(shares.c.approvals).label("approvals"),
+            func.sum(shares.c.rejections).label("rejections"),
+        )
+        .group_by(shares.c.approver_id)
+        .subquery()
+    )
+    decisions = totals.c.approvals + totals.c.rejections
     rows = session.execute(
         select(
             User.id,
             User.display_name,
             decisions,
-            _count_of(DecisionKind.approve),
-            _count_of(DecisionKind.reject),
+            totals.c.approvals,
+            totals.c.rejections,
         )
-        .join(Decision, Decision.approver_id == User.id)
-        .join(ApprovalRequest, ApprovalRequest.id == Decision.request_id)
-        .where(
-            ApprovalRequest.space_id == space_id, *window.within(Decision.created_at)
-        )
-        .group_by(User.id, User.display_name)
+        .join(totals, totals.c.approver_id == User.id)
+        .where(decisions > 0)
         .order_by(decisions.desc(), func.lower(User.display_name), User.id)
         .limit(limit)
     )
     return tuple(
-        ApproverCounts(user_id, name, int(total), int(approvals), int(rejections))
-        for user_id, name, total, approvals, rejections in rows
+        ApproverCounts(user_id, name, int(total), int(approved), int(rejected))
+        for user_id, name, total, approved, rejected in rows
     )
 
 
-def _count_of(kind: DecisionKind) -> ColumnElement[int]:
-    return func.sum(case((Decision.kind == kind.value, 1), else_=0))
+def _one_if(kind: DecisionKind) -> ColumnElement[int]:
+    return case((Decision.kind == kind.value, 1), else_=0)
