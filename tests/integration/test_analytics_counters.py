@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, delete, inspect, select, text, update
 from sqlalchemy.orm import Session
 
@@ -67,7 +69,7 @@ from signoff.queries.analytics import Timing, analytics, busiest_approvers
 
 APPROVE, REJECT = DecisionKind.approve, DecisionKind.reject
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
-BEFORE_COUNTERS = "85433a851470"
+COUNTERS_REVISION = "c8b48ab53227"  # the migration that creates the counters
 COUNTER_TABLES = (
     "analytics_daily",
     "analytics_approval_times",
@@ -740,6 +742,15 @@ def test_postgresql_truncate_empties_the_counters(
         db.dispose()
 
 
+def before_counters(config: Config) -> str:
+    """The revision the counters' migration follows: downgrading to it undoes only
+    that migration."""
+    revision = ScriptDirectory.from_config(config).get_revision(COUNTERS_REVISION)
+    assert revision is not None
+    assert isinstance(revision.down_revision, str)
+    return revision.down_revision
+
+
 def table_names(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names())
 
@@ -750,7 +761,7 @@ def test_upgrading_a_database_with_history_fills_the_counters(
     with db.read() as s:
         before = stored_counters(s)
     config = migrate.alembic_config(db.engine)
-    command.downgrade(config, BEFORE_COUNTERS)
+    command.downgrade(config, before_counters(config))
     assert not table_names(db.engine) & set(COUNTER_TABLES)
     # changes made while nothing counted them
     with db.engine.begin() as connection:
@@ -781,7 +792,7 @@ def test_upgrading_a_database_with_history_fills_the_counters(
 def test_the_migration_downgrades_and_upgrades_again(db: Database) -> None:
     build_history(db, reviews=6)
     config = migrate.alembic_config(db.engine)
-    command.downgrade(config, BEFORE_COUNTERS)
+    command.downgrade(config, before_counters(config))
     assert not table_names(db.engine) & set(COUNTER_TABLES)
     with db.engine.connect() as connection:
         if db.is_sqlite:
