@@ -33,7 +33,9 @@ def run_loadtest(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_short_run_drives_every_endpoint_and_stores_what_it_acknowledged() -> None:
-    finished = run_loadtest("--users", "2", "--seconds", "3", "--pages", "20", "--json")
+    # Long enough that each endpoint is drawn even when a loaded machine serves only
+    # a few dozen requests (a 3 s run once drew no approval at all).
+    finished = run_loadtest("--users", "2", "--seconds", "6", "--pages", "20", "--json")
 
     assert finished.returncode == 0, finished.stdout + finished.stderr
     figures = json.loads(finished.stdout)
