@@ -102,17 +102,19 @@ class BenchResult:
             / self.floor_submit_per_second,
             "approveFractionOfFloor": self.approve_per_second
             / self.floor_approve_per_second,
-            "replayTransactions": _replayed(self.replay_submit, "transactions"),
-            "replaySubmitPerSecond": _replayed(self.replay_submit, "per_second"),
-            "replayApprovePerSecond": _replayed(self.replay_approve, "per_second"),
-            "pagesWrittenPerSubmit": _replayed(self.replay_submit, "pages_written"),
-            "pagesWrittenPerApprove": _replayed(self.replay_approve, "pages_written"),
+            **_replay_figures(self.replay_submit, self.replay_approve),
         }
 
 
-def _replayed(replay: Replay | None, figure: str) -> Any:
-    """A replay figure, or None where there was no replay (PostgreSQL)."""
-    return None if replay is None else getattr(replay, figure)
+def _replay_figures(submit: Replay | None, approve: Replay | None) -> dict[str, Any]:
+    """The replay's figures; None where there was no replay (PostgreSQL)."""
+    return {
+        "replayTransactions": submit.transactions if submit else None,
+        "replaySubmitPerSecond": submit.per_second if submit else None,
+        "replayApprovePerSecond": approve.per_second if approve else None,
+        "pagesWrittenPerSubmit": submit.pages_written if submit else None,
+        "pagesWrittenPerApprove": approve.pages_written if approve else None,
+    }
 
 
 def check_pages(pages: int) -> None:
