@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, delete, inspect, select, text, update
 from sqlalchemy.orm import Session
 
@@ -39,6 +38,7 @@ from factories import (
     make_workflow,
     step,
 )
+from migrations import revision_before
 from signoff.actions.approvals import (
     do_cancel_request,
     do_record_decision,
@@ -743,12 +743,8 @@ def test_postgresql_truncate_empties_the_counters(
 
 
 def before_counters(config: Config) -> str:
-    """The revision the counters' migration follows: downgrading to it undoes only
-    that migration."""
-    revision = ScriptDirectory.from_config(config).get_revision(COUNTERS_REVISION)
-    assert revision is not None
-    assert isinstance(revision.down_revision, str)
-    return revision.down_revision
+    """The revision the counters' migration follows."""
+    return revision_before(config, COUNTERS_REVISION)
 
 
 def table_names(engine: Engine) -> set[str]:

@@ -180,6 +180,7 @@ def test_an_approval_lapses_after_valid_for_days(
     with db.read() as s:
         page = s.get(Page, ids["page"])
         assert page is not None and page.approved_request_id is None
+        assert page.approved_version is None
         assert page_status(s, page).approval_status is ApprovalStatus.expired
         change_set = s.get(ChangeSet, ids["set"])
         assert change_set is not None

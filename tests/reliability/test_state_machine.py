@@ -62,6 +62,7 @@ from signoff.domain.preflight import BLOCKER_TEXT, Blocker
 from signoff.domain.states import Origin, Role, Rule, StaleOn
 from signoff.queries.audit import verify_audit_chains
 from signoff.queries.changesets import change_set_detail
+from signoff.queries.queue import list_queue, queue_counts
 from signoff.queries.status import page_status
 
 API, WIKI = "/api/v1", "/wiki/api/v2"
@@ -648,6 +649,18 @@ class ReviewMachine(RuleBasedStateMachine):
         change_set = s.get(ChangeSet, set_id)
         assert change_set is not None
         return change_set
+
+    @invariant()
+    def the_queue_finds_the_stale_pages(self) -> None:
+        """The queue's `stale` tab and count (read from `pages.approved_version` and
+        its partial index) name exactly the pages the model calls stale."""
+        stale = sorted(p.id for p in self.page_models.values() if p.is_stale)
+        with self.world.db.read() as s:
+            ann = s.get(User, self.world.ids["ann"])
+            assert ann is not None
+            listed, _ = list_queue(s, ann, space_id=self.space_id, status="stale")
+            count = queue_counts(s, ann, space_id=self.space_id)["stale"]
+        assert (count, sorted(item.page_id for item in listed)) == (len(stale), stale)
 
     @invariant()
     def audit_chain_verifies(self) -> None:

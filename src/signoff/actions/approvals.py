@@ -352,7 +352,7 @@ def do_reset_approval(
             )
         )
     locked.latest_request_id = None
-    locked.approved_request_id = None
+    locked.approved_request_id = locked.approved_version = None
     session.flush()
     _record(
         session,
@@ -567,6 +567,7 @@ def _complete_step(
     if request.valid_for_days is not None:
         request.expires_at = now + timedelta(days=request.valid_for_days)
     page.approved_request_id = request.id
+    page.approved_version = request.page_version
     _record(
         session,
         "approval.approved",

@@ -77,7 +77,7 @@ def do_expire_approval(
         return None
     request.status = RequestStatus.expired
     if page.approved_request_id == request.id:
-        page.approved_request_id = None
+        page.approved_request_id = page.approved_version = None
     session.flush()
     details = {
         "expiredAt": request.expires_at.isoformat() if request.expires_at else None

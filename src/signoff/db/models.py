@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -97,6 +98,10 @@ class SpaceMember(Base):
     __table_args__ = (CheckConstraint("role in ('admin','editor','viewer')", "role"),)
 
 
+# Pages whose standing approval covers an older version: the stale candidates.
+MOVED_SINCE_APPROVAL = "current_version > approved_version"
+
+
 class Page(Base):
     __tablename__ = "pages"
 
@@ -115,6 +120,10 @@ class Page(Base):
     approved_request_id: Mapped[int | None] = mapped_column(
         ForeignKey("approval_requests.id", use_alter=True)
     )
+    approved_version: Mapped[int | None] = mapped_column(Integer)
+    """The version the standing approval covers (its request's `page_version`), set
+    and cleared with `approved_request_id`: a page that has moved past it is the
+    only kind that can be stale, and the partial index below finds those alone."""
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime]
@@ -124,6 +133,12 @@ class Page(Base):
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
         CheckConstraint("current_version >= 1", "version_positive"),
+        Index(
+            "ix_pages_moved_since_approval",
+            "space_id",
+            sqlite_where=text(MOVED_SINCE_APPROVAL),
+            postgresql_where=text(MOVED_SINCE_APPROVAL),
+        ),
     )
 
 

@@ -180,7 +180,7 @@ def queue_counts(
     `rejected`, `stale` and `expired`, in three statements.
 
     All but `stale` read the counters, one row per space (and status, or person);
-    `stale` is counted from the space's approved requests.
+    `stale` reads the pages edited since their approval.
     """
     by_status = dict(
         session.execute(
@@ -195,8 +195,15 @@ def queue_counts(
             *_counted_spaces(AssignmentCount.space_id, user, space_id),
         )
     )
-    count = select(func.count()).select_from(ApprovalRequest)
-    stale = _filtered(count, user, space_id=space_id, status=STALE)
+    # Driven from the pages, with visibility on `Page.space_id`: given a request-side
+    # space filter, SQLite would walk every approved review by its status index
+    # instead of the moved pages in `ix_pages_moved_since_approval`.
+    stale = (
+        select(func.count())
+        .select_from(Page)
+        .join(ApprovalRequest, ApprovalRequest.id == Page.approved_request_id)
+        .where(*_counted_spaces(Page.space_id, user, space_id), *_stale())
+    )
     return {
         "waiting_for_me": waiting or 0,
         "pending": by_status.get(RequestStatus.pending.value, 0),
@@ -254,12 +261,15 @@ def _filtered(
 def _stale() -> tuple[ColumnElement[bool], ...]:
     """The page's standing approval, which its current version is not covered by.
 
-    The same rule as `domain.versions.is_stale`, written in SQL.
+    The same rule as `domain.versions.is_stale`, written in SQL. Its page term is the
+    predicate of `ix_pages_moved_since_approval` word for word (`approved_version` is
+    the approved request's `page_version`), so the planner can read the pages that
+    moved since their approval from that index, not every approved review.
     """
     return (
         ApprovalRequest.status == RequestStatus.approved.value,
         Page.approved_request_id == ApprovalRequest.id,
-        Page.current_version > ApprovalRequest.page_version,
+        Page.current_version > Page.approved_version,
         select(_current_version.id)
         .where(
             _current_version.page_id == Page.id,
