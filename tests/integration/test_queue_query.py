@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -435,12 +436,36 @@ def test_counts_for_the_queue_tabs(db: Database) -> None:
         world.decide(rejected, world.carol, REJECT)
         edit(s, stale, world.bob, "<p>changed</p>")
         world.submit()
-        users = {u.username: u.id for u in (world.carol, world.erin, world.zoe)}
-        space_id = world.space.id
+        other = make_space(
+            s, "OTHER", admin=world.alice, members={world.bob: Role.editor}
+        )
+        lone = make_page(s, other, world.alice, title="Elsewhere")
+        make_workflow(s, other, world.alice, [step(world.bob)], pages=[lone])
+        do_submit_page(s, lone, **by(world.alice, now=later(300)))
+        users = {
+            u.username: u.id for u in (world.carol, world.erin, world.zoe, world.root)
+        }
+        space_id, other_id = world.space.id, other.id
 
     with db.read() as s:
         carol, zoe = s.get(User, users["carol"]), s.get(User, users["zoe"])
-        assert carol is not None and zoe is not None
+        root = s.get(User, users["root"])
+        assert carol is not None and zoe is not None and root is not None
+        # a site administrator counts every space, or the one asked for
+        assert queue_counts(s, root) == {
+            "waiting_for_me": 0,
+            "pending": 3,
+            "approved": 2,
+            "rejected": 1,
+            "stale": 1,
+            "expired": 0,
+        }
+        assert queue_counts(s, root, space_id=other_id)["pending"] == 1
+        assert queue_counts(s, root, space_id=space_id)["stale"] == 1
+        assert queue_counts(s, carol, space_id=other_id) == dict.fromkeys(
+            ("waiting_for_me", "pending", "approved", "rejected", "stale", "expired"),
+            0,
+        )
         assert queue_counts(s, carol) == {
             "waiting_for_me": 2,
             "pending": 2,
@@ -458,6 +483,22 @@ def test_counts_for_the_queue_tabs(db: Database) -> None:
             "stale": 0,
             "expired": 0,
         }
+
+
+def test_the_counts_are_one_statement_for_every_kind_of_caller(db: Database) -> None:
+    with db.write() as s:
+        world = World(s)
+        world.submit()
+        ids = {u.username: u.id for u in (world.carol, world.root)}
+        space_id = world.space.id
+    with db.read() as s:
+        for username, space in itertools.product(ids, (None, space_id)):
+            user = s.get(User, ids[username])
+            assert user is not None
+            with counting(db.engine) as statements:
+                counts = queue_counts(s, user, space_id=space)
+            assert counts["pending"] == 1
+            assert len(statements) == 1, (username, space)
 
 
 def test_pages_remember_the_version_their_approval_covers(db: Database) -> None:

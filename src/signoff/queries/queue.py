@@ -3,21 +3,34 @@
 A page of the queue is one SQL statement that walks `approval_requests` by id from
 the cursor and stops after `limit + 1` rows; "assigned to me" walks the person's own
 `review_assignments` the same way. The tab counts read counters that triggers keep
-(`space_request_counts`, `assignment_counts`), so none of this grows with the number
-of pending requests.
+(`space_request_counts`, `assignment_counts`) in one more statement, so none of this
+grows with the number of pending requests. Both statements are built once for each
+shape of call and then run with the values bound.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
+from signoff.db.base import UTCDateTime
 from signoff.db.models import (
     ApprovalRequest,
     AssignmentCount,
@@ -126,6 +139,84 @@ def list_queue(
     """
     if isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise BadInput(f"limit must be 1 to {MAX_LIMIT}.", field="limit")
+    if status is not None and status not in QUEUE_STATUSES:
+        raise BadInput(
+            f"status must be one of {', '.join(QUEUE_STATUSES)}.", field="status"
+        )
+    shape = _Shape(
+        site_admin=user.is_site_admin,
+        one_space=space_id is not None,
+        status=status,
+        assigned_to_me=assigned_to_me,
+        workflow=workflow_id is not None,
+        change_set=change_set_id is not None,
+        submitter=submitter_id is not None,
+        overdue=overdue_at is not None,
+        after_cursor=bool(cursor),
+    )
+    values = {
+        "user_id": user.id,
+        "space_id": space_id,
+        "status": status,
+        "workflow_id": workflow_id,
+        "change_set_id": change_set_id,
+        "submitter_id": submitter_id,
+        "overdue_at": overdue_at,
+        "cursor": decode_cursor(cursor) if cursor else None,
+        "limit": limit + 1,
+    }
+    rows = session.execute(_page_statement(shape), values).all()
+    items = [_item(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return items, (encode_cursor(items[-1].request_id) if more else None)
+
+
+def queue_counts(
+    session: Session, user: User, space_id: int | None = None
+) -> dict[str, int]:
+    """Counts for the queue's tabs: `waiting_for_me`, `pending`, `approved`,
+    `rejected`, `stale` and `expired`, in one statement.
+
+    All but `stale` read the counters, one row per space (and status, or person);
+    `stale` reads the pages edited since their approval.
+    """
+    statement = _counts_statement(user.is_site_admin, space_id is not None)
+    row = session.execute(statement, {"user_id": user.id, "space_id": space_id}).one()
+    counts = dict(zip(_COUNTED, (int(value) for value in row), strict=True))
+    return {
+        "waiting_for_me": counts["waiting_for_me"],
+        "pending": counts[RequestStatus.pending.value],
+        "approved": counts[RequestStatus.approved.value],
+        "rejected": counts[RequestStatus.rejected.value],
+        "stale": counts[STALE],
+        "expired": counts[RequestStatus.expired.value],
+    }
+
+
+# The queue's statements are built once per shape (which filters are given) and run
+# with the values bound, so a call neither builds SQL expressions nor works out their
+# cache key again: that was most of a queue call's cost in Python.
+_USER = bindparam("user_id", type_=Integer)
+_SPACE = bindparam("space_id", type_=Integer)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which of `list_queue`'s filters a call gives: one statement each."""
+
+    site_admin: bool
+    one_space: bool
+    status: str | None
+    assigned_to_me: bool
+    workflow: bool
+    change_set: bool
+    submitter: bool
+    overdue: bool
+    after_cursor: bool
+
+
+@functools.cache
+def _page_statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
     query = select(
         ApprovalRequest.id,
         ApprovalRequest.page_id,
@@ -141,59 +232,66 @@ def list_queue(
         ApprovalRequest.change_set_id,
         _current.due_at,
     ).select_from(ApprovalRequest)
-    query = _filtered(query, user, space_id=space_id, status=status)
-    query = (
-        query.join(Workflow, Workflow.id == ApprovalRequest.workflow_id)
-        .join(User, User.id == ApprovalRequest.submitted_by)
-        .where(*_equal(workflow_id, change_set_id, submitter_id))
+    query = _filtered(query, shape)
+    query = query.join(Workflow, Workflow.id == ApprovalRequest.workflow_id).join(
+        User, User.id == ApprovalRequest.submitted_by
     )
-    order = ApprovalRequest.id
-    if assigned_to_me:
+    wanted = (
+        (shape.workflow, ApprovalRequest.workflow_id, "workflow_id"),
+        (shape.change_set, ApprovalRequest.change_set_id, "change_set_id"),
+        (shape.submitter, ApprovalRequest.submitted_by, "submitter_id"),
+    )
+    for given, column, name in wanted:
+        if given:
+            query = query.where(column == bindparam(name, type_=Integer))
+    order: InstrumentedAttribute[int] = ApprovalRequest.id
+    if shape.assigned_to_me:
         query = query.join(
             ReviewAssignment,
             and_(
                 ReviewAssignment.request_id == ApprovalRequest.id,
                 ReviewAssignment.step_id == _current.id,
-                ReviewAssignment.user_id == user.id,
+                ReviewAssignment.user_id == _USER,
             ),
         )
-        if space_id is not None:
-            query = query.where(ReviewAssignment.space_id == space_id)
+        if shape.one_space:
+            query = query.where(ReviewAssignment.space_id == _SPACE)
         order = ReviewAssignment.request_id  # walk the person's rows, newest first
-    if overdue_at is not None:
+    if shape.overdue:
         query = query.where(
             ApprovalRequest.status == RequestStatus.pending.value,
-            _current.due_at <= overdue_at,
+            _current.due_at <= bindparam("overdue_at", type_=UTCDateTime()),
         )
-    if cursor:
-        query = query.where(order < decode_cursor(cursor))
-    rows = session.execute(query.order_by(order.desc()).limit(limit + 1)).all()
-    items = [_item(row) for row in rows[:limit]]
-    more = len(rows) > limit
-    return items, (encode_cursor(items[-1].request_id) if more else None)
+    if shape.after_cursor:
+        query = query.where(order < bindparam("cursor", type_=Integer))
+    return query.order_by(order.desc()).limit(bindparam("limit", type_=Integer))
 
 
-def queue_counts(
-    session: Session, user: User, space_id: int | None = None
-) -> dict[str, int]:
-    """Counts for the queue's tabs: `waiting_for_me`, `pending`, `approved`,
-    `rejected`, `stale` and `expired`, in three statements.
+# The order of `_counts_statement`'s columns.
+_COUNTED = (
+    RequestStatus.pending.value,
+    RequestStatus.approved.value,
+    RequestStatus.rejected.value,
+    RequestStatus.expired.value,
+    "waiting_for_me",
+    STALE,
+)
 
-    All but `stale` read the counters, one row per space (and status, or person);
-    `stale` reads the pages edited since their approval.
-    """
-    by_status = dict(
-        session.execute(
-            select(SpaceRequestCount.status, func.sum(SpaceRequestCount.requests))
-            .where(*_counted_spaces(SpaceRequestCount.space_id, user, space_id))
-            .group_by(SpaceRequestCount.status)
-        ).all()
-    )
-    waiting = session.scalar(
-        select(func.sum(AssignmentCount.waiting)).where(
-            AssignmentCount.user_id == user.id,
-            *_counted_spaces(AssignmentCount.space_id, user, space_id),
+
+@functools.cache
+def _counts_statement(site_admin: bool, one_space: bool) -> Select[*tuple[Any, ...]]:
+    by_status = [
+        func.coalesce(
+            func.sum(SpaceRequestCount.requests).filter(
+                SpaceRequestCount.status == status
+            ),
+            0,
         )
+        for status in _COUNTED[:4]
+    ]
+    waiting = select(func.coalesce(func.sum(AssignmentCount.waiting), 0)).where(
+        AssignmentCount.user_id == _USER,
+        *_counted_spaces(AssignmentCount.space_id, site_admin, one_space),
     )
     # Driven from the pages, with visibility on `Page.space_id`: given a request-side
     # space filter, SQLite would walk every approved review by its status index
@@ -202,48 +300,32 @@ def queue_counts(
         select(func.count())
         .select_from(Page)
         .join(ApprovalRequest, ApprovalRequest.id == Page.approved_request_id)
-        .where(*_counted_spaces(Page.space_id, user, space_id), *_stale())
+        .where(*_counted_spaces(Page.space_id, site_admin, one_space), *_stale())
     )
-    return {
-        "waiting_for_me": waiting or 0,
-        "pending": by_status.get(RequestStatus.pending.value, 0),
-        "approved": by_status.get(RequestStatus.approved.value, 0),
-        "rejected": by_status.get(RequestStatus.rejected.value, 0),
-        "stale": session.scalar(stale) or 0,
-        "expired": by_status.get(RequestStatus.expired.value, 0),
-    }
+    return select(*by_status, waiting.scalar_subquery(), stale.scalar_subquery()).where(
+        *_counted_spaces(SpaceRequestCount.space_id, site_admin, one_space)
+    )
 
 
 def _counted_spaces(
-    column: InstrumentedAttribute[int], user: User, space_id: int | None
+    column: InstrumentedAttribute[int], site_admin: bool, one_space: bool
 ) -> list[ColumnElement[bool]]:
-    """The spaces a count covers: the one asked for, among those the user may see."""
+    """The spaces a statement covers: the one asked for, among those the user may
+    see (every space, for a site administrator)."""
     conditions: list[ColumnElement[bool]] = []
-    if not user.is_site_admin:
-        mine = select(SpaceMember.space_id).where(SpaceMember.user_id == user.id)
+    if not site_admin:
+        mine = select(SpaceMember.space_id).where(SpaceMember.user_id == _USER)
         conditions.append(column.in_(mine))
-    if space_id is not None:
-        conditions.append(column == space_id)
+    if one_space:
+        conditions.append(column == _SPACE)
     return conditions
 
 
-def _filtered(
-    query: Select[*Ts],
-    user: User,
-    *,
-    space_id: int | None,
-    status: str | None,
-) -> Select[*Ts]:
+def _filtered(query: Select[*Ts], shape: _Shape) -> Select[*Ts]:
     """Visibility, space and status filters, with the page and current step joined."""
-    if status is not None and status not in QUEUE_STATUSES:
-        raise BadInput(
-            f"status must be one of {', '.join(QUEUE_STATUSES)}.", field="status"
-        )
-    if not user.is_site_admin:
-        mine = select(SpaceMember.space_id).where(SpaceMember.user_id == user.id)
-        query = query.where(ApprovalRequest.space_id.in_(mine))
-    if space_id is not None:
-        query = query.where(ApprovalRequest.space_id == space_id)
+    query = query.where(
+        *_counted_spaces(ApprovalRequest.space_id, shape.site_admin, shape.one_space)
+    )
     query = query.join(Page, Page.id == ApprovalRequest.page_id).outerjoin(
         _current,
         and_(
@@ -251,10 +333,10 @@ def _filtered(
             _current.position == ApprovalRequest.current_step,
         ),
     )
-    if status == STALE:
+    if shape.status == STALE:
         return query.where(*_stale())
-    if status is not None:
-        query = query.where(ApprovalRequest.status == status)
+    if shape.status is not None:
+        query = query.where(ApprovalRequest.status == bindparam("status", type_=String))
     return query
 
 
@@ -281,17 +363,6 @@ def _stale() -> tuple[ColumnElement[bool], ...]:
         )
         .exists(),
     )
-
-
-def _equal(
-    workflow_id: int | None, change_set_id: int | None, submitter_id: int | None
-) -> list[ColumnElement[bool]]:
-    wanted = (
-        (ApprovalRequest.workflow_id, workflow_id),
-        (ApprovalRequest.change_set_id, change_set_id),
-        (ApprovalRequest.submitted_by, submitter_id),
-    )
-    return [column == value for column, value in wanted if value is not None]
 
 
 def _item(row: Any) -> QueueItem:
