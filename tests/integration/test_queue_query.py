@@ -521,7 +521,8 @@ def test_pages_remember_the_version_their_approval_covers(db: Database) -> None:
 
 
 def _stale_count_plan(db: Database, user_id: int) -> str:
-    """The query plan of `queue_counts`' stale count, as the backend would run it."""
+    """The query plan of `queue_counts`' statement (its stale count is the subquery
+    that reads `approved_version`), as the backend would run it."""
     seen: list[tuple[str, Any]] = []
 
     def keep(*args: Any) -> None:
