@@ -512,20 +512,13 @@ def _timing(session: Session, window: _Window, space_id: int) -> Timing:
     statistics around each), from the whole days' histogram and the partial days'
     exact waits."""
     waits: list[tuple[float, int]] = []  # (hours, requests), in any order
-    monthly, daily = AnalyticsApprovalTimesMonthly, AnalyticsApprovalTimes
-    parts: list[Select[*tuple[Any, ...]]] = []
-    if window.months is not None:
-        parts.append(
-            select(monthly.from_seconds, monthly.requests, monthly.total_ms).where(
-                monthly.space_id == space_id, *_between(monthly.month, window.months)
-            )
-        )
-    for days in window.month_edges:
-        parts.append(
-            select(daily.from_seconds, daily.requests, daily.total_ms).where(
-                daily.space_id == space_id, *_between(daily.day, days)
-            )
-        )
+    parts = _whole_buckets(
+        window,
+        space_id,
+        AnalyticsApprovalTimesMonthly,
+        AnalyticsApprovalTimes,
+        ("from_seconds", "requests", "total_ms"),
+    )
     if parts:
         buckets = _union(parts)
         rows = session.execute(
@@ -555,6 +548,28 @@ def _timing(session: Session, window: _Window, space_id: int) -> Timing:
     if approved == 0:
         return Timing(None, None)
     return Timing(_percentile(waits, approved, 0.5), _percentile(waits, approved, 0.9))
+
+
+def _whole_buckets(
+    window: _Window,
+    space_id: int,
+    monthly: Any,
+    daily: Any,
+    columns: Sequence[str],
+) -> list[Select[*tuple[Any, ...]]]:
+    """`columns` of the space's buckets for the window's whole months (from the
+    `monthly` table, by `month`) and its whole days around them (from `daily`, by
+    `day`); the partial days at the edges are the caller's to read from the rows."""
+    spans = []
+    if window.months is not None:
+        spans.append((monthly, monthly.month, window.months))
+    spans += [(daily, daily.day, days) for days in window.month_edges]
+    return [
+        select(*(getattr(table, name) for name in columns)).where(
+            table.space_id == space_id, *_between(period, bounds)
+        )
+        for table, period, bounds in spans
+    ]
 
 
 def _union(parts: Sequence[Select[*tuple[Any, ...]]]) -> Subquery:
@@ -596,20 +611,13 @@ def busiest_approvers(
     then id, so the order is stable.
     """
     window = _Window(session, start, end)
-    monthly, daily = AnalyticsApproverMonthly, AnalyticsApproverDaily
-    parts: list[Select[*tuple[Any, ...]]] = []
-    if window.months is not None:
-        parts.append(
-            select(monthly.approver_id, monthly.approvals, monthly.rejections).where(
-                monthly.space_id == space_id, *_between(monthly.month, window.months)
-            )
-        )
-    for days in window.month_edges:
-        parts.append(
-            select(daily.approver_id, daily.approvals, daily.rejections).where(
-                daily.space_id == space_id, *_between(daily.day, days)
-            )
-        )
+    parts = _whole_buckets(
+        window,
+        space_id,
+        AnalyticsApproverMonthly,
+        AnalyticsApproverDaily,
+        ("approver_id", "approvals", "rejections"),
+    )
     for edge in window.edges:
         parts.append(
             select(
