@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from corpora import XSS_VECTORS_FILE
 from factories import by
 from signoff.actions.pages import do_create_page
 from signoff.actions.spaces import do_add_member
@@ -23,7 +23,7 @@ from signoff.queries.audit import CSV_COLUMNS, event_json, neutralise_cell
 from .helpers import fix_clock, last_event, ok, only_a_denial, refused, review_by
 from .support import AppClient, Team
 
-VECTORS = Path(__file__).parents[3] / "shared" / "data" / "xss-vectors.txt"
+VECTORS = XSS_VECTORS_FILE
 FORMULA_START = ("=", "+", "-", "@")
 
 

@@ -3,12 +3,12 @@ policy), pick events, pause, rotate the secret, remove, and read the delivery lo
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from corpora import SSRF_TARGETS_FILE
 from signoff.api.v1.webhooks import (
     DeliveryLog,
     EventList,
@@ -24,7 +24,7 @@ from .helpers import NOW, ok, only_a_denial, refused
 from .support import AppClient, Team
 
 RECEIVER = "http://127.0.0.1:8099/hooks?token=abc"
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "ssrf-targets.txt"
+CORPUS = SSRF_TARGETS_FILE
 
 
 @pytest.fixture

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from corpora import XSS_VECTORS_FILE
 from factories import make_group
 from signoff.content import sanitise_body
 from signoff.db.models import AuditEvent, User
@@ -15,7 +15,7 @@ from signoff.db.models import AuditEvent, User
 from .support import AppClient, Team
 from .wiki import TIME, WIKI, account, decide, error_of, govern, ok, submit
 
-XSS = Path(__file__).resolve().parents[3] / "shared" / "data" / "xss-vectors.txt"
+XSS = XSS_VECTORS_FILE
 COMMENT_KEYS = {
     "id",
     "status",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from corpora import XSS_VECTORS_FILE
 from factories import by, make_user
 from signoff.actions.site import do_set_api_enabled
 from signoff.content import sanitise_body
@@ -48,7 +48,7 @@ def _hostile(body: str) -> list[str]:
     return problems
 
 
-XSS = Path(__file__).resolve().parents[3] / "shared" / "data" / "xss-vectors.txt"
+XSS = XSS_VECTORS_FILE
 PAGE_KEYS = {
     "id",
     "status",

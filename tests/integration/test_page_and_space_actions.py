@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from audit_helpers import actions_since, last_event_id
+from corpora import XSS_VECTORS_FILE
 from factories import AT, by, edit, make_page, make_space, make_user
 from signoff.access import space_role
 from signoff.actions.pages import do_create_page, do_edit_page
@@ -23,7 +23,7 @@ from signoff.db.session import Database
 from signoff.domain.errors import BadInput, InvalidState, NotAllowed, VersionConflict
 from signoff.domain.states import Origin, Role
 
-XSS = Path(__file__).resolve().parents[3] / "shared" / "data" / "xss-vectors.txt"
+XSS = XSS_VECTORS_FILE
 
 
 @pytest.fixture

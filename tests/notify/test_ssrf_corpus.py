@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from corpora import SSRF_TARGETS_FILE
 from signoff.domain.errors import BadInput
 from signoff.notify.outbound import send_webhook
 from signoff.notify.url_policy import AllowList, check_webhook_url
 
 from .servers import CountingListener, StubResolver
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "ssrf-targets.txt"
+CORPUS = SSRF_TARGETS_FILE
 
 
 def _vectors() -> list[str]:

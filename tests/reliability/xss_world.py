@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from corpora import XSS_VECTORS_FILE
 from factories import by, later, step
 from signoff.actions.approvals import do_record_decision, do_submit_page
 from signoff.actions.changesets import do_create_change_set
@@ -43,7 +44,7 @@ from signoff.db.session import Database
 from signoff.domain.states import DecisionKind, Origin, Role, Rule
 from signoff.web.sessions import SESSION_COOKIE
 
-VECTORS_FILE = Path(__file__).resolve().parents[3] / "shared/data/xss-vectors.txt"
+VECTORS_FILE = XSS_VECTORS_FILE
 VECTOR_COUNT = 115
 KEY = "XSS"
 READERS = ("reader0", "reader1", "reader2")  # the inbox shows 50 mentions at most

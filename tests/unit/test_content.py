@@ -6,15 +6,11 @@ Normalising and hashing treat a no-op re-save as no change and any real edit as 
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
+from corpora import XSS_VECTORS_FILE
 from signoff.content import content_hash, normalise_body, plain_text, sanitise_body
-
-XSS_VECTORS_FILE = (
-    Path(__file__).resolve().parents[3] / "shared" / "data" / "xss-vectors.txt"
-)
 
 
 def _xss_vectors() -> list[object]:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from corpora import XSS_VECTORS_FILE
 from signoff.db.models import Comment, Mention
 from webqueue.conftest import SUBMITTED, World
 
-XSS = Path(__file__).resolve().parents[3] / "shared" / "data" / "xss-vectors.txt"
+XSS = XSS_VECTORS_FILE
 
 
 def csrf(html: str) -> str:
