@@ -11,7 +11,15 @@ from sqlalchemy import event as orm_event
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from signoff.db.models import ChangeSet, Page, Space, SpaceMember, User, Workflow
+from signoff.db.models import (
+    ChangeSet,
+    Page,
+    Space,
+    SpaceMember,
+    User,
+    WebhookSubscription,
+    Workflow,
+)
 from signoff.domain.errors import Denial, NotAllowed, NotFound
 from signoff.domain.states import Role
 
@@ -125,6 +133,17 @@ def access_workflow(session: Session, user: User | None, workflow_id: int) -> Wo
     if workflow is None or space_role(session, user, workflow.space_id) is None:
         raise NotFound(f"Workflow {workflow_id} not found.")
     return workflow
+
+
+def access_webhook(
+    session: Session, user: User | None, webhook_id: int
+) -> WebhookSubscription:
+    """A webhook of a space the user belongs to; the role to manage it is checked by
+    the caller. One in a space the user cannot see reads exactly as a missing one."""
+    webhook = session.get(WebhookSubscription, webhook_id)
+    if webhook is None or space_role(session, user, webhook.space_id) is None:
+        raise NotFound(f"Webhook {webhook_id} not found.")
+    return webhook
 
 
 def access_account(session: Session, account_id: str, *, field: str) -> User:

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from audit_helpers import last_event_id
 from corpora import SSRF_TARGETS_FILE
+from factories import make_space, make_user
 from signoff.api.v1.webhooks import (
     DeliveryLog,
     EventList,
@@ -16,11 +18,12 @@ from signoff.api.v1.webhooks import (
     WebhookOne,
     WebhookWithSecret,
 )
-from signoff.db.models import AuditEvent, WebhookDelivery, WebhookSubscription
+from signoff.auth.scopes import ALL_SCOPES
+from signoff.db.models import AuditEvent, Space, WebhookDelivery, WebhookSubscription
 from signoff.domain.events import WEBHOOK_EVENTS
 from signoff.notify.secrets import webhook_secret
 
-from .helpers import NOW, ok, only_a_denial, refused
+from .helpers import NOW, actions_after, ok, only_a_denial, refused
 from .support import AppClient, Team
 
 RECEIVER = "http://127.0.0.1:8099/hooks?token=abc"
@@ -280,3 +283,45 @@ def test_unknown_webhooks_are_not_found(api: AppClient, team: Team) -> None:
         404,
         "Webhook 999 not found.",
     )
+
+
+def test_a_webhook_in_a_space_the_caller_cannot_see_reads_as_one_that_does_not_exist(
+    allowed: AppClient, team: Team
+) -> None:
+    """Another space's webhook must not be told apart from a missing one: the same
+    status and the same sentence (naming only the id the caller sent), and no audit
+    event for either, so its existence cannot be probed id by id."""
+    with team.db.write() as s:
+        outsider = make_user(s, "erin")
+        make_space(s, "OPS", admin=outsider)
+        team.users["erin"] = outsider.id
+    erin = team.token_for("erin", *sorted(ALL_SCOPES))
+    with team.db.read() as s:
+        ops_id = s.scalar(select(Space.id).where(Space.key == "OPS"))
+    hidden = ok(
+        WebhookWithSecret,
+        allowed.post(
+            "/api/v1/webhooks",
+            token=erin,
+            json={"spaceId": str(ops_id), "url": RECEIVER, "events": ["*"]},
+        ),
+    )["webhook"]["id"]
+    bob = team.tokens["bob"]  # an editor of DOCS, no role in OPS
+    changes = {"update": {"active": False}, "rotate": {}, "delete": {}}
+    with team.db.read() as s:
+        before = last_event_id(s)
+    for ident in (hidden, "999"):
+        expected = f"Webhook {ident} not found."
+        for verb, extra in changes.items():
+            answer = allowed.post(
+                f"/api/v1/webhooks/{verb}",
+                token=bob,
+                json={"webhookId": ident, **extra},
+            )
+            refused(answer, 404, expected)
+        deliveries = allowed.get(
+            f"/api/v1/webhooks/deliveries?webhookId={ident}", token=bob
+        )
+        refused(deliveries, 404, expected)
+    assert actions_after(team, before) == []
+    assert [row.id for row in stored(team)] == [int(hidden)]

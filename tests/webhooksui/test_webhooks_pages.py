@@ -127,3 +127,25 @@ def test_outsiders_and_forged_posts_get_nothing(allowed: World) -> None:
     forged = allowed.browser("admin").post(BASE, data={"url": URL, "event": "*"})
     assert forged.status_code == 403
     assert hooks(allowed) == []
+
+
+def test_another_spaces_webhook_reads_as_one_that_does_not_exist(
+    allowed: World,
+) -> None:
+    """DOCS's admin asking, under DOCS, for OPS's webhook gets exactly the page a
+    missing webhook gets, for the log and for every change, and nothing changes."""
+    post(allowed, "outsider", "/spaces/OPS/webhooks", {"url": URL, "event": ["*"]})
+    (hidden,) = hooks(allowed)
+    browser = allowed.browser("admin")
+    token = csrf(browser.get(BASE).text)
+    for verb in ("", "/pause", "/resume", "/rotate", "/remove"):
+        answers = [
+            browser.get(f"{BASE}/{ident}")
+            if not verb
+            else browser.post(f"{BASE}/{ident}{verb}", data={"csrf_token": token})
+            for ident in (hidden.id, 999)
+        ]
+        assert [a.status_code for a in answers] == [404, 404], verb
+        assert answers[0].text == answers[1].text, verb
+    (still,) = hooks(allowed)
+    assert (still.is_active, still.salt) == (True, hidden.salt)

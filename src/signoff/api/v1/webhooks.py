@@ -14,7 +14,7 @@ from pydantic import Field
 from pydantic.config import JsonDict
 from sqlalchemy.orm import Session
 
-from signoff.access import access_space, require_role
+from signoff.access import access_space, access_webhook, require_role
 from signoff.actions.webhooks import (
     do_create_webhook,
     do_delete_webhook,
@@ -36,7 +36,6 @@ from signoff.api.v1.schemas import Body, ObjectId
 from signoff.auth.scopes import Scope
 from signoff.config import Settings
 from signoff.db.models import User, WebhookSubscription
-from signoff.domain.errors import NotFound
 from signoff.domain.events import WEBHOOK_EVENTS
 from signoff.domain.states import Role
 from signoff.notify.secrets import webhook_secret
@@ -179,10 +178,7 @@ def _settings(request: Request) -> Settings:
 
 def _managed(session: Session, actor: User, webhook_id: int) -> WebhookSubscription:
     """The webhook, if the caller may see its space; refused below admin."""
-    webhook = session.get(WebhookSubscription, webhook_id)
-    if webhook is None:
-        raise NotFound(f"Webhook {webhook_id} not found.")
-    access_space(session, actor, webhook.space_id)
+    webhook = access_webhook(session, actor, webhook_id)
     require_role(session, actor, webhook.space_id, Role.admin, action=MANAGE)
     return webhook
 
