@@ -137,6 +137,7 @@ def world(
             "comment_id": "1",
             "property_id": "1",
             "number": "1",
+            "name": "swagger-ui.css",  # an asset of the API explorer
         }
     site = Site(app)
     built = World(app, db, site, ids)

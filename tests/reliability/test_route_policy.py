@@ -52,12 +52,8 @@ PUBLIC = {
     ("GET", "/livez"),  # the process answers; touches nothing
     ("GET", "/openapi.json"),  # the API's published contract
     ("HEAD", "/openapi.json"),
-    ("GET", "/docs"),  # interactive API documentation, read from /openapi.json
-    ("HEAD", "/docs"),
-    ("GET", "/docs/oauth2-redirect"),
-    ("HEAD", "/docs/oauth2-redirect"),
-    ("GET", "/redoc"),
-    ("HEAD", "/redoc"),
+    ("GET", "/docs"),  # the API explorer, read from /openapi.json
+    ("GET", "/docs/assets/{name}"),  # the explorer's script and stylesheet
     ("*", "/static"),  # stylesheets, scripts and images of the UI
     ("GET", "/.well-known/oauth-authorization-server"),  # RFC 8414 metadata
     # Checks the client's request, then sends a visitor without a session to the

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from signoff import __version__
 from signoff.actions.unit import utcnow
-from signoff.api import oauth
+from signoff.api import explorer, oauth
 from signoff.api.errors import install_error_handlers
 from signoff.api.limits import RequestLimitsMiddleware
 from signoff.api.ratelimit import RateLimiter
@@ -57,7 +57,15 @@ def create_app(settings: Settings) -> FastAPI:
                 background.stop()
             db.dispose()
 
-    app = FastAPI(title=TITLE, version=__version__, lifespan=lifespan)
+    # The explorer at /docs is the project's own (`api/explorer.py`); FastAPI's loads
+    # its assets from a CDN with inline script, and ReDoc is not offered.
+    app = FastAPI(
+        title=TITLE,
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.db = db
     app.state.secret_key = secret_key
@@ -103,6 +111,7 @@ def include_routers(app: FastAPI) -> None:
         response_model=None,
     )
     app.include_router(oauth.router)
+    app.include_router(explorer.router)
     for router in web_routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,10 +1,9 @@
 """Security headers on every response, added by a small ASGI middleware.
 
-The policy allows scripts, styles and images only from this origin and no framing.
-A route may send its own Content-Security-Policy (the consent page widens
-`form-action` to the client's redirect URI); the middleware never overwrites it.
-FastAPI's interactive API docs load their assets from a CDN with inline script, so
-those two pages keep their own behaviour.
+The policy allows scripts, styles and images only from this origin and no framing,
+on every page, the API explorer at `/docs` included. A route may send its own
+Content-Security-Policy (the consent page widens `form-action` to the client's
+redirect URI); the middleware never overwrites it.
 
 `CrossSiteFormGuard` refuses state-changing requests a browser sends from another
 site to the cookie-authenticated UI, in depth to the forms' CSRF tokens.
@@ -27,7 +26,6 @@ HEADERS = (
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 )
-EXEMPT_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 
 def csp_with_form_action(*origins: str) -> str:
@@ -40,7 +38,7 @@ class SecurityHeadersMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") in EXEMPT_PATHS:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
