@@ -6,6 +6,7 @@ and by `create_app`, and the result is handed to everything that needs it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -36,6 +37,10 @@ class Settings(BaseSettings):
     """Where approval emails go out, e.g. `smtp://user:pass@mail.example.com:587
     ?starttls=true` or `smtps://user:pass@mail.example.com:465`; unset: no email."""
     mail_from: str = "Signoff <signoff@localhost>"
+    trusted_proxies: str = ""
+    """Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed: addresses
+    and networks, comma-separated, e.g. `127.0.0.1,10.0.0.0/8`; empty: none, so the
+    client is always the TCP peer (a header any client can send proves nothing)."""
 
     @field_validator("base_url")
     @classmethod
@@ -64,6 +69,20 @@ class Settings(BaseSettings):
             raise ValueError(f"SIGNOFF_SMTP_URL: {error}") from error
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: str) -> str:
+        try:
+            parse_networks(value)
+        except ValueError as error:
+            raise ValueError(f"SIGNOFF_TRUSTED_PROXIES: {error}") from error
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The trusted proxies, each an address or a network in canonical form."""
+        return [str(network) for network in parse_networks(self.trusted_proxies)]
+
     @property
     def webhook_allow_list(self) -> AllowList:
         return AllowList.parse(self.webhook_allow)
@@ -77,6 +96,23 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+
+def parse_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated addresses and networks (`10.0.0.0/8`, `::1`); a host address
+    is a network of one. Names and `*` are refused: trusting a proxy is trusting
+    whatever it says about the client, so the list says exactly whom."""
+    networks = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"{item[:60]!r} is not an IP address or network (e.g. 10.0.0.0/8)"
+            ) from None
+    return networks
 
 
 def load_settings(**overrides: object) -> Settings:

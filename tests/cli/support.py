@@ -21,6 +21,7 @@ CLEAN_ENV: dict[str, str | None] = dict.fromkeys(
         "SIGNOFF_BASE_URL",
         "SIGNOFF_SECRET_KEY",
         "SIGNOFF_WEBHOOK_ALLOW",
+        "SIGNOFF_TRUSTED_PROXIES",
     )
 )
 

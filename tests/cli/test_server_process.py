@@ -66,9 +66,13 @@ def stop(server: Server) -> int:
 
 
 @contextmanager
-def running(tmp_path: Path, *command: str) -> Iterator[Server]:
+def running(
+    tmp_path: Path, *command: str, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """`signoff COMMAND` on a free port; `env` sets `SIGNOFF_*` on a clean slate."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNOFF_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SIGNOFF_")}
+    env = {**clean, **(env or {})}
     stdout, stderr = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     args = [*command, "--port", str(port), "--data-dir", str(tmp_path / "data")]
     with stdout.open("wb") as out, stderr.open("wb") as err:

@@ -82,11 +82,12 @@ class Site:
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(60)
 
-    def browser(self, base_url: str = BASE) -> Browser:
+    def browser(self, base_url: str = BASE, *, address: str = "127.0.0.1") -> Browser:
+        """A client with its own cookies, connecting from `address`."""
+
         async def open_client() -> httpx.AsyncClient:
-            client = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=self.app), base_url=base_url
-            )
+            transport = httpx.ASGITransport(app=self.app, client=(address, 123))
+            client = httpx.AsyncClient(transport=transport, base_url=base_url)
             return await self._stack.enter_async_context(client)
 
         return Browser(self, self.call(open_client()))

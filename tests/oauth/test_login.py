@@ -9,11 +9,15 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from factories import PASSWORD, make_user
+from signoff.actions import sessions
 from signoff.api.app import create_app
 from signoff.config import Settings
-from signoff.db.models import AuditEvent, WebSession
+from signoff.db.models import AuditEvent, User, WebSession
+from signoff.web.routes import auth as auth_routes
+from signoff.web.throttle import MAX_IN_FLIGHT, Attempt, LoginThrottle
 
 from .support import (
     USERNAME,
@@ -171,6 +175,78 @@ def test_after_ten_failures_the_eleventh_attempt_is_429(
     assert int(blocked.headers["retry-after"]) > 0
     assert not signed_in_as(visitor)
     assert attempt(visitor, "someone-else", "x").status_code == 200
+
+
+@pytest.fixture
+def password_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The usernames whose password was checked, counted around the real Argon2
+    verification, which still runs."""
+    checked: list[str] = []
+    real = sessions.check_credentials
+
+    def counting(session: Session, username: str, password: str) -> User | None:
+        checked.append(username)
+        return real(session, username, password)
+
+    monkeypatch.setattr(auth_routes, "check_credentials", counting)
+    return checked
+
+
+def test_one_address_trying_many_usernames_is_refused_before_any_hashing(
+    world: OAuthWorld, visitor: Browser, password_checks: list[str]
+) -> None:
+    world.site.app.state.login_throttle = LoginThrottle(max_address_failures=3)
+    for n in range(3):
+        assert attempt(visitor, f"user{n}", "guess").status_code == 200
+
+    refused = attempt(visitor, USERNAME, PASSWORD)
+
+    assert refused.status_code == 429
+    assert password_checks == ["user0", "user1", "user2"]
+    assert len(events(world, "auth.sign_in_failed")) == 3
+    elsewhere = world.site.browser(address="198.51.100.7")
+    assert attempt(elsewhere, USERNAME, PASSWORD).status_code == 303
+
+
+def test_failures_from_many_addresses_stop_the_whole_site_before_any_hashing(
+    world: OAuthWorld, password_checks: list[str]
+) -> None:
+    world.site.app.state.login_throttle = LoginThrottle(max_site_failures=3)
+    for n in range(3):
+        guesser = world.site.browser(address=f"203.0.113.{n}")
+        assert attempt(guesser, f"user{n}", "guess").status_code == 200
+
+    refused = attempt(world.site.browser(address="198.51.100.7"), USERNAME, PASSWORD)
+
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["retry-after"]) <= 61
+    assert len(password_checks) == 3
+    assert len(events(world, "auth.sign_in_failed")) == 3
+    world.clock.advance(minutes=1)
+    assert attempt(world.site.browser(), USERNAME, PASSWORD).status_code == 303
+
+
+def test_a_sign_in_while_the_password_checks_are_all_busy_is_told_to_retry(
+    world: OAuthWorld, visitor: Browser, password_checks: list[str]
+) -> None:
+    throttle = LoginThrottle()
+    world.site.app.state.login_throttle = throttle
+    busy = [
+        throttle.admit(f"user{n}", f"203.0.113.{n}", world.clock())
+        for n in range(MAX_IN_FLIGHT)
+    ]
+
+    refused = attempt(visitor, USERNAME, PASSWORD)
+
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "1"
+    assert "Try again in a moment." in refused.text
+    assert password_checks == []
+    assert events(world, "auth.sign_in_failed") == []
+    for attempt_running in busy:
+        assert isinstance(attempt_running, Attempt)
+        throttle.settle(attempt_running, succeeded=False)
+    assert attempt(visitor, USERNAME, PASSWORD).status_code == 303
 
 
 def test_the_throttle_forgets_failures_after_fifteen_minutes(

@@ -69,11 +69,17 @@ def run_server(
     workers: int = 1,
     outbox: bool = True,
 ) -> None:
-    """Run uvicorn until it is stopped; it shuts the application down gracefully."""
+    """Run uvicorn until it is stopped; it shuts the application down gracefully.
+
+    Forwarded headers are believed only from `SIGNOFF_TRUSTED_PROXIES`, never by
+    uvicorn's default (loopback): the login throttle counts failures per client
+    address, and a client on this host would otherwise name a new one per guess.
+    """
     os.environ["SIGNOFF_DATA_DIR"] = str(settings.data_dir.resolve())
     os.environ["SIGNOFF_RUN_WORKER"] = "1" if outbox else "0"
     if settings.database_url:
         os.environ["SIGNOFF_DATABASE_URL"] = settings.database_url
+    proxies = settings.trusted_proxy_list
     uvicorn.run(
         FACTORY,
         factory=True,
@@ -81,4 +87,6 @@ def run_server(
         port=port,
         workers=workers,
         log_level="info",
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
     )

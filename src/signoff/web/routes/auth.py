@@ -1,8 +1,10 @@
 """Signing in and out: `GET|POST /login` and `POST /logout`.
 
-A wrong username and a wrong password get the same answer. Failures are counted per
-username and address; the eleventh within 15 minutes is answered 429 whatever the
-password. `next` only ever leads to a path on this site.
+A wrong username and a wrong password get the same answer. `web/throttle.py` decides
+before the password is hashed whether an attempt is checked at all (failures per
+username and address, per address, site-wide, checks at once); a refusal is 429 with
+`Retry-After`, costs no hash and writes no audit row. `next` only ever leads to a
+path on this site.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from signoff.web.sessions import (
     set_session_cookie,
 )
 from signoff.web.templating import error_page, render
+from signoff.web.throttle import Attempt, LoginThrottle, Refusal
 
 router = APIRouter(include_in_schema=False)
 
@@ -111,19 +114,19 @@ async def login(request: Request) -> Response:
         context.client_address(request),
         context.now(request),
     )
-    wait = throttle.retry_after(username, address, now)
-    if wait is not None:
-        return error_page(
-            request,
-            f"Too many failed sign-ins. Try again in {wait // 60 + 1} minutes.",
-            status=429,
-            headers={"Retry-After": str(wait)},
-        )
+    admitted = throttle.admit(username, address, now)
+    if isinstance(admitted, Refusal):
+        return too_many(request, admitted.retry_after)
     signed_in = await run_in_threadpool(
-        sign_in, context.database(request), username, password, now
+        admitted_sign_in,
+        throttle,
+        admitted,
+        context.database(request),
+        username,
+        password,
+        now,
     )
     if signed_in is None:
-        throttle.record_failure(username, address, now)
         return login_page(request, next_path=target or "", error=WRONG_CREDENTIALS)
     response = RedirectResponse(target or DEFAULT_NEXT, status_code=303)
     set_session_cookie(request, response, signed_in.secret)
@@ -135,6 +138,34 @@ async def login(request: Request) -> Response:
         samesite="lax",
     )
     return response
+
+
+def too_many(request: Request, wait: int) -> Response:
+    when = "in a moment" if wait < 60 else f"in {wait // 60 + 1} minutes"
+    return error_page(
+        request,
+        f"Too many sign-in attempts. Try again {when}.",
+        status=429,
+        headers={"Retry-After": str(wait)},
+    )
+
+
+def admitted_sign_in(
+    throttle: LoginThrottle,
+    attempt: Attempt,
+    db: Database,
+    username: str,
+    password: str,
+    now: datetime,
+) -> SignedIn | None:
+    """`sign_in`, settling the attempt in the same thread, when the hash is done
+    (a request cancelled while it waits must not free its place early)."""
+    signed_in = None
+    try:
+        signed_in = sign_in(db, username, password, now)
+    finally:
+        throttle.settle(attempt, succeeded=signed_in is not None)
+    return signed_in
 
 
 def sign_in(
