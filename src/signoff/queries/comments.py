@@ -11,14 +11,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from signoff.access import space_role
+from signoff.db.aliases import shared_alias
 from signoff.db.models import Comment, Page, Space, User
 from signoff.domain.errors import NotFound
 from signoff.queries.keyset import Order, Window, named_order, paginate
 
-_author = aliased(User, name="author")
+_author = shared_alias(User, "author")
 
 
 @dataclass(frozen=True)

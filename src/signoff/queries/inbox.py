@@ -8,12 +8,13 @@ from datetime import datetime
 from html import unescape
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from signoff.content import mentioned_accounts, with_mentions_named
+from signoff.db.aliases import shared_alias
 from signoff.db.models import Comment, Mention, Page, Space, SpaceMember, User
 
-_author = aliased(User, name="author")
+_author = shared_alias(User, "author")
 _TAG = re.compile(r"<[^>]+>")
 EXCERPT = 200
 

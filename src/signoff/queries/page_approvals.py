@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
+from signoff.db.aliases import shared_alias
 from signoff.db.models import (
     ApprovalRequest,
     Page,
@@ -64,8 +65,8 @@ class PageApprovalFacts:
         }
 
 
-_latest = aliased(ApprovalRequest, name="latest")
-_approved = aliased(ApprovalRequest, name="approved")
+_latest = shared_alias(ApprovalRequest, "latest")
+_approved = shared_alias(ApprovalRequest, "approved")
 LATEST = _latest
 """The page's latest request in `approval_facts_select`, for callers' extra columns."""
 

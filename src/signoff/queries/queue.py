@@ -28,8 +28,9 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from signoff.db.aliases import shared_alias
 from signoff.db.base import UTCDateTime
 from signoff.db.models import (
     ApprovalRequest,
@@ -54,8 +55,8 @@ _CURSOR_PREFIX = "q1:"
 
 Ts = TypeVarTuple("Ts")
 
-_current = aliased(RequestStep, name="current_step")
-_current_version = aliased(PageVersion, name="current_version")
+_current = shared_alias(RequestStep, "current_step")
+_current_version = shared_alias(PageVersion, "current_version")
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
+from signoff.db.aliases import shared_alias
 from signoff.db.models import Page, PageVersion, Space, SpaceMember, User
 from signoff.domain.errors import BadInput, NotFound
 from signoff.queries.keyset import (
@@ -25,8 +26,8 @@ from signoff.queries.keyset import (
     sort_columns,
 )
 
-_creator = aliased(User, name="creator")
-_author = aliased(User, name="author")
+_creator = shared_alias(User, "creator")
+_author = shared_alias(User, "author")
 
 
 def visible_space_ids(user: User) -> Select[*tuple[Any, ...]] | None:
