@@ -10,6 +10,10 @@ from signoff.domain.errors import BadInput
 # C0 and C1 controls but the line breaks (NEL, U+0085, is the C1 one) and tab.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _LINE_BREAKS = re.compile(r"\s*[\r\n\x85\u2028\u2029]+\s*")
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069).
+# In one line they reorder what follows them, so a title or a name can display as
+# something other than what is stored: in the queue, the audit trail, CSV exports.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(
@@ -22,10 +26,13 @@ def clean_text(
 ) -> str:
     """Trimmed text without control characters (they forge lines in logs and exports).
 
-    Single-line fields (titles, names) also fold line breaks into one space.
+    Single-line fields (titles, names) also fold line breaks into one space, and
+    refuse bidirectional controls (`refuse_bidi_controls`).
     """
     if not isinstance(value, str):
         raise BadInput(f"{field} must be text.", field=field)
+    if not multiline:
+        refuse_bidi_controls(value, field=field)
     text = _CONTROL.sub("", value)
     if not multiline:
         text = _LINE_BREAKS.sub(" ", text)
@@ -35,6 +42,23 @@ def clean_text(
     if len(text) > max_length:
         raise BadInput(f"{field} is longer than {max_length} characters.", field=field)
     return text
+
+
+def refuse_bidi_controls(value: str, *, field: str) -> None:
+    """Refuse a single-line value holding a character that reorders its display.
+
+    Refused rather than removed: the person sees why, and what is stored is what
+    they typed. Right-to-left letters need none of these: the Unicode bidirectional
+    algorithm orders them by themselves.
+    """
+    found = _BIDI_CONTROL.search(value)
+    if found is not None:
+        raise BadInput(
+            f"{field} contains the bidirectional control character "
+            f"U+{ord(found.group()):04X} at position {found.start() + 1}: "
+            "single-line text may not reorder how it displays. Remove it.",
+            field=field,
+        )
 
 
 def clean_url(value: str | None, *, field: str) -> str | None:
@@ -53,6 +77,9 @@ def clean_url(value: str | None, *, field: str) -> str | None:
 def check_pattern(
     value: str, pattern: re.Pattern[str], *, field: str, hint: str
 ) -> str:
+    """`value` if it matches `pattern` (a key, a username, an address) whole."""
+    if isinstance(value, str):
+        refuse_bidi_controls(value, field=field)
     if not isinstance(value, str) or not pattern.fullmatch(value):
         raise BadInput(f"{field} {hint}.", field=field)
     return value
