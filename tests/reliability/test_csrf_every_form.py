@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -33,14 +34,19 @@ from factories import (
     make_workflow,
     step,
 )
-from oauth.support import Browser, Clock, Site
+from oauth.support import Browser, Clock, Site, pkce_pair, register_client
+from signoff.actions.approvals import do_submit_page
+from signoff.actions.comments import do_post_comment
 from signoff.actions.sessions import do_sign_in
 from signoff.actions.site import do_set_api_enabled
 from signoff.actions.tokens import do_create_token
+from signoff.actions.webhooks import do_create_webhook
 from signoff.api.app import create_app
+from signoff.auth.scopes import ALL_SCOPES
 from signoff.config import Settings
 from signoff.db.session import Database
 from signoff.domain.states import Origin, Role
+from signoff.notify.url_policy import AllowList
 from signoff.web.security import NOT_COOKIE_AUTHENTICATED
 from signoff.web.sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 
@@ -52,6 +58,22 @@ EXCLUDED = {
     ("POST", "/oauth/revoke"),
 }
 EVIL = "https://evil.example"
+# The query string a GET needs to do its work, `{name}` filled like a path's.
+QUERIES: dict[str, str] = {
+    "/audit": "?space={key}",
+    "/oauth/authorize": "?response_type=code&client_id={client_id}"
+    "&redirect_uri={redirect_uri}&scope=read:page&state=s"
+    "&code_challenge={challenge}&code_challenge_method=S256",
+    "/api/v1/changeSets": "?spaceId={space_id}",
+    "/api/v1/changeSets/detail": "?changeSetId={change_set_id}",
+    "/api/v1/pages/status": "?pageId={page_id}",
+    "/api/v1/workflows": "?spaceId={space_id}",
+    "/api/v1/audit": "?spaceId={space_id}",
+    "/api/v1/audit/export": "?spaceId={space_id}&format=csv",
+    "/api/v1/analytics": "?spaceId={space_id}",
+    "/api/v1/webhooks": "?spaceId={space_id}",
+    "/api/v1/webhooks/deliveries": "?webhookId={webhook_id}",
+}
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -71,6 +93,7 @@ class World:
     db: Database
     site: Site
     ids: dict[str, str]
+    bearer: str = ""  # the admin's API token, with every scope
     browsers: dict[str, Browser] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -118,7 +141,23 @@ def world(
         page = make_page(session, space, admin)
         workflow = make_workflow(session, space, admin, [step(other)])
         change_set = make_change_set(session, space, admin, [page])
+        do_submit_page(session, page, **by(admin))  # the page gets its property
+        comment = do_post_comment(
+            session, page, body="A note", parent_id=None, **by(admin)
+        )
+        hook = do_create_webhook(
+            session,
+            space,
+            url="http://192.0.2.1/hook",
+            events=["approval.submitted"],
+            allow=AllowList.parse("192.0.2.1"),
+            **by(admin),
+        )
+        client = register_client(session)
         token, _ = do_create_token(session, admin, scopes=["read:page"], **by(None))
+        _, bearer = do_create_token(
+            session, admin, scopes=sorted(ALL_SCOPES), **by(None)
+        )
         do_set_api_enabled(session, True, **by(None, Origin.cli))
         for person in (admin, other):
             secrets[person.username] = do_sign_in(
@@ -130,17 +169,19 @@ def world(
             "workflow_id": str(workflow.id),
             "change_set_id": str(change_set.id),
             "token_id": str(token.id),
-            "webhook_id": "1",
+            "webhook_id": str(hook.id),
             "verb": "submit",
-            # API paths: ids that parse, whatever they name
-            "space_id": "1",
-            "comment_id": "1",
-            "property_id": "1",
+            "space_id": str(space.id),
+            "comment_id": str(comment.id),
+            "property_id": str(page.id),  # the approval property's id is the page's
+            "client_id": client.client_id,
+            "redirect_uri": quote(client.redirect_uri, safe=""),
+            "challenge": pkce_pair()[1],
             "number": "1",
             "name": "swagger-ui.css",  # an asset of the API explorer
         }
     site = Site(app)
-    built = World(app, db, site, ids)
+    built = World(app, db, site, ids, bearer)
     for name, secret in secrets.items():
         browser = site.browser()
         browser.client.cookies.set(SESSION_COOKIE, secret)
@@ -241,6 +282,7 @@ def test_every_form_refuses_each_forgery_and_changes_nothing(world: World) -> No
     for endpoint in endpoints:
         answers = forged_posts(world, endpoint)
         refused[str(endpoint)] = {k: r.status_code for k, r in answers.items()}
+    assert "POST /audit/export" in refused  # the audit trail's Export buttons
     wrong = {
         route: codes for route, codes in refused.items() if set(codes.values()) != {403}
     }
@@ -279,22 +321,49 @@ def test_a_same_site_form_with_its_token_still_goes_through(world: World) -> Non
     assert login.client.cookies.get(LOGIN_CSRF_COOKIE)
 
 
-def test_every_page_read_leaves_the_database_unchanged(world: World) -> None:
-    endpoints = ui_endpoints(world.app, world.ids, safe=True)
-    assert len(endpoints) >= 25
+def get_endpoints(app: FastAPI, ids: dict[str, str]) -> list[Endpoint]:
+    """Every GET route of the app, the APIs' included, with the query it needs."""
+    return [
+        Endpoint(method, path, fill(path, ids) + fill(QUERIES.get(path, ""), ids))
+        for method, path in every_route(app)
+        if method == "GET"
+    ]
+
+
+def test_every_get_leaves_the_database_unchanged(world: World) -> None:
+    """No GET changes state, whoever sends it: a GET is what a link, a prefetch or
+    an `<img>` in a page body makes a signed-in person's browser send.
+
+    Every GET route of the route table is read by the space's admin (with the
+    session cookie, or for the APIs a token holding every scope) and by a visitor,
+    with the query that makes it do its work. A route the admin's request does not
+    reach (an answer of 400 or more: it needs a query `QUERIES` does not give it)
+    fails here by name, so a new GET cannot escape the check.
+    """
+    endpoints = get_endpoints(world.app, world.ids)
+    assert len(endpoints) >= 55
+    assert set(QUERIES) <= {e.template for e in endpoints}  # no stale entries
     changed: list[str] = []
+    not_reached: dict[str, int] = {}
     server_errors: list[str] = []
     before = database_hash(world.db)
     for endpoint in endpoints:
-        for who in ("admin", "anonymous"):
-            answer = world.browsers[who].request(endpoint.method, endpoint.path)
-            if answer.status_code >= 500:
+        api = endpoint.template.startswith(API_PREFIXES)
+        admin = world.browsers["anonymous" if api else "admin"]
+        headers = {"Authorization": f"Bearer {world.bearer}"} if api else {}
+        answer = admin.get(endpoint.path, headers=headers)
+        if answer.status_code >= 400:
+            not_reached[str(endpoint)] = answer.status_code
+        visitor = world.browsers["anonymous"].get(endpoint.path)
+        for who, seen in (("admin", answer), ("anonymous", visitor)):
+            if seen.status_code >= 500:
                 server_errors.append(f"{who} {endpoint}")
         after = database_hash(world.db)
         if after != before:
             changed.append(str(endpoint))
         before = after
     assert server_errors == []
+    assert not_reached == {}
     assert changed == []
 
 

@@ -270,7 +270,7 @@ def test_the_exports_hold_one_record_per_event_and_every_value_round_trips(
 
 
 def test_the_api_exports_of_the_space_agree(world: World) -> None:
-    # Read first: an export is itself audited, after what it exports.
+    # Read first: later events (none from the exports, which write nothing) are cut.
     events = [e for e in stored_events(world) if e["spaceId"] == world.space_id]
     last = events[-1]["id"]
     with api(world, "admin") as admin:

@@ -8,10 +8,12 @@ import json
 import re
 from html import unescape
 
+import httpx
 import pytest
 from sqlalchemy import select, update
 
 from audit_helpers import as_database_owner_without_triggers
+from oauth.support import Browser
 from signoff.actions.sessions import do_sign_in
 from signoff.actions.users import do_create_user
 from signoff.db.models import AuditEvent, Space
@@ -21,6 +23,17 @@ from signoff.web.sessions import SESSION_COOKIE
 from .conftest import World
 
 ROWS = re.compile(r"<tr>\s*<td data-label=\"Time \(UTC\)\">")
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def export(browser: Browser, fmt: str, space: str = "DOCS") -> httpx.Response:
+    """What the Export buttons send: a posted form with the session's CSRF token."""
+    found = CSRF.search(browser.get("/spaces").text)
+    assert found is not None
+    return browser.post(
+        "/audit/export",
+        data={"csrf_token": found.group(1), "space": space, "format": fmt},
+    )
 
 
 def docs_events(world: World) -> list[AuditEvent]:
@@ -55,8 +68,9 @@ def test_an_admin_sees_the_trail_newest_first_with_the_chain_verified(
     response = browser.get("/audit?space=DOCS")
     assert response.status_code == 200
     assert f"Chain verified: {len(events)} events" in response.text
-    assert 'href="/audit/export.csv?space=DOCS"' in response.text
-    assert 'href="/audit/export.jsonl?space=DOCS"' in response.text
+    assert '<form method="post" action="/audit/export"' in response.text
+    assert '<button type="submit" name="format" value="csv">Export CSV' in response.text
+    assert 'value="jsonl" class="secondary">Export JSONL' in response.text
     assert len(ROWS.findall(response.text)) == 50
     assert unescape(response.text).count(events[0].text) >= 1
     seen = times(response.text)
@@ -113,8 +127,8 @@ def test_members_below_admin_are_refused_and_the_refusal_is_audited(
     response = world.browser(role).get("/audit?space=DOCS")
     assert response.status_code == 403
     assert "You need the admin role" in response.text
-    export = world.browser(role).get("/audit/export.csv?space=DOCS")
-    assert export.status_code == 403
+    refused = export(world.browser(role), "csv")
+    assert refused.status_code == 403
     with world.db.read() as session:
         denied = list(
             session.scalars(
@@ -152,7 +166,7 @@ def test_the_csv_export_is_recorded_parses_and_neutralises_formulas(
         ).secret
     browser = world.site.browser()
     browser.client.cookies.set(SESSION_COOKIE, secret)
-    response = browser.get("/audit/export.csv?space=DOCS")
+    response = export(browser, "csv")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
@@ -165,11 +179,47 @@ def test_the_csv_export_is_recorded_parses_and_neutralises_formulas(
     for row in rows:
         for value in row.values():
             assert not value.startswith(("=", "+", "-", "@"))
-    jsonl = world.browser("admin").get("/audit/export.jsonl?space=DOCS")
+    jsonl = export(world.browser("admin"), "jsonl")
     assert jsonl.status_code == 200
     lines = [json.loads(line) for line in jsonl.text.splitlines()]
     assert lines[-1]["action"] == "audit.exported"
     assert len(lines) == len(events) + 1
+
+
+def test_reading_an_export_address_records_nothing(world: World) -> None:
+    """A GET never writes: an `<img>` pointing at the old export addresses, seen by
+    an admin, neither exports nor records an export."""
+    before = [event.id for event in docs_events(world)]
+    browser = world.browser("admin")
+    for path in ("/audit/export.csv", "/audit/export.jsonl", "/audit/export"):
+        answer = browser.get(path, params={"space": "DOCS"})
+        assert answer.status_code in (404, 405), path
+    assert [event.id for event in docs_events(world)] == before
+
+
+def test_an_export_needs_the_forms_csrf_token(world: World) -> None:
+    before = [event.id for event in docs_events(world)]
+    browser = world.browser("admin")
+    for token in (None, "forged"):
+        fields = {"space": "DOCS", "format": "csv"}
+        if token is not None:
+            fields["csrf_token"] = token
+        assert browser.post("/audit/export", data=fields).status_code == 403
+    assert [event.id for event in docs_events(world)] == before
+
+
+@pytest.mark.parametrize(
+    ("space", "fmt", "status"),
+    [("DOCS", "xlsx", 400), ("DOCS", "", 400), ("", "csv", 400), ("NOPE", "csv", 404)],
+)
+def test_a_bad_export_form_is_refused_and_records_nothing(
+    world: World, space: str, fmt: str, status: int
+) -> None:
+    before = [event.id for event in docs_events(world)]
+    answer = export(world.browser("admin"), fmt, space=space)
+    assert answer.status_code == status
+    assert "text/html" in answer.headers["content-type"]
+    assert [event.id for event in docs_events(world)] == before
 
 
 def test_tampering_with_a_row_shows_a_broken_chain(world: World) -> None:

@@ -91,7 +91,7 @@ def test_an_admin_creates_and_revokes_a_token_and_reads_the_trail(
     page.get_by_role("link", name="Audit trail").click()
     page.get_by_role("link", name="DOCS space (DOCS)").click()
     expect(page.get_by_role("status")).to_contain_text("Chain verified:")
-    expect(page.get_by_role("link", name="Export CSV")).to_be_visible()
+    expect(page.get_by_role("button", name="Export CSV")).to_be_visible()
     expect(page.get_by_role("table")).to_contain_text("Guide")
     page.get_by_label("Actor").fill("approver")
     page.get_by_role("button", name="Filter").click()
@@ -121,7 +121,7 @@ def test_the_audit_export_downloads_and_forged_forms_are_refused(
     page.wait_for_url(base_url + "/audit?space=DOCS")
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Export CSV").click()
+        page.get_by_role("button", name="Export CSV").click()
     saved = download.value
     assert saved.suggested_filename == "signoff-audit-DOCS.csv"
     with open(saved.path(), newline="", encoding="utf-8") as handle:

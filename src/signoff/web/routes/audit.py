@@ -2,7 +2,9 @@
 
 Only the space's admins see it. A member below admin is refused with 403 through
 `require_role` inside a unit of work, so the refusal is audited; a person outside the
-space gets 404, as everywhere else. Exports are recorded before a byte is sent.
+space gets 404, as everywhere else. An export is a posted form with the session's
+CSRF token, recorded before a byte is sent: a GET never writes, so a link or an
+`<img>` in a page body cannot make an admin export the trail.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from signoff.queries.audit import (
 )
 from signoff.queries.audit_view import AuditViewFilter, list_space_audit_events
 from signoff.web import context
+from signoff.web.forms import first
 from signoff.web.guard import refusal_status
-from signoff.web.require_session import signed_in
+from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.routes.queue import member_spaces
 from signoff.web.sessions import CurrentSession
 from signoff.web.templating import error_page, render
@@ -173,7 +176,6 @@ def _audit_page(
                 "events": report.events,
                 "broken": report.broken,
             },
-            "export_query": urlencode({"space": space.key}),
             "next_href": (
                 "/audit?"
                 + urlencode({"space": space.key, **kept, "cursor": next_cursor})
@@ -231,11 +233,14 @@ def _stream(request: Request, space_id: int, fmt: str) -> Iterator[str]:
             yield "".join(buffered)
 
 
-async def _export(request: Request, fmt: str) -> Response:
-    current = await signed_in(request)
-    if isinstance(current, Response):
-        return current
-    key = request.query_params.get("space", "")
+@router.post("/audit/export")
+async def export_trail(request: Request) -> Response:
+    """The Export buttons: form fields `space`, `format` (`csv`, `jsonl`)."""
+    posted = await signed_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    current, form = posted
+    key, fmt = first(form, "space"), first(form, "format")
     if not key:
         return error_page(request, "Choose a space to export.", status=400)
     try:
@@ -253,13 +258,3 @@ async def _export(request: Request, fmt: str) -> Response:
             "Cache-Control": "no-store",
         },
     )
-
-
-@router.get("/audit/export.csv")
-async def export_csv_file(request: Request) -> Response:
-    return await _export(request, "csv")
-
-
-@router.get("/audit/export.jsonl")
-async def export_jsonl_file(request: Request) -> Response:
-    return await _export(request, "jsonl")
