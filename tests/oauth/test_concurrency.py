@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from signoff.auth.oauth_http import OAuthHttpRequest, OAuthResponse
-from signoff.auth.oauth_server import TOKEN_PATH, token_response
+from signoff.api.oauth.http import OAuthHttpRequest, OAuthResponse
+from signoff.api.oauth.server import TOKEN_PATH, token_response
 from signoff.db.models import OAuthToken
 
 from .support import OAuthWorld, build_world, obtain_code, tokens_for

@@ -18,9 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from signoff import __version__
 from signoff.actions.unit import utcnow
-from signoff.api import explorer, oauth
+from signoff.api import explorer
 from signoff.api.errors import install_error_handlers
 from signoff.api.limits import RequestLimitsMiddleware
+from signoff.api.oauth import routes as oauth
 from signoff.api.ratelimit import RateLimiter
 from signoff.api.v1.router import api_router
 from signoff.api.wiki.router import wiki_router

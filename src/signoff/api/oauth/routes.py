@@ -1,7 +1,7 @@
 """The OAuth 2.0 authorization server's HTTP face: metadata, authorize, token, revoke.
 
 Each route reads its input (forms capped by `web.forms`), runs the synchronous core
-in `auth.oauth_server` in a threadpool, and renders the neutral response: JSON for
+in `api.oauth.server` in a threadpool, and renders the neutral response: JSON for
 the back channel, a redirect or an HTML page for the browser. A redirect only ever
 goes to a redirect URI the core matched against the client's registration.
 """
@@ -17,8 +17,8 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from signoff.auth.oauth_http import ConsentRequest, OAuthHttpRequest, OAuthResponse
-from signoff.auth.oauth_server import (
+from signoff.api.oauth.http import ConsentRequest, OAuthHttpRequest, OAuthResponse
+from signoff.api.oauth.server import (
     AUTHORIZE_PATH,
     REVOKE_PATH,
     TOKEN_PATH,

@@ -3,7 +3,7 @@
 The route reads the request body (capped) in async code, then calls one of the
 `*_response` functions here in a threadpool; each opens one transaction, builds a
 server bound to that session and clock, lets Authlib validate, and returns a neutral
-`OAuthResponse`. Authlib's weak defaults are replaced (see `oauth_grants`): PKCE is
+`OAuthResponse`. Authlib's weak defaults are replaced (see `grants`): PKCE is
 S256-only and required for every client, redirect URIs match exactly, and the code
 and refresh grants hand their critical sections to `actions.oauth` (see
 `save_token`).
@@ -37,7 +37,7 @@ from signoff.actions.oauth import (
     do_exchange_code,
     do_refresh,
 )
-from signoff.auth.oauth_grants import (
+from signoff.api.oauth.grants import (
     CLIENT_AUTH_METHODS,
     GRANT_TYPES,
     ClientView,
@@ -47,7 +47,7 @@ from signoff.auth.oauth_grants import (
     S256CodeChallenge,
     active_user,
 )
-from signoff.auth.oauth_http import (
+from signoff.api.oauth.http import (
     ConsentRequest,
     NoJsonPayload,
     OAuthHttpRequest,

@@ -1,7 +1,7 @@
 """Authlib's grant, PKCE and revocation classes, made strict and bound to actions.
 
 The grants reach the request's session and clock through `self.server`, which
-`oauth_server.SignoffAuthorizationServer` sets per request. Their writes all go
+`server.SignoffAuthorizationServer` sets per request. Their writes all go
 through `actions.oauth`; the comments say where Authlib's own order is replaced.
 """
 
