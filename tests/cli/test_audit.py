@@ -24,9 +24,8 @@ from signoff.actions.spaces import do_add_member
 from signoff.actions.users import do_create_user
 from signoff.db.models import AuditChainHead, AuditEvent
 from signoff.db.session import Database
-from signoff.domain.audit_chain import event_hash
+from signoff.domain.audit_chain import event_hash, hashed_fields
 from signoff.domain.states import Origin, Role
-from signoff.queries.audit import hashed_fields
 
 from .support import json_out, signoff
 

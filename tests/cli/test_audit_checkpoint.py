@@ -23,8 +23,7 @@ from factories import edit, make_page, make_space, make_user
 from reliability.figures import record
 from signoff.db.models import AuditChainHead, AuditEvent, Page, User
 from signoff.db.session import Database
-from signoff.domain.audit_chain import event_hash
-from signoff.queries.audit import hashed_fields
+from signoff.domain.audit_chain import event_hash, hashed_fields
 
 from .support import json_out, signoff
 

@@ -19,9 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from signoff.db.models import AuditChainHead, AuditEvent, User
-from signoff.domain.audit_chain import GENESIS, event_hash
+from signoff.domain.audit_chain import GENESIS, event_hash, hashed_fields
 from signoff.domain.states import Origin
-from signoff.queries.audit import hashed_fields
 
 SITE_CHAIN = "site"
 SYSTEM_NAME = "system"

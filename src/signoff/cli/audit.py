@@ -33,6 +33,7 @@ from signoff.cli.common import (
     space_by_key,
 )
 from signoff.config import site_secret
+from signoff.domain.audit_chain import utc_text
 from signoff.domain.checkpoints import (
     ChainHead,
     Checkpoint,
@@ -53,7 +54,6 @@ from signoff.queries.audit import (
     export_jsonl,
     hashes_at,
     iter_audit_events,
-    utc_text,
     verify_audit_chains,
 )
 

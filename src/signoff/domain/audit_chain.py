@@ -11,7 +11,8 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 GENESIS = "0" * 64
 
@@ -86,3 +87,71 @@ def verify_chain(
             None, expected_seq, "chain head does not match the last event"
         )
     return None
+
+
+def utc_text(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+class AuditRecord(Protocol):
+    """An audit event as `hashed_fields` and `event_json` read it: a mapped
+    `AuditEvent`, or anything with its attributes."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def chain(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def prev_hash(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def space_id(self) -> int | None: ...
+    @property
+    def page_id(self) -> int | None: ...
+    @property
+    def page_version(self) -> int | None: ...
+    @property
+    def request_id(self) -> int | None: ...
+    @property
+    def change_set_id(self) -> int | None: ...
+    @property
+    def actor_id(self) -> int | None: ...
+    @property
+    def actor_name(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def origin(self) -> str: ...
+    @property
+    def client_id(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
+
+
+def hashed_fields(event: AuditRecord) -> dict[str, Any]:
+    """The fields an event's hash covers: the writer (`actions.audit`) and every
+    reader that verifies the chain (`queries.audit`) take them from here."""
+    return {
+        "chain": event.chain,
+        "seq": event.seq,
+        "at": utc_text(event.at),
+        "spaceId": event.space_id,
+        "pageId": event.page_id,
+        "pageVersion": event.page_version,
+        "requestId": event.request_id,
+        "changeSetId": event.change_set_id,
+        "actorId": event.actor_id,
+        "actorName": event.actor_name,
+        "action": event.action,
+        "origin": event.origin,
+        "clientId": event.client_id,
+        "text": event.text,
+        "details": event.details,
+    }

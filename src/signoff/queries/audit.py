@@ -16,14 +16,21 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from sqlalchemy import DateTime, Select, Text, select, type_coerce
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from signoff.db.models import AuditChainHead, AuditEvent, Space
-from signoff.domain.audit_chain import ChainBreak, ChainLink, verify_chain
+from signoff.domain.audit_chain import (
+    AuditRecord,
+    ChainBreak,
+    ChainLink,
+    hashed_fields,
+    utc_text,
+    verify_chain,
+)
 from signoff.domain.checkpoints import ChainHead
 from signoff.domain.errors import BadInput
 
@@ -49,76 +56,9 @@ CSV_COLUMNS = (
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def utc_text(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-class AuditRecord(Protocol):
-    """An audit event as `hashed_fields` and `event_json` read it: a mapped
-    `AuditEvent`, or anything with its attributes."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def chain(self) -> str: ...
-    @property
-    def seq(self) -> int: ...
-    @property
-    def prev_hash(self) -> str: ...
-    @property
-    def hash(self) -> str: ...
-    @property
-    def at(self) -> datetime: ...
-    @property
-    def space_id(self) -> int | None: ...
-    @property
-    def page_id(self) -> int | None: ...
-    @property
-    def page_version(self) -> int | None: ...
-    @property
-    def request_id(self) -> int | None: ...
-    @property
-    def change_set_id(self) -> int | None: ...
-    @property
-    def actor_id(self) -> int | None: ...
-    @property
-    def actor_name(self) -> str: ...
-    @property
-    def action(self) -> str: ...
-    @property
-    def origin(self) -> str: ...
-    @property
-    def client_id(self) -> str | None: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def details(self) -> dict[str, Any]: ...
-
-
 # Readers that walk the whole trail select table columns, never mapped objects:
 # building an identity-mapped object per event was most of their cost.
 AUDIT = AuditEvent.__table__
-
-
-def hashed_fields(event: AuditRecord) -> dict[str, Any]:
-    """The fields an event's hash covers (the writer in `actions.audit` uses it too)."""
-    return {
-        "chain": event.chain,
-        "seq": event.seq,
-        "at": utc_text(event.at),
-        "spaceId": event.space_id,
-        "pageId": event.page_id,
-        "pageVersion": event.page_version,
-        "requestId": event.request_id,
-        "changeSetId": event.change_set_id,
-        "actorId": event.actor_id,
-        "actorName": event.actor_name,
-        "action": event.action,
-        "origin": event.origin,
-        "clientId": event.client_id,
-        "text": event.text,
-        "details": event.details,
-    }
 
 
 def event_json(event: AuditRecord) -> dict[str, Any]:
