@@ -14,8 +14,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from signoff.notify.allowlist import AllowList
-from signoff.notify.smtp_url import SmtpServer
+from signoff.outbound.allowlist import AllowList
+from signoff.outbound.smtp_url import SmtpServer
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 (a file name, not a secret)
 

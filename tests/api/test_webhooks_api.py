@@ -21,7 +21,7 @@ from signoff.api.v1.webhooks import (
 from signoff.auth.scopes import ALL_SCOPES
 from signoff.db.models import AuditEvent, Space, WebhookDelivery, WebhookSubscription
 from signoff.domain.events import WEBHOOK_EVENTS
-from signoff.notify.secrets import webhook_secret
+from signoff.outbound.secrets import webhook_secret
 
 from .helpers import NOW, actions_after, ok, only_a_denial, refused
 from .support import AppClient, Team

@@ -11,7 +11,7 @@ from factories import by, make_space, make_user
 from signoff.config import Settings, site_secret
 from signoff.db.models import AuditEvent, WebhookDelivery, WebhookSubscription
 from signoff.db.session import Database
-from signoff.notify.secrets import webhook_secret
+from signoff.outbound.secrets import webhook_secret
 
 from .support import json_out, signoff
 

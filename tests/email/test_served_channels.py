@@ -22,7 +22,7 @@ from signoff.actions.webhooks import do_create_webhook
 from signoff.api.app import create_app
 from signoff.config import Settings
 from signoff.domain.states import Origin, Role
-from signoff.notify.url_policy import AllowList
+from signoff.outbound.url_policy import AllowList
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 20) -> None:

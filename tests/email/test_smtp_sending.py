@@ -18,7 +18,7 @@ from signoff.config import Settings, load_settings
 from signoff.db.session import Database
 from signoff.notify.email import MESSAGE_ID_HEADER, EmailSender
 from signoff.notify.handlers import GiveUp, Message, Retry
-from signoff.notify.smtp_url import Security, SmtpServer
+from signoff.outbound.smtp_url import Security, SmtpServer
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NO_DATABASE = cast("Database", None)  # the sender never reads one

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from signoff.notify.addresses import Address
+from signoff.outbound.addresses import Address
 
 BIG_RESPONSE_BYTES = 64 * 1024 * 1024
 

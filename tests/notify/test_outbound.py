@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from signoff.notify.outbound import MIB, send_webhook
+from signoff.notify.delivery import MIB, send_webhook
 from signoff.notify.signing import (
     MESSAGE_ID_HEADER,
     SIGNATURE_HEADER,
@@ -17,7 +17,7 @@ from signoff.notify.signing import (
     verify,
     webhook_headers,
 )
-from signoff.notify.url_policy import AllowList, check_webhook_url
+from signoff.outbound.url_policy import AllowList, check_webhook_url
 
 from .servers import BIG_RESPONSE_BYTES, CountingListener, Receiver, StubResolver
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from signoff.notify.outbound import send_webhook
-from signoff.notify.url_policy import AllowList
+from signoff.notify.delivery import send_webhook
+from signoff.outbound.url_policy import AllowList
 
 from .servers import Receiver, StubResolver
 from .tls import TestAuthority

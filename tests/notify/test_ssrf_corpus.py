@@ -13,8 +13,8 @@ import pytest
 
 from corpora import SSRF_TARGETS_FILE
 from signoff.domain.errors import BadInput
-from signoff.notify.outbound import send_webhook
-from signoff.notify.url_policy import AllowList, check_webhook_url
+from signoff.notify.delivery import send_webhook
+from signoff.outbound.url_policy import AllowList, check_webhook_url
 
 from .servers import CountingListener, StubResolver
 

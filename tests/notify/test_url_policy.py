@@ -8,8 +8,8 @@ import socket
 import pytest
 
 from signoff.domain.errors import BadInput
-from signoff.notify.addresses import blocked_reason, parse_ipv4_like
-from signoff.notify.url_policy import AllowList, check_target, check_webhook_url
+from signoff.outbound.addresses import blocked_reason, parse_ipv4_like
+from signoff.outbound.url_policy import AllowList, check_target, check_webhook_url
 
 from .servers import StubResolver
 

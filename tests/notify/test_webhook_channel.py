@@ -27,16 +27,16 @@ from signoff.db.models import (
 from signoff.db.session import Database
 from signoff.domain.states import Origin, Role
 from signoff.notify.handlers import Handlers
-from signoff.notify.secrets import webhook_secret
 from signoff.notify.signing import (
     MESSAGE_ID_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     verify,
 )
-from signoff.notify.url_policy import AllowList
 from signoff.notify.webhooks import DELIVERY_KIND, WebhookSender, fan_out_webhooks
 from signoff.notify.worker import OutboxWorker
+from signoff.outbound.secrets import webhook_secret
+from signoff.outbound.url_policy import AllowList
 from worker.support import Clock
 
 from .servers import CountingListener, Receiver

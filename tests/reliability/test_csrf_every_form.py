@@ -46,7 +46,7 @@ from signoff.auth.scopes import ALL_SCOPES
 from signoff.config import Settings
 from signoff.db.session import Database
 from signoff.domain.states import Origin, Role
-from signoff.notify.url_policy import AllowList
+from signoff.outbound.url_policy import AllowList
 from signoff.web.security import NOT_COOKIE_AUTHENTICATED
 from signoff.web.sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 

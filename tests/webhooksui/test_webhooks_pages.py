@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from factories import AT
 from signoff.db.models import AuditEvent, WebhookDelivery, WebhookSubscription
-from signoff.notify.secrets import webhook_secret
+from signoff.outbound.secrets import webhook_secret
 from webqueue.conftest import World
 
 BASE = "/spaces/DOCS/webhooks"

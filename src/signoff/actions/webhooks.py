@@ -22,8 +22,8 @@ from signoff.db.models import Space, User, WebhookSubscription
 from signoff.domain.errors import BadInput
 from signoff.domain.events import check_event_selection
 from signoff.domain.states import Origin, Role
-from signoff.notify.secrets import new_salt
-from signoff.notify.url_policy import AllowList, Resolver, check_webhook_url
+from signoff.outbound.secrets import new_salt
+from signoff.outbound.url_policy import AllowList, Resolver, check_webhook_url
 
 MAX_PER_SPACE = 25
 MANAGE = "manage webhooks"

@@ -36,7 +36,7 @@ from signoff.db.models import WebhookSubscription
 from signoff.domain.errors import BadInput, NotFound
 from signoff.domain.events import WEBHOOK_EVENTS
 from signoff.domain.states import Origin
-from signoff.notify.secrets import webhook_secret
+from signoff.outbound.secrets import webhook_secret
 from signoff.queries.webhooks import delivery_log, list_webhooks, webhook_view
 
 app = typer.Typer(help="Webhook receivers of a space.", no_args_is_help=True)

@@ -1,5 +1,5 @@
 """Outbound side effects: the outbox worker delivers page comments, email and webhooks.
 
-This package holds the pure pieces the worker calls: the webhook URL policy
-(`url_policy`), SSRF-safe sending (`outbound`) and message signatures (`signing`).
+Deliveries go through `delivery` (SSRF-safe webhook sending, on `outbound`'s policy
+and pinned transport) and are signed by `signing`; `worker` and `sweeper` run them.
 """

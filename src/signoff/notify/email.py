@@ -43,7 +43,7 @@ from signoff.notify.email_audience import (
 from signoff.notify.email_render import environment, render
 from signoff.notify.handlers import FollowUp, GiveUp, Handler, Message
 from signoff.notify.smtp import send_mail
-from signoff.notify.smtp_url import SmtpServer
+from signoff.outbound.smtp_url import SmtpServer
 
 SEND_KIND = "email.send"
 MESSAGE_ID_HEADER = "X-Signoff-Message-Id"

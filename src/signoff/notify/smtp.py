@@ -14,7 +14,7 @@ import ssl
 from email.message import EmailMessage
 
 from signoff.notify.handlers import GiveUp, Retry
-from signoff.notify.smtp_url import Security, SmtpServer
+from signoff.outbound.smtp_url import Security, SmtpServer
 
 TIMEOUT = 10.0  # seconds per connect and per reply
 MAX_REASON = 300

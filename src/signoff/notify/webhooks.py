@@ -20,11 +20,11 @@ from sqlalchemy import select
 from signoff.db.models import WebhookDelivery, WebhookSubscription
 from signoff.db.session import Database
 from signoff.domain.events import WEBHOOK_EVENTS, wants
+from signoff.notify.delivery import DeliveryResult, send_webhook
 from signoff.notify.handlers import FollowUp, GiveUp, Message, Retry
-from signoff.notify.outbound import DeliveryResult, send_webhook
-from signoff.notify.secrets import webhook_secret
 from signoff.notify.signing import webhook_headers
-from signoff.notify.url_policy import AllowList, Resolver, system_resolver
+from signoff.outbound.secrets import webhook_secret
+from signoff.outbound.url_policy import AllowList, Resolver, system_resolver
 
 DELIVERY_KIND = "webhook.delivery"
 EVENT_HEADER = "X-Signoff-Event"

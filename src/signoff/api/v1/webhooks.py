@@ -38,7 +38,7 @@ from signoff.config import Settings
 from signoff.db.models import User, WebhookSubscription
 from signoff.domain.events import WEBHOOK_EVENTS
 from signoff.domain.states import Role
-from signoff.notify.secrets import webhook_secret
+from signoff.outbound.secrets import webhook_secret
 from signoff.queries.keyset import MAX_LIMIT
 from signoff.queries.webhooks import delivery_log, list_webhooks, webhook_view
 

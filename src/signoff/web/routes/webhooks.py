@@ -25,7 +25,7 @@ from signoff.db.models import Space, WebhookSubscription
 from signoff.domain.errors import BadInput, NotFound, SignoffError
 from signoff.domain.events import ALL_EVENTS, WEBHOOK_EVENTS
 from signoff.domain.states import Origin
-from signoff.notify.secrets import webhook_secret
+from signoff.outbound.secrets import webhook_secret
 from signoff.queries.webhooks import delivery_log, list_webhooks
 from signoff.web import context
 from signoff.web.forms import FormValues, first

@@ -5,7 +5,7 @@ reach the server's own network: loopback, private ranges, link-local (cloud
 metadata), carrier-grade NAT, IPv6 local ranges, and every other spelling of them.
 Hosts are read the way browsers and resolvers read them (odd IPv4 spellings,
 full-width digits, trailing dots), names are resolved, and the URL is refused if
-ANY address is blocked. Delivery reuses the checked addresses (see `outbound`).
+ANY address is blocked. Delivery reuses the checked addresses (see `pinned`).
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from typing import NoReturn
 from urllib.parse import urlsplit
 
 from signoff.domain.errors import BadInput
-from signoff.notify.addresses import (
+from signoff.outbound.addresses import (
     Address,
     blocked_reason,
     ends_in_number,
     parse_ipv4_like,
 )
-from signoff.notify.allowlist import AllowList
+from signoff.outbound.allowlist import AllowList
 
 __all__ = [
     "AllowList",

@@ -16,7 +16,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from signoff.notify.addresses import Address
+from signoff.outbound.addresses import Address
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

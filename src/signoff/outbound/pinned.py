@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 import httpcore
 import httpx
 
-from signoff.notify.addresses import Address
+from signoff.outbound.addresses import Address
 
 
 class PinnedTransport(httpx.BaseTransport):

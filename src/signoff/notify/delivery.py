@@ -20,8 +20,13 @@ import httpcore
 import httpx
 
 from signoff.domain.errors import BadInput
-from signoff.notify.pinned import PinnedTransport
-from signoff.notify.url_policy import AllowList, Resolver, check_target, system_resolver
+from signoff.outbound.pinned import PinnedTransport
+from signoff.outbound.url_policy import (
+    AllowList,
+    Resolver,
+    check_target,
+    system_resolver,
+)
 
 MIB = 1024 * 1024
 EXCERPT_BYTES = 1024
