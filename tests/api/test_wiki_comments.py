@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from corpora import XSS_VECTORS_FILE
 from factories import make_group
-from signoff.content import sanitise_body
 from signoff.db.models import AuditEvent, User
+from signoff.storage_format.sanitise import sanitise_body
 
 from .support import AppClient, Team
 from .wiki import TIME, WIKI, account, decide, error_of, govern, ok, submit

@@ -12,8 +12,8 @@ import pytest
 from corpora import XSS_VECTORS_FILE
 from factories import by, make_user
 from signoff.actions.site import do_set_api_enabled
-from signoff.content import sanitise_body
 from signoff.domain.states import Origin
+from signoff.storage_format.sanitise import sanitise_body
 
 from .support import AppClient, Team
 from .wiki import TIME, WIKI, account, error_of, ok

@@ -29,7 +29,6 @@ from signoff.actions.spaces import do_add_member, do_create_space
 from signoff.actions.tokens import do_create_token
 from signoff.actions.users import do_create_user
 from signoff.actions.workflows import do_assign_workflow, do_create_workflow
-from signoff.content import sanitise_body
 from signoff.db.models import (
     ChangeSet,
     Decision,
@@ -42,6 +41,7 @@ from signoff.db.models import (
 )
 from signoff.db.session import Database
 from signoff.domain.states import DecisionKind, Origin, Role, Rule
+from signoff.storage_format.sanitise import sanitise_body
 from signoff.web.sessions import SESSION_COOKIE
 
 VECTORS_FILE = XSS_VECTORS_FILE

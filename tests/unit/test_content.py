@@ -10,7 +10,8 @@ from html.parser import HTMLParser
 import pytest
 
 from corpora import XSS_VECTORS_FILE
-from signoff.content import content_hash, normalise_body, plain_text, sanitise_body
+from signoff.storage_format.normalise import content_hash, normalise_body
+from signoff.storage_format.sanitise import sanitise_body
 
 
 def _xss_vectors() -> list[object]:
@@ -366,22 +367,3 @@ def test_content_hash_changes_with_the_body() -> None:
 
 def test_content_hash_keeps_title_and_body_apart() -> None:
     assert content_hash("ab", "<p>c</p>") != content_hash("a", "b<p>c</p>")
-
-
-def test_plain_text_strips_control_characters_but_keeps_newline_and_tab() -> None:
-    assert plain_text("a\x00b\x1b[31m\tc\r\nd\x7f\x85", max_length=50) == (
-        "ab[31m\tc\nd"
-    )
-
-
-def test_plain_text_trims_surrounding_whitespace() -> None:
-    assert plain_text("  Release plan \n", max_length=20) == "Release plan"
-
-
-def test_plain_text_accepts_exactly_max_length() -> None:
-    assert plain_text("abc", max_length=3) == "abc"
-
-
-def test_plain_text_refuses_text_over_max_length() -> None:
-    with pytest.raises(ValueError, match="4 characters long; at most 3"):
-        plain_text("abcd", max_length=3)

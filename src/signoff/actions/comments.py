@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from signoff.access import require_role
 from signoff.actions.audit import record_event
 from signoff.actions.validate import clean_text
-from signoff.content import mentioned_accounts, sanitise_body
 from signoff.db.models import (
     ApprovalRequest,
     ChangeSet,
@@ -37,6 +36,8 @@ from signoff.db.models import (
 )
 from signoff.domain.errors import BadInput
 from signoff.domain.states import DecisionKind, Origin, RequestStatus, Role
+from signoff.storage_format.mentions import mentioned_accounts
+from signoff.storage_format.sanitise import sanitise_body
 
 MAX_COMMENT_BODY = 100_000
 

@@ -20,12 +20,13 @@ from signoff.actions.locks import lock_page
 from signoff.actions.outbox import enqueue
 from signoff.actions.reviews import close_request
 from signoff.actions.validate import clean_text
-from signoff.content import content_hash, sanitise_body
 from signoff.db.models import ApprovalRequest, Page, PageVersion, Space, User
 from signoff.domain.errors import BadInput, NotFound, VersionConflict
 from signoff.domain.states import Origin, RequestStatus, Role, StaleOn
 from signoff.domain.versions import goes_stale, supersedes
 from signoff.queries.facts import current_version, request_ref, version_ref
+from signoff.storage_format.normalise import content_hash
+from signoff.storage_format.sanitise import sanitise_body
 
 MAX_BODY = 2_000_000
 MAX_TITLE = 255

@@ -10,9 +10,9 @@ from html import unescape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from signoff.content import mentioned_accounts, with_mentions_named
 from signoff.db.aliases import shared_alias
 from signoff.db.models import Comment, Mention, Page, Space, SpaceMember, User
+from signoff.storage_format.mentions import mentioned_accounts, with_mentions_named
 
 _author = shared_alias(User, "author")
 _TAG = re.compile(r"<[^>]+>")

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signoff.access import space_role
-from signoff.content import normalise_body
 from signoff.db.models import Page, PageVersion, Space, User, Workflow
 from signoff.domain.states import ApprovalStatus, RequestStatus, Role
 from signoff.domain.steps import can_decide
@@ -36,6 +35,7 @@ from signoff.queries.page_approvals import (
     approval_facts_select,
 )
 from signoff.queries.status import PageStatus, page_status
+from signoff.storage_format.normalise import normalise_body
 
 BADGES: dict[ApprovalStatus, str] = {
     ApprovalStatus.none: "Draft",

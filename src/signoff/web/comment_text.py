@@ -14,8 +14,8 @@ from html import escape
 
 from sqlalchemy.orm import Session
 
-from signoff.content import mentioned_accounts, with_mentions_named
 from signoff.queries.inbox import display_names, members_by_username, page_comments
+from signoff.storage_format.mentions import mentioned_accounts, with_mentions_named
 
 _AT_NAME = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9._-]{0,99})")
 
