@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     """Where approval emails go out, e.g. `smtp://user:pass@mail.example.com:587
     ?starttls=true` or `smtps://user:pass@mail.example.com:465`; unset: no email."""
     mail_from: str = "Signoff <signoff@localhost>"
+    session_max_age_days: int = Field(default=7, ge=1, le=365)
+    """Days a web session lives at most, however busy (besides 12 idle hours)."""
     trusted_proxies: str = ""
     """Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed: addresses
     and networks, comma-separated, e.g. `127.0.0.1,10.0.0.0/8`; empty: none, so the

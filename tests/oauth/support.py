@@ -133,13 +133,16 @@ def password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-def build_world(db_url: str, tmp_path: Path) -> OAuthWorld:
+def build_world(db_url: str, tmp_path: Path, **settings: Any) -> OAuthWorld:
     """A user, a registered client, and a browser already signed in as the user.
 
     The session is started by the sign-in action itself, without the form (the
     login tests cover the form), to spare an Argon2 verification per test.
+    `settings` are further `Settings` fields.
     """
-    app = create_app(Settings(data_dir=tmp_path / "data", database_url=db_url))
+    app = create_app(
+        Settings(data_dir=tmp_path / "data", database_url=db_url, **settings)
+    )
     clock = Clock()
     app.state.clock = clock
     db: Database = app.state.db

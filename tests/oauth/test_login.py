@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -381,6 +382,98 @@ def test_a_session_expires_after_twelve_idle_hours(world: OAuthWorld) -> None:
 
     world.clock.advance(hours=12)
     assert not signed_in_as(world.browser)
+
+
+def visit_every_eleven_hours(world: OAuthWorld, until: timedelta) -> bool:
+    """Whether the browser stayed signed in, visiting before each idle expiry."""
+    start = world.clock()
+    while world.clock() + timedelta(hours=11) < start + until:
+        world.clock.advance(hours=11)
+        if not signed_in_as(world.browser):
+            return False
+    world.clock.now = start + until
+    return signed_in_as(world.browser)
+
+
+def session_row(world: OAuthWorld) -> WebSession:
+    with world.db.read() as session:
+        return session.scalars(select(WebSession)).one()
+
+
+def test_a_session_ends_seven_days_after_sign_in_however_busy(
+    world: OAuthWorld,
+) -> None:
+    signed_in_at = world.clock()
+
+    assert visit_every_eleven_hours(world, timedelta(days=7) - timedelta(minutes=1))
+    assert session_row(world).expires_at == signed_in_at + timedelta(days=7)
+    world.clock.advance(minutes=1)
+    assert not signed_in_as(world.browser)
+
+
+def test_the_session_lifetime_is_a_setting(db_url: str, tmp_path: Path) -> None:
+    world = build_world(db_url, tmp_path, session_max_age_days=1)
+    try:
+        kept = visit_every_eleven_hours(world, timedelta(hours=23, minutes=59))
+        world.clock.advance(minutes=1)
+        ended = not signed_in_as(world.browser)
+    finally:
+        world.site.close()
+
+    assert kept
+    assert ended
+
+
+def test_a_shorter_lifetime_ends_older_sessions_at_once(world: OAuthWorld) -> None:
+    assert visit_every_eleven_hours(world, timedelta(days=2))
+    settings = world.site.app.state.settings
+    world.site.app.state.settings = settings.model_copy(
+        update={"session_max_age_days": 1}
+    )
+
+    assert not signed_in_as(world.browser)
+
+
+@pytest.mark.parametrize("days", [0, -1, 366, "a week"])
+def test_a_session_lifetime_out_of_range_is_refused(days: object) -> None:
+    with pytest.raises(ValidationError, match="session_max_age_days"):
+        Settings(session_max_age_days=days)
+
+
+def test_the_session_lifetime_is_read_from_signoff_session_max_age_days(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SIGNOFF_SESSION_MAX_AGE_DAYS", "2")
+
+    assert Settings().session_max_age_days == 2
+
+
+def test_an_https_site_tells_browsers_to_use_https_only(
+    db_url: str, tmp_path: Path
+) -> None:
+    base = "https://signoff.example"
+    app = create_app(Settings(data_dir=tmp_path, database_url=db_url, base_url=base))
+    site = Site(app)
+    try:
+        browser = site.browser(base_url=base)
+        answers = [browser.get(path) for path in ("/login", "/healthz", "/docs")]
+        refused = browser.get("/api/v1/queue")
+    finally:
+        site.close()
+
+    for answer in [*answers, refused]:
+        assert answer.headers["strict-transport-security"] == (
+            "max-age=31536000; includeSubDomains"
+        )
+
+
+def test_a_plain_http_site_sends_no_strict_transport_security(
+    world: OAuthWorld,
+) -> None:
+    response = world.site.browser().get("/login")
+
+    assert response.status_code == 200
+    assert "strict-transport-security" not in response.headers
 
 
 def test_the_session_cookie_is_worthless_once_its_row_is_gone(

@@ -1,8 +1,9 @@
 """Signing in and out of the web UI: server-side sessions and their audit events.
 
 A session row holds only the SHA-256 of the cookie's secret, so a copy of the
-database signs nobody in. Sign-ins and refused attempts (with the username tried)
-are audited on the site chain.
+database signs nobody in. A session ends after 12 idle hours, and at the latest a
+fixed time after sign-in (`SIGNOFF_SESSION_MAX_AGE_DAYS`, `domain/lifetimes.py`),
+however busy. Sign-ins and refused attempts are audited on the site chain.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from signoff.actions.audit import record_event
 from signoff.auth.passwords import hash_password, verify_password
 from signoff.auth.tokens import hash_secret
 from signoff.db.models import User, WebSession
+from signoff.domain.lifetimes import (
+    SESSION_MAX_AGE,
+    SESSION_TOUCH_AFTER,
+    session_expiry,
+)
 from signoff.domain.states import Origin
 
-SESSION_IDLE = timedelta(hours=12)
-# Extending the idle expiry on every request would make every page view a write.
-TOUCH_AFTER = timedelta(minutes=5)
 MAX_USERNAME_AUDITED = 100
 
 
@@ -64,6 +67,7 @@ def do_sign_in(
     origin: Origin,
     client_id: str | None,
     now: datetime,
+    max_age: timedelta = SESSION_MAX_AGE,
 ) -> SignedIn:
     """Start a session for `user`, whose credentials `check_credentials` accepted.
 
@@ -81,7 +85,7 @@ def do_sign_in(
         csrf_token=secrets.token_urlsafe(32),
         created_at=now,
         last_seen_at=now,
-        expires_at=now + SESSION_IDLE,
+        expires_at=session_expiry(now, now, max_age),
     )
     session.add(web_session)
     session.flush()
@@ -142,11 +146,16 @@ def do_sign_out(
 
 
 def do_touch_session(
-    session: Session, web_session: WebSession, *, now: datetime
+    session: Session,
+    web_session: WebSession,
+    *,
+    now: datetime,
+    max_age: timedelta = SESSION_MAX_AGE,
 ) -> None:
-    """Slide the idle expiry forward; not audited (it changes no one's rights)."""
-    if now - web_session.last_seen_at < TOUCH_AFTER:
+    """Slide the idle expiry forward, up to the session's lifetime; not audited (it
+    changes no one's rights)."""
+    if now - web_session.last_seen_at < SESSION_TOUCH_AFTER:
         return
     web_session.last_seen_at = now
-    web_session.expires_at = now + SESSION_IDLE
+    web_session.expires_at = session_expiry(web_session.created_at, now, max_age)
     session.flush()

@@ -78,7 +78,9 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(CrossSiteFormGuard, base_url=settings.base_url)
     app.add_middleware(RequestLimitsMiddleware)  # inside: its refusals get the headers
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware, https_only=settings.base_url.startswith("https://")
+    )
     include_routers(app)
     return app
 

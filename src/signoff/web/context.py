@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from starlette.requests import Request
 
@@ -36,6 +36,10 @@ def login_throttle(request: Request) -> LoginThrottle:
     throttle = request.app.state.login_throttle
     assert isinstance(throttle, LoginThrottle)
     return throttle
+
+
+def session_max_age(request: Request) -> timedelta:
+    return timedelta(days=settings(request).session_max_age_days)
 
 
 def secure_cookies(request: Request) -> bool:

@@ -3,7 +3,8 @@
 The policy allows scripts, styles and images only from this origin and no framing,
 on every page, the API explorer at `/docs` included. A route may send its own
 Content-Security-Policy (the consent page widens `form-action` to the client's
-redirect URI); the middleware never overwrites it.
+redirect URI); the middleware never overwrites it. A site whose public URL is https
+also sends Strict-Transport-Security, so a browser never again asks over plain http.
 
 `CrossSiteFormGuard` refuses state-changing requests a browser sends from another
 site to the cookie-authenticated UI, in depth to the forms' CSRF tokens.
@@ -26,6 +27,9 @@ HEADERS = (
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 )
+# A year, the span browsers' preload lists ask for; the subdomains of Signoff's own
+# host name are covered too (never its parent domain's other hosts).
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
 def csp_with_form_action(*origins: str) -> str:
@@ -34,8 +38,17 @@ def csp_with_form_action(*origins: str) -> str:
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """Adds `HEADERS` to every response, and `HSTS` when `https_only`.
+
+    `https_only` comes from the public URL (`SIGNOFF_BASE_URL`), not from the
+    request: behind a TLS-terminating proxy the request itself arrives over http.
+    """
+
+    def __init__(self, app: ASGIApp, *, https_only: bool = False) -> None:
         self.app = app
+        self.headers: tuple[tuple[bytes, bytes], ...] = (
+            (*HEADERS, HSTS) if https_only else HEADERS
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,7 +59,7 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers += [(k, v) for k, v in HEADERS if k not in present]
+                headers += [(k, v) for k, v in self.headers if k not in present]
                 message = {**message, "headers": headers}
             await send(message)
 

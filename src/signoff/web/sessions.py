@@ -1,8 +1,9 @@
 """Browser sessions: the `signoff_session` cookie, its row, and CSRF tokens.
 
 The cookie carries a random secret; the database keeps its SHA-256 with the user, a
-CSRF token for the session's forms, and a 12-hour idle expiry. The login form has no
-session yet, so it uses a double-submit cookie signed with the site key.
+CSRF token for the session's forms, a 12-hour idle expiry and its start (it lives
+`SIGNOFF_SESSION_MAX_AGE_DAYS` at most). The login form has no session yet, so it
+uses a double-submit cookie signed with the site key.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from signoff.actions.sessions import TOUCH_AFTER, do_touch_session
+from signoff.actions.sessions import do_touch_session
 from signoff.auth.tokens import hash_secret
 from signoff.db.models import User, WebSession
 from signoff.db.session import Database
+from signoff.domain.lifetimes import SESSION_MAX_AGE, SESSION_TOUCH_AFTER, session_over
 from signoff.web import context
 
 SESSION_COOKIE = "signoff_session"
@@ -54,7 +56,10 @@ class CurrentSession:
 
 
 def load_session(
-    db: Database, secret: str | None, now: datetime
+    db: Database,
+    secret: str | None,
+    now: datetime,
+    max_age: timedelta = SESSION_MAX_AGE,
 ) -> CurrentSession | None:
     """The live session for the cookie's secret; slides its idle expiry now and then."""
     if not secret:
@@ -64,17 +69,27 @@ def load_session(
             select(WebSession).where(WebSession.token_hash == hash_secret(secret))
         )
         user = session.get(User, row.user_id) if row is not None else None
-        if row is None or row.expires_at <= now or user is None or not user.is_active:
+        if (
+            row is None
+            or session_over(
+                expires_at=row.expires_at,
+                created_at=row.created_at,
+                now=now,
+                max_age=max_age,
+            )
+            or user is None
+            or not user.is_active
+        ):
             return None
         current = CurrentSession(
             row.id, user.id, user.username, user.display_name, row.csrf_token
         )
-        stale = now - row.last_seen_at >= TOUCH_AFTER
+        stale = now - row.last_seen_at >= SESSION_TOUCH_AFTER
     if stale:
         with db.write() as session:
             row = session.get(WebSession, current.session_id)
             if row is not None:
-                do_touch_session(session, row, now=now)
+                do_touch_session(session, row, now=now, max_age=max_age)
     return current
 
 
@@ -84,6 +99,7 @@ async def current_session(request: Request) -> CurrentSession | None:
         context.database(request),
         request.cookies.get(session_cookie(request)),
         context.now(request),
+        context.session_max_age(request),
     )
 
 

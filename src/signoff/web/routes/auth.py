@@ -10,7 +10,8 @@ path on this site.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -122,9 +123,9 @@ async def login(request: Request) -> Response:
         throttle,
         admitted,
         context.database(request),
-        username,
-        password,
+        Credentials(username, password),
         now,
+        context.session_max_age(request),
     )
     if signed_in is None:
         return login_page(request, next_path=target or "", error=WRONG_CREDENTIALS)
@@ -150,29 +151,36 @@ def too_many(request: Request, wait: int) -> Response:
     )
 
 
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str = field(repr=False)
+
+
 def admitted_sign_in(
     throttle: LoginThrottle,
     attempt: Attempt,
     db: Database,
-    username: str,
-    password: str,
+    given: Credentials,
     now: datetime,
+    max_age: timedelta,
 ) -> SignedIn | None:
     """`sign_in`, settling the attempt in the same thread, when the hash is done
     (a request cancelled while it waits must not free its place early)."""
     signed_in = None
     try:
-        signed_in = sign_in(db, username, password, now)
+        signed_in = sign_in(db, given, now, max_age)
     finally:
         throttle.settle(attempt, succeeded=signed_in is not None)
     return signed_in
 
 
 def sign_in(
-    db: Database, username: str, password: str, now: datetime
+    db: Database, given: Credentials, now: datetime, max_age: timedelta
 ) -> SignedIn | None:
+    username = given.username
     with db.read() as session:
-        user = check_credentials(session, username, password)
+        user = check_credentials(session, username, given.password)
         user_id = user.id if user is not None else None
     with db.write() as session:
         verified = session.get(User, user_id) if user_id is not None else None
@@ -181,7 +189,14 @@ def sign_in(
                 session, username, origin=Origin.ui, client_id=None, now=now
             )
             return None
-        return do_sign_in(session, verified, origin=Origin.ui, client_id=None, now=now)
+        return do_sign_in(
+            session,
+            verified,
+            origin=Origin.ui,
+            client_id=None,
+            now=now,
+            max_age=max_age,
+        )
 
 
 @router.post("/logout")
