@@ -12,6 +12,7 @@ import pytest
 from corpora import XSS_VECTORS_FILE
 from factories import by, make_user
 from signoff.actions.site import do_set_api_enabled
+from signoff.db.models import Page
 from signoff.domain.states import Origin
 from signoff.storage_format.sanitise import sanitise_body
 
@@ -387,6 +388,27 @@ def test_put_with_any_other_version_number_is_a_conflict(
     assert detail == "Version must be incremented on update. Current version is: 1"
     page = ok(api.get(f"{WIKI}/pages/{team.pages[0]}", token=team.tokens["bob"]))
     assert (page["title"], page["version"]["number"]) == ("Page 0", 1)
+
+
+def test_put_on_a_page_kept_in_another_source_is_a_conflict_naming_it(
+    api: AppClient, team: Team
+) -> None:
+    with team.db.write() as s:
+        page = s.get_one(Page, team.pages[0])
+        page.source, page.external_id = "confluence", "98304"
+    response = _put(
+        api,
+        team,
+        str(team.pages[0]),
+        {"title": "Nope", "version": {"number": 2}},
+    )
+    detail = error_of(response, 409, "CONFLICT")
+    assert detail == (
+        f"Page {team.pages[0]} is kept in 'confluence', not in Signoff's store: "
+        "edit it there, and Signoff records each new version as it sees it."
+    )
+    page_now = ok(api.get(f"{WIKI}/pages/{team.pages[0]}", token=team.tokens["bob"]))
+    assert (page_now["title"], page_now["version"]["number"]) == ("Page 0", 1)
 
 
 def test_put_that_omits_title_status_and_body_keeps_them(
