@@ -1,10 +1,16 @@
-"""Personal access tokens: minted once, stored hashed, scoped, expiring, revocable."""
+"""Personal access tokens: minted once, stored hashed, scoped, expiring, revocable.
+
+Creating and revoking a token are audited; noting when a token was last used is not
+(it changes no one's rights), and is written at most once a minute per token.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, or_, update
 from sqlalchemy.orm import Session
 
 from signoff.actions.audit import record_event
@@ -14,6 +20,7 @@ from signoff.auth.scopes import ALL_SCOPES
 from signoff.auth.tokens import PERSONAL_TOKEN_PREFIX, hash_secret, mint_secret
 from signoff.db.models import PersonalToken, User
 from signoff.domain.errors import BadInput, InvalidState
+from signoff.domain.lifetimes import TOKEN_USE_PRECISION
 from signoff.domain.states import Origin
 
 MAX_EXPIRY_DAYS = 3650
@@ -101,3 +108,28 @@ def do_revoke_token(
         details={"tokenId": token.id},
     )
     return token
+
+
+def do_record_token_use(session: Session, token_id: int, *, now: datetime) -> bool:
+    """Note that the token was used at `now`, unless a use within the last minute is
+    already noted; whether the row changed.
+
+    One conditional UPDATE by primary key, with no read before it: callers that saw
+    a stale time at once all reach here, and the condition lets one of them write.
+    """
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(PersonalToken)
+            .where(
+                PersonalToken.id == token_id,
+                or_(
+                    PersonalToken.last_used_at.is_(None),
+                    PersonalToken.last_used_at <= now - TOKEN_USE_PRECISION,
+                ),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    return result.rowcount == 1

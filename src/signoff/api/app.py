@@ -23,6 +23,7 @@ from signoff.api.errors import install_error_handlers
 from signoff.api.limits import RequestLimitsMiddleware
 from signoff.api.oauth import routes as oauth
 from signoff.api.ratelimit import RateLimiter
+from signoff.api.token_use import TokenUses
 from signoff.api.v1.router import api_router
 from signoff.api.wiki.router import wiki_router
 from signoff.config import Settings, ensure_data_dir, load_settings, site_secret
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.clock = utcnow  # tests set their own to move time
     app.state.login_throttle = LoginThrottle()
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.token_uses = TokenUses()
     # The newest migration this code knows; fixed for the life of the process.
     app.state.schema_head = migrate.head_revision(db.engine)
     install_error_handlers(app)

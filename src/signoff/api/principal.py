@@ -25,6 +25,9 @@ class Principal:
     scopes: frozenset[str]
     client_id: str
     """The OAuth client id, or `pat:<id>` for a personal access token."""
+    personal_token_id: int | None = None
+    last_used_at: datetime | None = None
+    """The personal token's last recorded use, as read while resolving it."""
 
     @property
     def key(self) -> str:
@@ -64,7 +67,13 @@ def _personal(session: Session, token: str, now: datetime) -> Principal | None:
         return None
     if stored.expires_at is not None and stored.expires_at <= now:
         return None
-    return Principal(stored.user_id, frozenset(stored.scopes), f"pat:{stored.id}")
+    return Principal(
+        stored.user_id,
+        frozenset(stored.scopes),
+        f"pat:{stored.id}",
+        personal_token_id=stored.id,
+        last_used_at=stored.last_used_at,
+    )
 
 
 def _oauth(session: Session, token: str, now: datetime) -> Principal | None:

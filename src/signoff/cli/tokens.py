@@ -1,13 +1,20 @@
-"""`signoff token`: personal access tokens for pipelines, shown once, stored hashed."""
+"""`signoff token`: personal access tokens for pipelines, shown once, stored hashed.
+
+`add` mints one, `list` shows them with their last use, `revoke` ends one at once;
+each goes through the same actions as the account page, recorded with origin `cli`.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.table import Table
+from sqlalchemy.orm import Session
 
-from signoff.actions.tokens import do_create_token
+from signoff.actions.tokens import do_create_token, do_revoke_token
 from signoff.actions.unit import unit_of_work, utcnow
 from signoff.auth.scopes import ALL_SCOPES
 from signoff.cli.common import (
@@ -17,10 +24,14 @@ from signoff.cli.common import (
     emit,
     err,
     open_database,
+    out,
     settings_from,
     user_by_username,
 )
+from signoff.db.models import PersonalToken
+from signoff.domain.errors import NotFound
 from signoff.domain.states import Origin
+from signoff.queries.tokens import TokenView, list_personal_tokens, token_view
 
 app = typer.Typer(help="Personal access tokens for the REST API.", no_args_is_help=True)
 
@@ -72,3 +83,83 @@ def add(
     )
     if not as_json:
         err().print("Copy the token now: it is shown only once.", markup=False)
+
+
+@app.command("list")
+def list_command(
+    user: Annotated[
+        str | None, typer.Option("--user", help="Only this user's tokens.")
+    ] = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every personal token (or USER's), with its state and last use; never a secret."""
+    settings = settings_from(data_dir, database_url)
+    with open_database(settings) as db, db.read() as session:
+        owner = user_by_username(session, user).id if user is not None else None
+        views = list_personal_tokens(session, utcnow(), owner)
+    if as_json:
+        emit(True, {"tokens": [view.to_json() for view in views]}, "")
+        return
+    out().print(_table(views) if views else "No personal tokens.")
+
+
+def _table(views: list[TokenView]) -> Table:
+    table = Table("Id", "User", "Name", "Scopes", "State", caption="Times are UTC.")
+    table.add_column("Expires", no_wrap=True)
+    table.add_column("Last used", no_wrap=True)
+    for view in views:
+        table.add_row(
+            str(view.id),
+            escape(view.owner),
+            escape(view.name),
+            escape(", ".join(view.scopes)),
+            view.state,
+            _minute(view.expires_at),
+            _minute(view.last_used_at),
+        )
+    return table
+
+
+def _minute(moment: datetime | None) -> str:
+    return "never" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _token(session: Session, token_id: int) -> PersonalToken:
+    token = session.get(PersonalToken, token_id)
+    if token is None:
+        raise NotFound(f"No personal token {token_id}.")
+    return token
+
+
+@app.command("revoke")
+def revoke(
+    token_id: Annotated[
+        int,
+        typer.Argument(
+            metavar="TOKEN_ID", help="The token's id, as `token list` shows it."
+        ),
+    ],
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke a personal token: the API refuses it from now on. Audited."""
+    settings = settings_from(data_dir, database_url)
+    with open_database(settings) as db, unit_of_work(db, origin=Origin.cli) as session:
+        now = utcnow()
+        token = do_revoke_token(
+            session,
+            _token(session, token_id),
+            actor=None,
+            origin=Origin.cli,
+            client_id=None,
+            now=now,
+        )
+        view = token_view(session, token, now)
+    emit(
+        as_json,
+        {"token": view.to_json()},
+        f"Token {view.id} '{escape(view.name)}' of {escape(view.owner)} revoked.",
+    )

@@ -38,6 +38,7 @@ from signoff.api.principal import Principal, bearer_token, resolve_principal
 from signoff.api.problems import ApiProblem, rate_limited
 from signoff.api.ratelimit import RateLimiter
 from signoff.api.request_input import read_body
+from signoff.api.token_use import TokenUses
 from signoff.auth.scopes import Scope
 from signoff.db.models import SiteSetting, User
 from signoff.db.session import Database
@@ -175,7 +176,8 @@ Authenticate = Callable[[Database, str | None, datetime], Principal]
 def call_dependency(
     scope: Scope, make: type[CallT], authenticate: Authenticate
 ) -> Callable[[Request], Awaitable[CallT]]:
-    """A route dependency: input read, caller authenticated, budget and scope checked.
+    """A route dependency: input read, caller authenticated (its personal token's
+    use noted, at most once a minute), budget and scope checked.
 
     `/api/v1` and `/wiki/api/v2` differ only in how they authenticate and in the
     call object their handlers receive.
@@ -190,6 +192,9 @@ def call_dependency(
         principal = await run_in_threadpool(
             authenticate, db, request.headers.get("authorization"), now
         )
+        uses: TokenUses = app.state.token_uses
+        if uses.due(principal, now):
+            await run_in_threadpool(uses.record, db, principal, now)
         limiter: RateLimiter = app.state.rate_limiter
         wait = limiter.retry_after(principal.key, time.monotonic())
         if wait is not None:
