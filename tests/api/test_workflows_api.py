@@ -43,6 +43,7 @@ def _definition(team: Team, **changes: Any) -> dict[str, Any]:
                 "approvers": [account(team, "carol")],
                 "groups": ["legal"],
                 "rule": "any",
+                "minRejections": 2,
                 "dueDays": 3,
             },
             {
@@ -50,7 +51,6 @@ def _definition(team: Team, **changes: Any) -> dict[str, Any]:
                 "approvers": [account(team, "carol"), account(team, "dave")],
                 "rule": "quorum",
                 "quorum": 2,
-                "minRejections": 2,
             },
         ],
         "staleOn": "version",
@@ -88,7 +88,7 @@ def test_space_admin_creates_a_workflow_by_account_ids_and_group_names(
                 "groups": [legal],
                 "rule": "any",
                 "quorum": None,
-                "minRejections": 1,
+                "minRejections": 2,
                 "dueDays": 3,
             },
             {
@@ -97,7 +97,7 @@ def test_space_admin_creates_a_workflow_by_account_ids_and_group_names(
                 "groups": [],
                 "rule": "quorum",
                 "quorum": 2,
-                "minRejections": 2,
+                "minRejections": 1,
                 "dueDays": None,
             },
         ],
@@ -166,6 +166,18 @@ def test_listing_needs_a_space_the_caller_is_in(api: AppClient, team: Team) -> N
         (
             {"approvers": [], "groups": []},
             "steps[0] needs at least one approver or group.",
+        ),
+        (
+            {"rule": "all"},
+            "steps[0].minRejections is 2, but with rule all and 2 seat(s) the step "
+            "already fails after 1 rejection(s), when the approvals still possible "
+            "can no longer meet the rule: set it to at most 1.",
+        ),
+        (
+            {"minRejections": 3},
+            "steps[0].minRejections is 3, but with rule any and 2 seat(s) the step "
+            "already fails after 2 rejection(s), when the approvals still possible "
+            "can no longer meet the rule: set it to at most 2.",
         ),
     ],
 )

@@ -144,3 +144,46 @@ def test_each_workflow_action_writes_its_audit_event(
             "workflow.updated",
             "workflow.deactivated",
         ]
+
+
+def test_an_all_step_that_waits_for_two_rejections_is_refused(
+    db: Database, ids: dict[str, int]
+) -> None:
+    with db.write() as s:
+        alice, bob, carol = (s.get(User, ids[n]) for n in ("alice", "bob", "carol"))
+        page = s.get(Page, ids["page"])
+        with pytest.raises(BadInput) as refused:
+            do_create_workflow(
+                s,
+                page.space,
+                name="W",
+                steps=[step(carol, bob, rule=Rule.all, min_rejections=2)],
+                **by(alice),
+            )
+        assert refused.value.field == "steps[0].minRejections"
+        assert "set it to at most 1." in refused.value.message
+
+
+def test_a_stored_contradictory_step_keeps_working_until_an_update_fixes_it(
+    db: Database, ids: dict[str, int]
+) -> None:
+    with db.write() as s:
+        alice, bob, carol = (s.get(User, ids[n]) for n in ("alice", "bob", "carol"))
+        page = s.get(Page, ids["page"])
+        workflow = make_workflow(
+            s, page.space, alice, [step(carol, alice)], pages=[page]
+        )
+        workflow.steps[0].min_rejections = 2  # as stored before the rule existed
+        s.flush()
+        request = do_submit_page(s, page, **by(bob))
+        do_record_decision(
+            s, page, DecisionKind.reject, version=1, comment="No.", **by(carol)
+        )
+        assert request.status == "rejected"  # one rejection, as it always did
+        with pytest.raises(BadInput) as refused:
+            do_update_workflow(s, workflow, name="Renamed", **by(alice))
+        assert refused.value.field == "steps[0].minRejections"
+        assert workflow.name == "Standard review"
+        fixed = StepDefinition("Review", (carol.id, alice.id), (), Rule.all, None, 1)
+        do_update_workflow(s, workflow, name="Renamed", steps=[fixed], **by(alice))
+        assert (workflow.name, workflow.steps[0].min_rejections) == ("Renamed", 1)

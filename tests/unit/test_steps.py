@@ -22,6 +22,7 @@ from signoff.domain.steps import (
     eligible_holders,
     excluded_deciders,
     filled_seats,
+    rejections_that_fail,
     request_progress,
     step_outcome,
 )
@@ -855,3 +856,44 @@ def test_can_decide_accepts_decided_people_as_a_one_shot_iterable() -> None:
 )
 def test_every_refusal_has_a_sentence_for_people(refusal: DecideRefusal) -> None:
     assert REFUSALS[refusal].endswith(".")
+
+
+# --- rejections_that_fail -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "quorum_n", "seat_count", "limit"),
+    [
+        (Rule.all, None, 1, 1),
+        (Rule.all, None, 4, 1),
+        (Rule.any, None, 1, 1),
+        (Rule.any, None, 4, 4),
+        (Rule.quorum, 1, 4, 4),
+        (Rule.quorum, 3, 4, 2),
+        (Rule.quorum, 4, 4, 1),
+        (Rule.quorum, 5, 2, 1),  # groups supply the people; they may have just five
+    ],
+)
+def test_rejections_that_fail_follow_the_rule_and_the_seats(
+    rule: Rule, quorum_n: int | None, seat_count: int, limit: int
+) -> None:
+    assert rejections_that_fail(rule, quorum_n, seat_count) == limit
+
+
+@pytest.mark.parametrize(
+    ("rule", "quorum_n"),
+    [(Rule.all, None), (Rule.any, None), (Rule.quorum, 1), (Rule.quorum, 2)],
+)
+@pytest.mark.parametrize("seat_count", [2, 3, 4])
+def test_a_step_fails_after_exactly_that_many_rejections_whatever_min_rejections(
+    rule: Rule, quorum_n: int | None, seat_count: int
+) -> None:
+    # The limit is the domain rule's own: one rejection fewer leaves the step open,
+    # that many fail it even when min_rejections asks for more.
+    limit = rejections_that_fail(rule, quorum_n, seat_count)
+    seats = [user(person) for person in range(1, seat_count + 1)]
+    lenient = StepRule(rule, quorum_n, seat_count + 1)
+    fewer = dict.fromkeys(range(1, limit), REJECT)
+    enough = dict.fromkeys(range(1, limit + 1), REJECT)
+    assert step_outcome(lenient, seats, fewer) is OPEN
+    assert step_outcome(lenient, seats, enough) is REJECTED

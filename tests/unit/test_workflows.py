@@ -134,7 +134,10 @@ def step(**changes: Any) -> StepDefinition:
         pytest.param(step(rule=Rule.any), id="any"),
         pytest.param(step(rule=Rule.quorum, quorum=1), id="quorum-of-one"),
         pytest.param(step(rule=Rule.quorum, quorum=2), id="quorum-of-two"),
-        pytest.param(step(min_rejections=3), id="several-rejections"),
+        pytest.param(
+            step(rule=Rule.any, approver_ids=(1, 2, 3), min_rejections=3),
+            id="several-rejections",
+        ),
         pytest.param(step(due_days=1), id="due-in-a-day"),
         pytest.param(step(name="x" * MAX_NAME), id="longest-name"),
         pytest.param(step(approver_ids=(1, 1)), id="repeated-approver"),
@@ -255,3 +258,73 @@ def test_quorum_larger_than_the_named_approvers_is_refused() -> None:
 
 def test_quorum_may_exceed_named_users_when_a_group_can_fill_it() -> None:
     check_step_definition(StepDefinition("Legal", (1,), (9,), Rule.quorum, 3, 1), 0)
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        pytest.param(step(rule=Rule.all, min_rejections=1), id="all-fails-on-one"),
+        pytest.param(step(rule=Rule.any, min_rejections=2), id="any-of-two-on-two"),
+        pytest.param(
+            step(rule=Rule.quorum, quorum=2, approver_ids=(1, 2, 3), min_rejections=2),
+            id="quorum-two-of-three-on-two",
+        ),
+        pytest.param(
+            step(rule=Rule.quorum, quorum=1, min_rejections=2),
+            id="quorum-one-of-two-on-two",
+        ),
+        pytest.param(
+            step(rule=Rule.any, approver_ids=(1,), group_ids=(5,), min_rejections=2),
+            id="any-of-a-user-and-a-group-on-two",
+        ),
+    ],
+)
+def test_min_rejections_the_rule_can_reach_is_accepted(
+    definition: StepDefinition,
+) -> None:
+    check_step_definition(definition, 0)
+
+
+@pytest.mark.parametrize(
+    ("definition", "limit"),
+    [
+        pytest.param(step(rule=Rule.all, min_rejections=2), 1, id="all-on-two"),
+        pytest.param(
+            step(rule=Rule.all, approver_ids=(), group_ids=(5, 6), min_rejections=2),
+            1,
+            id="all-of-groups-on-two",
+        ),
+        pytest.param(step(rule=Rule.any, min_rejections=3), 2, id="any-of-two-on-3"),
+        pytest.param(
+            step(rule=Rule.quorum, quorum=2, approver_ids=(1, 2, 3), min_rejections=3),
+            2,
+            id="quorum-two-of-three-on-three",
+        ),
+        pytest.param(
+            step(rule=Rule.quorum, quorum=2, min_rejections=2),
+            1,
+            id="quorum-two-of-two-on-two",
+        ),
+        pytest.param(
+            step(
+                rule=Rule.quorum,
+                quorum=3,
+                approver_ids=(),
+                group_ids=(5,),
+                min_rejections=2,
+            ),
+            1,
+            id="quorum-beyond-the-seats-on-two",
+        ),
+    ],
+)
+def test_min_rejections_the_rule_can_never_wait_for_is_refused(
+    definition: StepDefinition, limit: int
+) -> None:
+    with pytest.raises(BadInput) as refused:
+        check_step_definition(definition, 2)
+    assert refused.value.field == "steps[2].minRejections"
+    assert refused.value.message.startswith(
+        f"steps[2].minRejections is {definition.min_rejections}, but with rule "
+    )
+    assert f"set it to at most {limit}." in refused.value.message

@@ -56,7 +56,8 @@ def post_form(world: World, role: str, url: str, fields: dict[str, Any]) -> Any:
 
 
 def two_steps(world: World, **changes: Any) -> dict[str, Any]:
-    """A legal step (any of approver, editor) then a sign-off by quorum of both."""
+    """A legal step (any of approver, editor; two rejections fail it) then a
+    sign-off by quorum of both."""
     ids = world.ids
     return {
         "name": "Legal review",
@@ -64,13 +65,13 @@ def two_steps(world: World, **changes: Any) -> dict[str, Any]:
         "step-0-name": "Legal",
         "step-0-approver": [str(ids["approver"]), str(ids["editor"])],
         "step-0-rule": "any",
-        "step-0-min_rejections": "1",
+        "step-0-min_rejections": "2",
         "step-0-due_days": "3",
         "step-1-name": "Sign-off",
         "step-1-approver": [str(ids["approver"]), str(ids["admin"])],
         "step-1-rule": "quorum",
         "step-1-quorum": "2",
-        "step-1-min_rejections": "2",
+        "step-1-min_rejections": "1",
         "expire_on_edit": "1",
         "stale_on": "version",
         "valid_for_days": "90",
@@ -142,7 +143,8 @@ def test_an_admin_defines_a_two_step_workflow(world: World) -> None:
         3,
         sorted([world.ids["approver"], world.ids["editor"]]),
     )
-    assert (signoff.rule, signoff.quorum, signoff.min_rejections) == ("quorum", 2, 2)
+    assert legal.min_rejections == 2
+    assert (signoff.rule, signoff.quorum, signoff.min_rejections) == ("quorum", 2, 1)
     assert (created.stale_on, created.valid_for_days) == ("version", 90)
     assert created.expire_on_edit and not created.allow_self_approval
     audit = events(world, "workflow.created")[-1]
@@ -179,6 +181,11 @@ def test_removing_a_step_drops_it(world: World) -> None:
             "Step 2: quorum is larger than the number of approvers named.",
         ),
         ({"step-1-quorum": "two"}, "Step 2: quorum must be a whole number."),
+        (
+            {"step-1-min_rejections": "2"},
+            "Step 2: minRejections is 2, but with rule quorum 2 and 2 seat(s) the "
+            "step already fails after 1 rejection(s)",
+        ),
         ({"step-1-quorum": ""}, "Step 2: quorum must be a whole number of at least 1"),
         ({"step-0-approver": []}, "Step 1: needs at least one approver or group."),
         ({"name": "  "}, "name must not be empty."),

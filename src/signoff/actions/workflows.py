@@ -30,7 +30,7 @@ from signoff.db.models import (
     WorkflowStep,
 )
 from signoff.domain.errors import BadInput, InvalidState
-from signoff.domain.states import Origin, RequestStatus, Role, StaleOn
+from signoff.domain.states import Origin, RequestStatus, Role, Rule, StaleOn
 from signoff.domain.workflows import StepDefinition, check_workflow_definition
 
 
@@ -56,6 +56,23 @@ def _check_people(session: Session, steps: Sequence[StepDefinition]) -> None:
                     f"steps[{index}].groups: no group {group_id}.",
                     field=f"steps[{index}].groups",
                 )
+
+
+def _definition_of(workflow: Workflow) -> list[StepDefinition]:
+    """The stored steps as a definition: an update that leaves them alone must still
+    leave a valid workflow, though rows stored under older rules may not be one."""
+    return [
+        StepDefinition(
+            name=step.name,
+            approver_ids=tuple(step.approver_ids),
+            group_ids=tuple(step.group_ids),
+            rule=Rule(step.rule),
+            quorum=step.quorum,
+            min_rejections=step.min_rejections,
+            due_days=step.due_days,
+        )
+        for step in workflow.steps
+    ]
 
 
 def _stored_steps(steps: Sequence[StepDefinition]) -> list[WorkflowStep]:
@@ -168,8 +185,11 @@ def do_update_workflow(
         else workflow.name
     )
     new_steps = steps if steps is not None else None
+    # The steps as they will be: an update that keeps stored steps the rules now
+    # refuse (saved before a rule existed) is refused until they are fixed.
+    definition = new_steps if new_steps is not None else _definition_of(workflow)
+    check_workflow_definition(new_name, definition)
     if new_steps is not None:
-        check_workflow_definition(new_name, new_steps)
         _check_people(session, new_steps)
     if valid_for_days is not KEEP:
         _check_valid_for(valid_for_days)

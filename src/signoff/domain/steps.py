@@ -39,6 +39,21 @@ class StepRule:
         return self.quorum or 1
 
 
+def rejections_that_fail(rule: Rule, quorum: int | None, seat_count: int) -> int:
+    """How many rejections always fail a step by its rule alone: the most
+    `min_rejections` can usefully be.
+
+    Each seat counts as one person here. A group seat may have a single member able
+    to decide (membership changes, and the submitter and author are left out), so
+    one rejection can empty it. With s seats and a rule needing n approvals, s - n + 1
+    rejections leave too few people to reach n: `all` (n = s) allows 1, `any`
+    (n = 1) allows s, `quorum n` allows s - n + 1. A quorum larger than the seats
+    (groups supply the people) allows 1, since its groups may have just n members.
+    """
+    needed = StepRule(rule, quorum, 1).approvals_needed(seat_count)
+    return max(seat_count, needed) - needed + 1
+
+
 class StepOutcome(StrEnum):
     open = "open"
     approved = "approved"

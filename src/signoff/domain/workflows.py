@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from signoff.domain.errors import BadInput
 from signoff.domain.states import Rule
+from signoff.domain.steps import rejections_that_fail
 
 MAX_STEPS = 20
 MAX_NAME = 200
@@ -88,8 +89,28 @@ def check_step_definition(step: StepDefinition, index: int) -> None:
         raise BadInput(
             f"{where}.minRejections must be at least 1.", field=f"{where}.minRejections"
         )
+    check_min_rejections(step, index)
     if step.due_days is not None and step.due_days < 1:
         raise BadInput(f"{where}.dueDays must be at least 1.", field=f"{where}.dueDays")
+
+
+def check_min_rejections(step: StepDefinition, index: int) -> None:
+    """Refuse a `minRejections` the rule makes unreachable: the step would fail on
+    fewer rejections than it says (one, under `all`), which misleads whoever reads it.
+    """
+    seats = len(set(step.approver_ids)) + len(set(step.group_ids))
+    limit = rejections_that_fail(step.rule, step.quorum, seats)
+    if step.min_rejections <= limit:
+        return
+    rule = f"quorum {step.quorum}" if step.rule is Rule.quorum else step.rule.value
+    where = f"steps[{index}].minRejections"
+    raise BadInput(
+        f"{where} is {step.min_rejections}, but with rule {rule} and {seats} "
+        f"seat(s) the step already fails after {limit} rejection(s), when the "
+        f"approvals still possible can no longer meet the rule: set it to at "
+        f"most {limit}.",
+        field=where,
+    )
 
 
 def check_workflow_definition(name: str, steps: Sequence[StepDefinition]) -> None:
