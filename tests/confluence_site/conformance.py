@@ -78,7 +78,8 @@ def assert_conforms(spec: str, response: httpx.Response) -> Any:
     )
     validator.validate(body)
     schema = content["application/json"]["schema"]
-    assert undeclared_fields(body, schema) == []
+    extras = undeclared_fields(body, schema)
+    assert not extras, f"{spec} answered fields it does not declare: {extras}"
     assert_confluence_times(body)
     return body
 
@@ -91,18 +92,18 @@ def assert_shape(name: str, body: Any) -> None:
 
 
 def assert_v2_error(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status
+    assert response.status_code == status, response.text
     body: dict[str, Any] = response.json()
     assert_shape("v2Error", body)
-    assert body["errors"][0]["status"] == status
+    assert body["errors"][0]["status"] == status, body
     return body
 
 
 def assert_v1_error(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status
+    assert response.status_code == status, response.text
     body: dict[str, Any] = response.json()
     assert_shape("v1Error", body)
-    assert body["statusCode"] == status
+    assert body["statusCode"] == status, body
     return body
 
 
