@@ -45,9 +45,11 @@ def run_site(site: ConfluenceSite | None = None) -> Iterator[RunningSite]:
     """Serve `site` (a new one if None) until the block ends."""
     site = site or ConfluenceSite()
     transports: Transports = {}
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
+    # The socket is bound here and handed over, so no other server can take the
+    # port between choosing it and listening on it (tests run side by side).
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port: int = listener.getsockname()[1]
     config = uvicorn.Config(
         create_app(site, transports),
         host="127.0.0.1",
@@ -58,20 +60,26 @@ def run_site(site: ConfluenceSite | None = None) -> Iterator[RunningSite]:
         access_log=False,
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True, name="confluence-site")
+    thread = threading.Thread(
+        target=server.run,
+        kwargs={"sockets": [listener]},
+        daemon=True,
+        name="confluence-site",
+    )
     quiet = _DropDeliberateResets()
     logging.getLogger("uvicorn.error").addFilter(quiet)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the Confluence stand-in did not start")
-        time.sleep(0.01)
     try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the Confluence stand-in did not start")
+            time.sleep(0.01)
         yield RunningSite(site, f"http://127.0.0.1:{port}")
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        listener.close()
         logging.getLogger("uvicorn.error").removeFilter(quiet)
 
 
