@@ -264,14 +264,17 @@ class ConfluenceSite:
         parent: Page | None = None,
         space: Space | None = None,
     ) -> None:
-        """Under another parent, or to the root of another space's home page."""
+        """Under another parent, or under another space's home page; its
+        descendants come along, as in Confluence. No new version is made."""
         with self.lock:
             found = self.page(page)
-            target = space or self.spaces[found.space_id]
-            self.index.discard(found)
-            found.space_id = target.id
+            target = space or self.spaces[parent.space_id if parent else found.space_id]
+            moving = [found, *self._descendants(found)]
+            for each in moving:
+                self.index.discard(each)
+                each.space_id = target.id
+                self.index.add(each)
             found.parent_id = parent.id if parent is not None else target.homepage_id
-            self.index.add(found)
 
     def restrict_page(
         self, page: Page | str, *, hidden_from: User | ApiToken | BearerToken
@@ -410,6 +413,19 @@ class ConfluenceSite:
         self.index.add(page)
         self._schedule_listing(page)
         return page
+
+    def _descendants(self, page: Page) -> list[Page]:
+        children: dict[str, list[Page]] = {}
+        for each in self.pages.values():
+            if each.parent_id is not None:
+                children.setdefault(each.parent_id, []).append(each)
+        found: list[Page] = []
+        waiting = list(children.get(page.id, []))
+        while waiting:
+            child = waiting.pop()
+            found.append(child)
+            waiting += children.get(child.id, [])
+        return found
 
     def _schedule_listing(self, page: Page) -> None:
         visible_at = page.current.created_at + self.listing_lag

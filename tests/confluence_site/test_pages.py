@@ -155,15 +155,19 @@ def test_a_restricted_page_answers_404_to_whoever_it_hides_from(
     assert client.get(f"/api/v2/pages/{child.id}").status_code == 200
 
 
-def test_a_moved_page_lists_under_its_new_space_and_parent(
+def test_a_moved_page_takes_its_children_to_the_new_space(
     world: World, client: httpx.Client
 ) -> None:
+    child = world.site.add_page(world.space, "Child", parent=world.page)
     ops = world.site.add_space("OPS", "Operations")
     world.site.move_page(world.page, space=ops)
     body = client.get(f"/api/v2/pages/{world.page.id}").json()
     assert (body["spaceId"], body["parentId"]) == (ops.id, ops.homepage_id)
+    assert body["version"]["number"] == 1
     listed = client.get(f"/api/v2/pages?space-id={ops.id}").json()["results"]
-    assert world.page.id in [p["id"] for p in listed]
+    assert {world.page.id, child.id} <= {p["id"] for p in listed}
+    moved_child = client.get(f"/api/v2/pages/{child.id}").json()
+    assert (moved_child["spaceId"], moved_child["parentId"]) == (ops.id, world.page.id)
 
 
 def test_depth_root_lists_only_the_pages_without_a_parent(
