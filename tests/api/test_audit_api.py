@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import event as sql_event
 from sqlalchemy import select
 
 from corpora import XSS_VECTORS_FILE
@@ -199,6 +200,26 @@ def test_csv_export_is_an_attachment_and_writes_nothing(
     assert _space_events(team) == before
     with team.db.read() as s:
         assert s.scalars(select(AuditEvent.action)).all().count("audit.exported") == 0
+
+
+def test_the_export_opens_no_write_transaction(api: AppClient, team: Team) -> None:
+    """Not even an empty one: on SQLite a write transaction (`BEGIN IMMEDIATE`) takes
+    the database's one write lock, so a GET would queue behind every writer."""
+    fix_clock(api)  # the token's last use is noted once a minute: here, only first
+    assert _export(api, team, "csv").status_code == 200
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(str(args[2]).upper())
+
+    sql_event.listen(team.db.engine, "before_cursor_execute", seen)
+    try:
+        assert _export(api, team, "jsonl").status_code == 200
+    finally:
+        sql_event.remove(team.db.engine, "before_cursor_execute", seen)
+    assert any(s.startswith("SELECT") for s in statements)
+    writes = ("BEGIN IMMEDIATE", "INSERT", "UPDATE", "DELETE")
+    assert [s for s in statements if s.lstrip().startswith(writes)] == []
 
 
 def test_jsonl_export_matches_the_listed_events(api: AppClient, team: Team) -> None:

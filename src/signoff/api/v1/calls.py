@@ -4,9 +4,10 @@ Every `/api/v1` route depends on `api_call(scope)`. It refuses, in this order: t
 REST API switched off (403), no or bad token (401), too many requests (429), the token
 lacking the route's scope (403, naming it, and audited). Handlers then hand a small
 function to `ApiCall.read` or `ApiCall.write`; `write` runs it in one unit of work
-with the `Idempotency-Key` claimed in the same transaction. `stream` checks and records
-in one unit of work, then streams from a read transaction the stream opens itself.
-A refusal on any of these paths is audited as `auth.denied`.
+with the `Idempotency-Key` claimed in the same transaction. `stream` checks in a read
+transaction, then streams from a read transaction the stream opens itself: it serves
+GETs, which change nothing. A refusal on any of these paths is audited as
+`auth.denied`.
 """
 
 from __future__ import annotations
@@ -140,15 +141,14 @@ class ApiCall:
     def stream(
         self, work: Callable[[Session, User], Download], *, media_type: str
     ) -> StreamingResponse:
-        """Check and record in one unit of work, then stream the download it names.
+        """Check in a read transaction, then stream the download it names.
 
-        Every refusal happens before the first byte. The stream opens its own read
-        transaction when the client starts reading, so a long download holds no lock
-        and sees one consistent snapshot.
+        Every refusal happens before the first byte, and nothing is written but the
+        record of a refusal. The stream opens its own read transaction when the
+        client starts reading, so a long download holds no lock and sees one
+        consistent snapshot.
         """
-        with unit_of_work(
-            self.db, origin=Origin.api, client_id=self.principal.client_id
-        ) as session:
+        with self._refusals_audited(), self.db.read() as session:
             download = work(session, self.actor(session))
 
         def chunks() -> Iterator[str]:
