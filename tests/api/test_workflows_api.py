@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from factories import make_group, make_space
+from factories import make_group, make_space, make_user
 from signoff.api.v1.responses import WorkflowList, WorkflowOne
 from signoff.db.models import Page, Space, User
 
@@ -188,6 +188,39 @@ def test_a_bad_step_is_refused_naming_its_field(
     body["steps"][0] = {**body["steps"][0], **change}
     response = api.post("/api/v1/workflows", token=team.tokens["alice"], json=body)
     refused(response, 400, error)
+
+
+def test_an_approver_outside_the_space_is_refused_naming_them(
+    api: AppClient, team: Team, legal: str
+) -> None:
+    with team.db.write() as s:
+        outsider = make_user(s, "olga")
+        outsider_account = outsider.account_id
+    body = _definition(team)
+    body["steps"][1]["approvers"] = [account(team, "carol"), outsider_account]
+    response = api.post("/api/v1/workflows", token=team.tokens["alice"], json=body)
+    refused(
+        response,
+        400,
+        f"steps[1].approvers: Olga ({outsider_account}) is not a member of space "
+        "DOCS; add them to the space first.",
+    )
+    created = _create(api, team)
+    update = api.post(
+        "/api/v1/workflows/update",
+        token=team.tokens["alice"],
+        json={
+            "workflowId": created["id"],
+            "steps": [{"name": "A", "approvers": [outsider_account], "rule": "any"}],
+        },
+    )
+    refused(
+        update,
+        400,
+        f"steps[0].approvers: Olga ({outsider_account}) is not a member of space "
+        "DOCS; add them to the space first.",
+    )
+    assert workflow_revision(team, int(created["id"])) == 1
 
 
 def test_a_workflow_needs_steps_and_a_unique_name(

@@ -20,6 +20,7 @@ from factories import by, make_change_set, make_page, make_space, make_workflow,
 from signoff.actions.approvals import do_record_decision, do_submit_page
 from signoff.actions.pages import do_edit_page
 from signoff.actions.preferences import do_set_email_preferences
+from signoff.actions.spaces import do_remove_member
 from signoff.actions.users import do_add_group_member, do_create_group, do_create_user
 from signoff.config import Settings
 from signoff.db.models import ChangeSet, OutboxMessage, Page, Space, User
@@ -119,6 +120,18 @@ class Scene:
                 self.page(session, index),
                 body=body,
                 **by(self.user(session, name)),
+            )
+
+    def remove(self, name: str) -> None:
+        """The space admin removes `name` from the space."""
+        with self.db.write() as session:
+            space = session.get(Space, self.space_id)
+            assert space is not None
+            do_remove_member(
+                session,
+                space,
+                self.user(session, name),
+                **by(self.user(session, "admin")),
             )
 
     def change_set(self, index: int = 0) -> int:

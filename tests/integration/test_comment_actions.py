@@ -18,11 +18,13 @@ from factories import (
 )
 from signoff.actions.approvals import do_record_decision, do_submit_page
 from signoff.actions.comments import do_post_comment
+from signoff.actions.spaces import do_remove_member
 from signoff.actions.unit import unit_of_work
 from signoff.db.models import Comment, Page, Space, User
 from signoff.db.session import Database
 from signoff.domain.errors import BadInput, NotAllowed
 from signoff.domain.states import DecisionKind, Origin, Role
+from signoff.queries.inbox import inbox, unread_mentions
 
 
 @pytest.fixture
@@ -164,3 +166,24 @@ def test_an_edit_during_review_says_the_review_is_superseded(
     assert notice.parent_id == root.id
     assert "review of version 1 is superseded" in notice.body
     assert "ri:account-id" not in notice.body  # nobody had decided yet
+
+
+def test_a_member_removed_from_the_space_no_longer_sees_its_mentions(
+    db: Database, ids: dict[str, int]
+) -> None:
+    with db.write() as s:
+        alice, bob, carol = (s.get(User, ids[n]) for n in ("alice", "bob", "carol"))
+        page = s.get(Page, ids["page"])
+        make_workflow(s, page.space, alice, [step(carol)], pages=[page])
+        do_submit_page(s, page, **by(bob))  # the review's thread mentions carol
+    with db.read() as s:
+        assert unread_mentions(s, ids["carol"]) == 1
+        assert len(inbox(s, ids["carol"])) == 1
+    with db.write() as s:
+        space = s.get(Space, ids["space"])
+        do_remove_member(
+            s, space, s.get(User, ids["carol"]), **by(s.get(User, ids["alice"]))
+        )
+    with db.read() as s:
+        assert unread_mentions(s, ids["carol"]) == 0
+        assert inbox(s, ids["carol"]) == []

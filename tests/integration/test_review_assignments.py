@@ -279,15 +279,23 @@ def test_the_counts_cover_only_spaces_the_person_may_see(
         h = History(s)
         h.submit(h.page())
         other = make_space(s, "OTHER", admin=h.ann, members={h.bob: Role.editor})
+        # carol may not be named there (she is no member), but a group may hold
+        # her: its seat is not hers to fill, though the group's row waits for her.
+        outsiders = make_group(s, "outsiders", [h.carol])
         make_workflow(
-            s, other, h.ann, [step(h.bob, h.carol)], space_default=True, name="Other"
+            s,
+            other,
+            h.ann,
+            [step(h.bob, groups=[outsiders], rule=Rule.any)],
+            space_default=True,
+            name="Other",
         )
         outside = make_page(s, other, h.ann, title="Elsewhere")
         do_submit_page(s, outside, **by(h.ann, now=later(60)))
         carol_id, bob_id, docs_id = h.carol.id, h.bob.id, h.space.id
     with db.read() as s:
-        # carol holds a seat in OTHER but is not a member of it: that review is
-        # not shown to her, so it is not counted either.
+        # carol is in a group holding a seat in OTHER but is not a member of it:
+        # that review is not shown to her, so it is not counted either.
         carol, bob = s.get_one(User, carol_id), s.get_one(User, bob_id)
         counts = queue_counts(s, carol, docs_id if space_filter else None)
         assert counts["waiting_for_me"] == 1

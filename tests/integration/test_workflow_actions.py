@@ -146,6 +146,34 @@ def test_each_workflow_action_writes_its_audit_event(
         ]
 
 
+def test_an_approver_outside_the_space_is_refused_by_name(
+    db: Database, ids: dict[str, int]
+) -> None:
+    with db.write() as s:
+        alice, carol = s.get(User, ids["alice"]), s.get(User, ids["carol"])
+        page = s.get(Page, ids["page"])
+        outsider = make_user(s, "oscar")
+        root = make_user(s, "root", site_admin=True)  # reads every space
+        with pytest.raises(BadInput) as refused:
+            do_create_workflow(
+                s, page.space, name="W", steps=[step(carol, outsider)], **by(alice)
+            )
+        assert refused.value.field == "steps[0].approvers"
+        assert refused.value.message == (
+            f"steps[0].approvers: Oscar ({outsider.account_id}) is not a member of "
+            "space DOCS; add them to the space first."
+        )
+        workflow = do_create_workflow(
+            s, page.space, name="W", steps=[step(carol, root)], **by(alice)
+        )
+        with pytest.raises(BadInput) as refused:
+            do_update_workflow(
+                s, workflow, steps=[step(outsider, name="Later")], **by(alice)
+            )
+        assert refused.value.field == "steps[0].approvers"
+        assert [st.name for st in workflow.steps] == ["Review"]
+
+
 def test_an_all_step_that_waits_for_two_rejections_is_refused(
     db: Database, ids: dict[str, int]
 ) -> None:

@@ -897,3 +897,11 @@ def test_a_step_fails_after_exactly_that_many_rejections_whatever_min_rejections
     enough = dict.fromkeys(range(1, limit + 1), REJECT)
     assert step_outcome(lenient, seats, fewer) is OPEN
     assert step_outcome(lenient, seats, enough) is REJECTED
+
+
+def test_a_step_whose_seats_were_all_dropped_can_never_pass() -> None:
+    # Its approvers all left the space: passing it would let a removal stand in
+    # for a review, whatever the rule.
+    for rule in (all_of(), any_of(), quorum(1)):
+        assert step_outcome(rule, [], {}) is REJECTED
+        assert not can_ever_pass(rule, [], NOBODY)

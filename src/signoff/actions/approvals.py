@@ -501,6 +501,34 @@ def _raise_refusal(refusal: DecideRefusal | None, page: Page, actor: User) -> No
     raise InvalidState(message)
 
 
+def complete_step(
+    session: Session,
+    page: Page,
+    request: ApprovalRequest,
+    step: RequestStep,
+    outcome: StepOutcome,
+    *,
+    actor: User | None,
+    origin: Origin,
+    client_id: str | None,
+    now: datetime,
+) -> None:
+    """Settle a step whose outcome changed without a decision (its seats changed:
+    a holder left the space), exactly as a decision settles it. The caller holds the
+    page's lock (`lock_page`)."""
+    _complete_step(
+        session,
+        page,
+        request,
+        step,
+        outcome,
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
+    )
+
+
 def _complete_step(
     session: Session,
     page: Page,
@@ -508,7 +536,7 @@ def _complete_step(
     step: RequestStep,
     outcome: StepOutcome,
     *,
-    actor: User,
+    actor: User | None,
     origin: Origin,
     client_id: str | None,
     now: datetime,
@@ -586,7 +614,7 @@ def _record(
     text: str,
     request: ApprovalRequest,
     *,
-    actor: User,
+    actor: User | None,
     origin: Origin,
     client_id: str | None,
     now: datetime,
@@ -616,7 +644,7 @@ def _record(
             "requestId": request.id,
             "version": request.page_version,
             "status": request.status,
-            "actorId": actor.id,
+            "actorId": actor.id if actor else None,
             "origin": origin.value,
             "changeSetId": request.change_set_id,
             **(details or {}),

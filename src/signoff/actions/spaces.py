@@ -1,4 +1,8 @@
-"""Spaces and their members: creation by site administrators, roles by space admins."""
+"""Spaces and their members: creation by site administrators, roles by space admins.
+
+Removing a member also drops their seats in the space's pending reviews
+(`actions.seats`): whoever may not read a space may not review it.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,13 @@ from sqlalchemy.orm import Session
 from signoff.access import require_role
 from signoff.actions.audit import record_event
 from signoff.actions.outbox import enqueue
+from signoff.actions.seats import drop_seats, lock_reviews_held_by
 from signoff.actions.users import require_site_admin
 from signoff.actions.validate import check_pattern, clean_text
 from signoff.db.models import Space, SpaceMember, User
 from signoff.domain.errors import BadInput, InvalidState
 from signoff.domain.states import Origin, Role
+from signoff.queries.readers import forget_readers
 
 SPACE_KEY = re.compile(r"[A-Z][A-Z0-9]{1,49}")
 
@@ -92,6 +98,7 @@ def do_add_member(
     else:
         member.role = role
     session.flush()
+    forget_readers(session)
     record_event(
         session,
         "space.member_added",
@@ -134,8 +141,10 @@ def do_remove_member(
         raise InvalidState(f"{user.display_name} is not a member of {space.key}.")
     if member.role == Role.admin and _admin_count(session, space.id) == 1:
         raise InvalidState("A space must keep at least one admin.")
+    held = lock_reviews_held_by(session, space, user)
     session.delete(member)
     session.flush()
+    forget_readers(session)
     record_event(
         session,
         "space.member_removed",
@@ -146,6 +155,17 @@ def do_remove_member(
         now=now,
         space_id=space.id,
         details={"accountId": user.account_id, "previousRole": member.role},
+    )
+    # Whoever may not read the space may not review it: their seats go.
+    drop_seats(
+        session,
+        held,
+        user,
+        space,
+        actor=actor,
+        origin=origin,
+        client_id=client_id,
+        now=now,
     )
 
 

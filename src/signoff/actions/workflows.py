@@ -32,6 +32,7 @@ from signoff.db.models import (
 from signoff.domain.errors import BadInput, InvalidState
 from signoff.domain.states import Origin, RequestStatus, Role, Rule, StaleOn
 from signoff.domain.workflows import StepDefinition, check_workflow_definition
+from signoff.queries.readers import space_readers
 
 
 class _Keep(Enum):
@@ -42,13 +43,24 @@ KEEP: Final = _Keep.KEEP
 """For `do_update_workflow(valid_for_days=...)`: keep it (`None` clears it)."""
 
 
-def _check_people(session: Session, steps: Sequence[StepDefinition]) -> None:
+def _check_people(
+    session: Session, space: Space, steps: Sequence[StepDefinition]
+) -> None:
+    """Every named approver exists and may read the space (a member, or a site
+    administrator): the review asks them to read its pages, and its email quotes
+    page titles and comments."""
     for index, step in enumerate(steps):
+        where = f"steps[{index}].approvers"
+        readers = space_readers(session, space.id, step.approver_ids)
         for user_id in step.approver_ids:
-            if session.get(User, user_id) is None:
+            user = session.get(User, user_id)
+            if user is None:
+                raise BadInput(f"{where}: no user {user_id}.", field=where)
+            if user_id not in readers:
                 raise BadInput(
-                    f"steps[{index}].approvers: no user {user_id}.",
-                    field=f"steps[{index}].approvers",
+                    f"{where}: {user.display_name} ({user.account_id}) is not a "
+                    f"member of space {space.key}; add them to the space first.",
+                    field=where,
                 )
         for group_id in step.group_ids:
             if session.get(Group, group_id) is None:
@@ -116,7 +128,7 @@ def do_create_workflow(
     require_role(session, actor, space.id, Role.admin, action="manage workflows")
     check_workflow_definition(name, steps)
     _check_valid_for(valid_for_days)
-    _check_people(session, steps)
+    _check_people(session, space, steps)
     name = clean_text(name, field="name", max_length=200)
     taken = session.scalar(
         select(Workflow.id).where(Workflow.space_id == space.id, Workflow.name == name)
@@ -186,11 +198,13 @@ def do_update_workflow(
     )
     new_steps = steps if steps is not None else None
     # The steps as they will be: an update that keeps stored steps the rules now
-    # refuse (saved before a rule existed) is refused until they are fixed.
+    # refuse (from before a rule existed, or naming someone since removed from the
+    # space) is refused until they are fixed.
     definition = new_steps if new_steps is not None else _definition_of(workflow)
     check_workflow_definition(new_name, definition)
-    if new_steps is not None:
-        _check_people(session, new_steps)
+    space = session.get(Space, workflow.space_id)
+    assert space is not None
+    _check_people(session, space, definition)
     if valid_for_days is not KEEP:
         _check_valid_for(valid_for_days)
     changed: list[str] = []

@@ -116,6 +116,10 @@ def step_outcome(
 
 
 def _is_met(rule: StepRule, seats: Sequence[Seat], approvers: set[int]) -> bool:
+    if not seats:
+        # Every seat was dropped (their holders left the space): nobody can approve,
+        # and passing would let a removal stand in for a review.
+        return False
     if rule.rule is Rule.all:
         return filled_seats(seats, approvers) == len(seats)
     return len(approvers) >= rule.approvals_needed(len(seats))

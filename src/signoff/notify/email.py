@@ -2,7 +2,8 @@
 
 Fan-out (`fan_out_email`) reads who should hear about a review event and what to
 tell them, once, and queues one `email.send` per person (key `email:{user_id}`), so
-each mail is retried on its own and its sender needs no database. Who hears what:
+each mail is retried on its own; its sender reads only whether the recipient may still
+read the page. Who hears what:
 
 - `approval.submitted`, `approval.step_started`: the current step's approvers
   (group members included), when the workflow has `notify_requests`;
@@ -10,14 +11,17 @@ each mail is retried on its own and its sender needs no database. Who hears what
   workflow has `notify_status`; so do `approval.approved` and `approval.rejected`;
 - `approval.stale`: the submitter and the people who approved, under `notify_status`.
 
-Never the person who caused the event, nor anyone inactive, without an address, or
-who turned approval email off. Sending (`EmailSender`) uses `smtplib`; the mail's
-`Message-ID` derives from the outbox message id, the same on every retry, so a
-duplicate after a crash can be recognised.
+Never the person who caused the event, nor anyone inactive, without an address, who
+turned approval email off, or who may not read the space: that last is checked at
+fan-out and again just before sending, so a member removed in between gets nothing.
+Sending (`EmailSender`) uses `smtplib`; the mail's `Message-ID` derives from the
+outbox message id, the same on every retry, so a duplicate after a crash can be
+recognised.
 """
 
 from __future__ import annotations
 
+import logging
 import ssl
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -37,6 +41,7 @@ from signoff.notify.email_audience import (
     display_name,
     event_actor,
     load_review,
+    may_still_read,
     reachable,
     undecided_approvers,
 )
@@ -44,6 +49,8 @@ from signoff.notify.email_render import environment, render
 from signoff.notify.handlers import FollowUp, GiveUp, Handler, Message
 from signoff.notify.smtp import send_mail
 from signoff.outbound.smtp_url import SmtpServer
+
+logger = logging.getLogger(__name__)
 
 SEND_KIND = "email.send"
 MESSAGE_ID_HEADER = "X-Signoff-Message-Id"
@@ -70,7 +77,9 @@ def fan_out_email(message: Message, db: Database) -> Sequence[FollowUp]:
         for person, part in _recipients(session, message, review):
             parts.setdefault(person, part)  # a submitter who also approved: submitter
         actor_id = event_actor(session, message)
-        people = reachable(session, parts, skip=actor_id)
+        people = reachable(
+            session, parts, skip=actor_id, space_id=review.request.space_id
+        )
         base = {
             "event": message.kind,
             "eventId": message.message_id,
@@ -83,6 +92,7 @@ def fan_out_email(message: Message, db: Database) -> Sequence[FollowUp]:
             {
                 **base,
                 "role": parts[person.id],
+                "recipientId": person.id,
                 "to": {"address": person.address, "name": person.name},
             },
             message.space_id,
@@ -177,10 +187,27 @@ class EmailSender:
     def __call__(self, message: Message, db: Database) -> Sequence[FollowUp]:
         if self.server is None:
             raise GiveUp("email is not configured (SIGNOFF_SMTP_URL)")
+        if not self.still_wanted(message, db):
+            logger.info(
+                "email %s not sent: its recipient may no longer read the page",
+                message.message_id,
+            )
+            return ()
         send_mail(
             self.server, self.compose(message), tls=self.tls, timeout=self.timeout
         )
         return ()
+
+    def still_wanted(self, message: Message, db: Database) -> bool:
+        """Whether the recipient may still read the page; mails queued before they
+        carried `recipientId` go as they were addressed."""
+        recipient = message.payload.get("recipientId")
+        page = message.payload.get("page")
+        page_id = page.get("id") if isinstance(page, dict) else None
+        if not isinstance(recipient, int) or not isinstance(page_id, int):
+            return True
+        with db.read() as session:
+            return may_still_read(session, recipient, page_id)
 
     def compose(self, message: Message) -> EmailMessage:
         payload = message.payload

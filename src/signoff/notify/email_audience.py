@@ -1,5 +1,6 @@
 """Who an approval email goes to, and what it says about the review: read once, when
-the event fans out, so each `email.send` carries all it needs and never reads again.
+the event fans out, so each `email.send` carries all it needs. Its sender reads only
+whether the recipient may still read the space (`may_still_read`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from signoff.db.models import (
 from signoff.domain.states import DecisionKind, RequestStatus
 from signoff.notify.handlers import Message
 from signoff.queries.facts import get_version, request_exclusions, step_seats
+from signoff.queries.readers import space_readers
 
 
 @dataclass(frozen=True)
@@ -135,11 +137,12 @@ def approvers_of(session: Session, request_id: int) -> set[int]:
 
 
 def reachable(
-    session: Session, user_ids: Iterable[int], *, skip: int | None
+    session: Session, user_ids: Iterable[int], *, skip: int | None, space_id: int
 ) -> list[Person]:
-    """Of `user_ids`, the active people with an address who want approval email,
-    less `skip` (whoever caused the event knows already); ordered by id."""
-    wanted = set(user_ids) - {skip}
+    """Of `user_ids`, the active people with an address who want approval email and
+    may read the space now (a mail quotes its page titles and comments), less `skip`
+    (whoever caused the event knows already); ordered by id."""
+    wanted = space_readers(session, space_id, set(user_ids) - {skip})
     if not wanted:
         return []
     users = session.scalars(
@@ -173,3 +176,14 @@ def event_actor(session: Session, message: Message) -> int | None:
 def display_name(session: Session, user_id: int | None) -> str | None:
     user = session.get(User, user_id) if user_id is not None else None
     return user.display_name if user is not None else None
+
+
+def may_still_read(session: Session, user_id: int, page_id: int) -> bool:
+    """Whether the person an `email.send` is for may read its page now: active, and
+    a member of its space or a site administrator. Checked again at sending, since a
+    member removed after the event was fanned out must not get the mail."""
+    user = session.get(User, user_id)
+    page = session.get(Page, page_id)
+    if user is None or page is None or not user.is_active:
+        return False
+    return bool(space_readers(session, page.space_id, (user_id,)))

@@ -38,6 +38,7 @@ from signoff.domain.states import (
 from signoff.domain.steps import Seat, StepRule, can_ever_pass, excluded_deciders
 from signoff.domain.versions import VersionRef, is_stale, version_delta
 from signoff.domain.workflows import Resolution, resolve_workflow
+from signoff.queries.readers import space_readers
 
 
 def get_version(session: Session, page_id: int, number: int) -> PageVersion | None:
@@ -77,19 +78,58 @@ def group_holders(session: Session, group_ids: Iterable[int]) -> dict[int, set[i
 
 
 def seats_of(
-    session: Session, user_ids: Sequence[int], group_ids: Sequence[int]
+    session: Session,
+    user_ids: Sequence[int],
+    group_ids: Sequence[int],
+    *,
+    space_id: int,
 ) -> list[Seat]:
-    """Seats for named users and groups, with each group's current members."""
+    """Seats for named users and groups, held only by people who may read the space.
+
+    A named user who may not (removed from the space since) has no seat: the step
+    counts without them, as when their seat is dropped. A group's seat is held by
+    its current members who may read the space, so it can end up empty.
+    """
     members = group_holders(session, group_ids)
-    seats = [Seat(f"user:{user_id}", frozenset({user_id})) for user_id in user_ids]
-    seats += [Seat(f"group:{gid}", frozenset(members[gid])) for gid in group_ids]
+    return _seats(
+        user_ids, group_ids, members, _readers(session, space_id, members, user_ids)
+    )
+
+
+def _readers(
+    session: Session,
+    space_id: int,
+    members: dict[int, set[int]],
+    user_ids: Iterable[int],
+) -> frozenset[int]:
+    """Of the named users and the groups' `members`, who may read the space."""
+    everyone = {*user_ids, *(person for held in members.values() for person in held)}
+    return space_readers(session, space_id, everyone)
+
+
+def _seats(
+    user_ids: Sequence[int],
+    group_ids: Sequence[int],
+    members: dict[int, set[int]],
+    readers: frozenset[int],
+) -> list[Seat]:
+    seats = [
+        Seat(f"user:{user_id}", frozenset({user_id}))
+        for user_id in user_ids
+        if user_id in readers
+    ]
+    seats += [
+        Seat(f"group:{gid}", frozenset(members[gid] & readers)) for gid in group_ids
+    ]
     return seats
 
 
 def step_seats(session: Session, step: RequestStep) -> list[Seat]:
     users = [seat.user_id for seat in step.seats if seat.user_id is not None]
     groups = [seat.group_id for seat in step.seats if seat.group_id is not None]
-    return seats_of(session, users, groups)
+    request = session.get(ApprovalRequest, step.request_id)
+    assert request is not None, "a step belongs to a request"
+    return seats_of(session, users, groups, space_id=request.space_id)
 
 
 def step_rule(step: RequestStep | WorkflowStep) -> StepRule:
@@ -171,13 +211,20 @@ def resolve_page_workflow(session: Session, page: Page, *, strict: bool) -> Reso
 def impassable_steps(
     session: Session, workflow: Workflow, *, excluded: frozenset[int]
 ) -> list[str]:
-    """Names of steps that could never pass with the people allowed to decide."""
+    """Names of steps that could never pass with the people allowed to decide.
+
+    Group members and readers are read once for every step together.
+    """
+    steps = workflow.steps
+    members = group_holders(session, {gid for step in steps for gid in step.group_ids})
+    named = {user_id for step in steps for user_id in step.approver_ids}
+    readers = _readers(session, workflow.space_id, members, named)
     return [
         step.name
-        for step in workflow.steps
+        for step in steps
         if not can_ever_pass(
             step_rule(step),
-            seats_of(session, step.approver_ids, step.group_ids),
+            _seats(step.approver_ids, step.group_ids, members, readers),
             excluded,
         )
     ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import unescape
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from signoff.db.aliases import shared_alias
@@ -149,11 +149,20 @@ def inbox(session: Session, user_id: int, *, limit: int = 50) -> list[InboxItem]
 
 
 def unread_mentions(session: Session, user_id: int) -> int:
+    """Unread mentions on pages the person can still see, as `inbox` lists them: a
+    member removed from a space is not told, even by a count, what happens there."""
+    visible = select(SpaceMember.space_id).where(SpaceMember.user_id == user_id)
+    site_admin = select(User.is_site_admin).where(User.id == user_id).scalar_subquery()
     return int(
         session.scalar(
             select(func.count())
             .select_from(Mention)
-            .where(Mention.user_id == user_id, Mention.read_at.is_(None))
+            .join(Page, Page.id == Mention.page_id)
+            .where(
+                Mention.user_id == user_id,
+                Mention.read_at.is_(None),
+                or_(site_admin.is_(True), Page.space_id.in_(visible)),
+            )
         )
         or 0
     )
