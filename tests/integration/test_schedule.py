@@ -134,6 +134,17 @@ def test_a_reminder_before_the_due_date_and_one_when_overdue_each_once(
     assert (before.payload["overdue"], after.payload["overdue"]) == (False, True)
     assert before.payload["step"] == "Editorial"
     assert before.payload["dueAt"] == (AT + timedelta(days=2)).isoformat()
+    # Whom it reminds is fixed when it is queued: carol has not decided yet.
+    assert before.payload["recipients"] == after.payload["recipients"] == [ids["carol"]]
+
+
+def test_a_step_that_starts_records_whom_it_asks(
+    db: Database, ids: dict[str, int]
+) -> None:
+    decide(db, ids, "carol", minutes=30)
+    (started,) = outbox(db, "approval.step_started")
+    assert started.payload["step"] == "Legal"
+    assert started.payload["recipients"] == [ids["dave"]]
 
 
 def test_reminders_email_only_who_has_not_decided(

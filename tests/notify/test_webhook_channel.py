@@ -143,6 +143,7 @@ def test_a_submission_reaches_the_receiver_signed_and_logged(scene: Scene) -> No
     assert body["event"] == "approval.submitted"
     assert body["data"]["pageId"] == str(scene.page_ids[0])
     assert body["data"]["version"] == 1 and body["data"]["origin"] == "ui"
+    assert "recipients" not in body["data"]  # whom it asked is for email only
     assert body["spaceId"] == str(scene.space_id)
     assert request.headers[MESSAGE_ID_HEADER] == body["id"]
     assert request.headers["X-Signoff-Event"] == "approval.submitted"

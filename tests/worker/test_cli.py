@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,13 @@ from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from cli.support import CLEAN_ENV, json_out, signoff
+from factories import by, make_page, make_space, make_user, make_workflow, step
+from signoff.actions.approvals import do_record_decision, do_submit_page
 from signoff.actions.unit import utcnow
 from signoff.cli.main import build_app
-from signoff.db.models import AuditEvent
+from signoff.db.models import AuditEvent, OutboxMessage
 from signoff.db.session import Database
+from signoff.domain.states import DecisionKind, Role
 from signoff.notify.handlers import GiveUp
 
 from .support import Clock, Recorder, add_messages, make_worker, outbox_row
@@ -152,7 +156,47 @@ def test_worker_once_delivers_and_summarises(
     assert again.exit_code == 0, again.output
     assert again.stdout.strip() == (
         "Processed 1 message(s): 1 delivered, 0 to retry, 0 dead."
+        " Swept 0 expired approval(s), 0 reminder(s)."
     )
+
+
+def test_worker_once_also_sweeps_expiries_and_reminders_and_sends_them(
+    db: Database, db_url: str, tmp_path: Path
+) -> None:
+    # Reviews from long ago (AT): one step overdue, one approval past validForDays.
+    with db.write() as s:
+        admin, editor, viewer = (make_user(s, n) for n in ("ann", "ed", "vi"))
+        space = make_space(
+            s, admin=admin, members={editor: Role.editor, viewer: Role.viewer}
+        )
+        waiting = make_page(s, space, editor, title="Waiting")
+        lapsing = make_page(s, space, editor, title="Lapsing")
+        due = replace(step(viewer), due_days=1)
+        make_workflow(
+            s, space, admin, [due], pages=[waiting, lapsing], valid_for_days=1
+        )
+        do_submit_page(s, waiting, **by(editor))
+        do_submit_page(s, lapsing, **by(editor))
+        do_record_decision(
+            s, lapsing, DecisionKind.approve, version=1, comment=None, **by(viewer)
+        )
+
+    result = signoff(db_url, tmp_path, "worker", "--once", "--batch", "100", "--json")
+
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["expired"], summary["reminded"]) == (1, 1)
+    with db.read() as s:
+        swept = s.execute(
+            select(OutboxMessage.kind, OutboxMessage.status).where(
+                OutboxMessage.kind.in_(("approval.expired", "approval.reminder"))
+            )
+        ).all()
+    # Queued by the sweep and handled in the same run.
+    assert sorted(swept) == [
+        ("approval.expired", "delivered"),
+        ("approval.reminder", "delivered"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """Queueing side effects in the outbox, in the same transaction as their cause.
 
 A rolled-back action therefore sends nothing, and a crash after commit loses nothing:
-the worker delivers what is committed, each message under a stable id.
+the worker delivers what is committed, each message under a stable id. An event that
+asks people to act records who they are as it happens (`queries.audience`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from signoff.actions.users import require_site_admin
 from signoff.db.models import OutboxMessage, User
 from signoff.domain.errors import InvalidState, NotFound
 from signoff.domain.states import Origin
+from signoff.queries.audience import RECIPIENTS, asked_by
 
 PENDING, DEAD = "pending", "dead"
 
@@ -31,6 +33,12 @@ def enqueue(
     now: datetime,
     space_id: int | None = None,
 ) -> OutboxMessage:
+    """Queue `payload` as a `kind` event; one asking approvers to act also gets
+    `recipients`, the approvers asked now, so its mail never depends on when the
+    worker gets to it."""
+    asked = asked_by(session, kind, payload)
+    if asked is not None:
+        payload = {**payload, RECIPIENTS: asked}
     message = OutboxMessage(
         message_id=str(uuid.uuid4()),
         kind=kind,

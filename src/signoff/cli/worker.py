@@ -1,4 +1,5 @@
-"""`signoff worker`: deliver the outbox, as a process of its own.
+"""`signoff worker`: deliver the outbox, and do what time alone changes (expiry,
+reminders), as a process of its own; `--once` does one sweep and one batch.
 
 Run one per machine, or several side by side on PostgreSQL (claims skip each other's
 locked rows). SIGINT or SIGTERM lets the current message finish, hands the rest of
@@ -78,17 +79,22 @@ def worker(
         if handlers
         else channel_handlers(settings, site_key=site_secret(settings), clock=utcnow)
     )
+    swept: dict[str, int] = {}  # what `--once`'s sweep did; the loop sweeps unseen
     with open_database(settings) as db:
+        sweeper = Sweeper(db, utcnow)
         outbox = OutboxWorker(
             db,
             registry,
             batch=batch,
             lease=timedelta(seconds=lease_seconds),
-            between=Sweeper(db, utcnow).maybe_sweep,
+            between=sweeper.maybe_sweep,
         )
         stop = threading.Event()
         with stop_on_signals(stop):
             if once:
+                # The sweep first, so the batch also carries what it queued.
+                expired, reminded = sweeper.sweep()
+                swept = {"expired": expired, "reminded": reminded}
                 outbox.run_once(stop)
             else:
                 logging.basicConfig(
@@ -104,9 +110,15 @@ def worker(
     stats = outbox.stats
     emit(
         as_json,
-        {"processed": stats.processed, **stats.as_dict()},
+        {"processed": stats.processed, **stats.as_dict(), **swept},
         f"Processed {stats.processed} message(s): {stats.delivered} delivered, "
-        f"{stats.retried} to retry, {stats.dead} dead.",
+        f"{stats.retried} to retry, {stats.dead} dead."
+        + (
+            f" Swept {swept['expired']} expired approval(s), "
+            f"{swept['reminded']} reminder(s)."
+            if swept
+            else ""
+        ),
     )
 
 

@@ -11,6 +11,9 @@ read the page. Who hears what:
   workflow has `notify_status`; so do `approval.approved` and `approval.rejected`;
 - `approval.stale`: the submitter and the people who approved, under `notify_status`.
 
+The approvers asked are the ones the action recorded with the event (`recipients`,
+see `queries.audience`), so a review decided before the worker gets to it still
+sends its requests; events recorded without them fall back to the step as it is now.
 Never the person who caused the event, nor anyone inactive, without an address, who
 turned approval email off, or who may not read the space: that last is checked at
 fan-out and again just before sending, so a member removed in between gets nothing.
@@ -37,18 +40,21 @@ from signoff.db.session import Database
 from signoff.notify.email_audience import (
     Review,
     approvers_of,
-    current_approvers,
     display_name,
     event_actor,
     load_review,
     may_still_read,
     reachable,
-    undecided_approvers,
 )
 from signoff.notify.email_render import environment, render
 from signoff.notify.handlers import FollowUp, GiveUp, Handler, Message
 from signoff.notify.smtp import send_mail
 from signoff.outbound.smtp_url import SmtpServer
+from signoff.queries.audience import (
+    current_approvers,
+    recorded_recipients,
+    undecided_approvers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -104,15 +110,18 @@ def fan_out_email(message: Message, db: Database) -> Sequence[FollowUp]:
 
 def _recipients(session: Session, message: Message, review: Review) -> Recipients:
     request = review.request
-    if message.kind in REQUESTED:
+    if message.kind in (*REQUESTED, REMINDER):
         if not review.notify_requests:
             return []
-        return [(person, "approver") for person in current_approvers(session, request)]
-    if message.kind == REMINDER:
-        if not review.notify_requests:
-            return []
-        waiting = undecided_approvers(session, request)
-        return [(person, "approver") for person in sorted(waiting)]
+        asked = recorded_recipients(message.payload)
+        if asked is None:  # recorded before events carried their recipients
+            now_asked = (
+                current_approvers(session, request)
+                if message.kind in REQUESTED
+                else undecided_approvers(session, request)
+            )
+            asked = sorted(now_asked)
+        return [(person, "approver") for person in asked]
     if not review.notify_status:
         return []
     submitter = [(request.submitted_by, "submitter")]
@@ -128,8 +137,8 @@ def _event_facts(
     """What this event adds to the review's facts: who acted, and how."""
     payload, request = message.payload, review.request
     step = payload.get("step")
-    if step is None and message.kind in REQUESTED and request.current_step is not None:
-        step = request.steps[request.current_step].name
+    if step is None and message.kind == "approval.submitted" and request.steps:
+        step = request.steps[0].name  # a submission asks for its first step
     template = {
         "approval.submitted": "approval_requested",
         "approval.step_started": "approval_requested",

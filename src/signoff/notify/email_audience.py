@@ -21,9 +21,9 @@ from signoff.db.models import (
     User,
     Workflow,
 )
-from signoff.domain.states import DecisionKind, RequestStatus
+from signoff.domain.states import DecisionKind
 from signoff.notify.handlers import Message
-from signoff.queries.facts import get_version, request_exclusions, step_seats
+from signoff.queries.facts import get_version
 from signoff.queries.readers import space_readers
 
 
@@ -98,30 +98,6 @@ def _change_set(session: Session, change_set_id: int | None) -> dict[str, Any] |
         "referenceUrl": found.reference_url,
         "path": f"/changesets/{found.id}",
     }
-
-
-def current_approvers(session: Session, request: ApprovalRequest) -> set[int]:
-    """Everyone who may decide the request's current step now: named people and the
-    members of named groups, less those the rules exclude (submitter, author)."""
-    if request.status != RequestStatus.pending or request.current_step is None:
-        return set()
-    if request.current_step >= len(request.steps):
-        return set()
-    step = request.steps[request.current_step]
-    holders = {person for seat in step_seats(session, step) for person in seat.holders}
-    return holders - request_exclusions(request)
-
-
-def undecided_approvers(session: Session, request: ApprovalRequest) -> set[int]:
-    """The current step's approvers who have not decided on it yet: a reminder's
-    audience."""
-    if request.current_step is None or request.current_step >= len(request.steps):
-        return set()
-    step = request.steps[request.current_step]
-    decided = set(
-        session.scalars(select(Decision.approver_id).where(Decision.step_id == step.id))
-    )
-    return current_approvers(session, request) - decided
 
 
 def approvers_of(session: Session, request_id: int) -> set[int]:

@@ -25,6 +25,7 @@ from signoff.notify.handlers import FollowUp, GiveUp, Message, Retry
 from signoff.notify.signing import webhook_headers
 from signoff.outbound.secrets import webhook_secret
 from signoff.outbound.url_policy import AllowList, Resolver, system_resolver
+from signoff.queries.audience import RECIPIENTS
 
 DELIVERY_KIND = "webhook.delivery"
 EVENT_HEADER = "X-Signoff-Event"
@@ -52,7 +53,7 @@ def fan_out_webhooks(message: Message, db: Database) -> Sequence[FollowUp]:
                 "event": message.kind,
                 "eventId": message.message_id,
                 "occurredAt": _iso(message.created_at),
-                "data": message.payload,
+                "data": _public(message.payload),
             },
             message.space_id,
             key=f"webhook:{hook_id}",
@@ -149,6 +150,12 @@ def _ids_as_text(data: dict[str, Any]) -> dict[str, Any]:
         else value
         for key, value in data.items()
     }
+
+
+def _public(payload: dict[str, Any]) -> dict[str, Any]:
+    """The event as receivers see it: without the internal user ids of the people
+    it asked (`recipients`), which are for the email channel."""
+    return {key: value for key, value in payload.items() if key != RECIPIENTS}
 
 
 def _iso(moment: datetime) -> str:
