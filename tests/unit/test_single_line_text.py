@@ -40,7 +40,9 @@ def test_multi_line_text_keeps_bidi_controls() -> None:
 
 
 def test_right_to_left_letters_and_marks_are_welcome_in_a_title() -> None:
-    title = "\u05de\u05d3\u05d9\u05e0\u05d9\u05d5\u05ea \u200f(Policy) \u0633\u064a\u0627\u0633\u0629"
+    hebrew = "\u05de\u05d3\u05d9\u05e0\u05d9\u05d5\u05ea"
+    arabic = "\u0633\u064a\u0627\u0633\u0629"
+    title = f"{hebrew} \u200f(Policy) {arabic}"
     assert clean_text(title, field="title", max_length=200) == title
 
 

@@ -9,6 +9,7 @@ resolves to a workflow that no longer runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from enum import Enum
 from typing import Any, Final, cast
@@ -31,7 +32,11 @@ from signoff.db.models import (
 )
 from signoff.domain.errors import BadInput, InvalidState
 from signoff.domain.states import Origin, RequestStatus, Role, Rule, StaleOn
-from signoff.domain.workflows import StepDefinition, check_workflow_definition
+from signoff.domain.workflows import (
+    MAX_NAME,
+    StepDefinition,
+    check_workflow_definition,
+)
 from signoff.queries.readers import space_readers
 
 
@@ -87,6 +92,19 @@ def _definition_of(workflow: Workflow) -> list[StepDefinition]:
     ]
 
 
+def _named(steps: Sequence[StepDefinition]) -> list[StepDefinition]:
+    """The steps, their names cleaned and checked as every single-line field is."""
+    return [
+        replace(
+            step,
+            name=clean_text(
+                step.name, field=f"steps[{index}].name", max_length=MAX_NAME
+            ),
+        )
+        for index, step in enumerate(steps)
+    ]
+
+
 def _stored_steps(steps: Sequence[StepDefinition]) -> list[WorkflowStep]:
     return [
         WorkflowStep(
@@ -126,6 +144,7 @@ def do_create_workflow(
     now: datetime,
 ) -> Workflow:
     require_role(session, actor, space.id, Role.admin, action="manage workflows")
+    steps = _named(steps)
     check_workflow_definition(name, steps)
     _check_valid_for(valid_for_days)
     _check_people(session, space, steps)
@@ -196,7 +215,7 @@ def do_update_workflow(
         if name is not None
         else workflow.name
     )
-    new_steps = steps if steps is not None else None
+    new_steps = _named(steps) if steps is not None else None
     # The steps as they will be: an update that keeps stored steps the rules now
     # refuse (from before a rule existed, or naming someone since removed from the
     # space) is refused until they are fixed.
