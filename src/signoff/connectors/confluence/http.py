@@ -150,15 +150,14 @@ class ConfluenceHttp:
         body: Json | None = None,
     ) -> Answer:
         url = self.site.api(path)
-        if params:
-            url += "?" + urlencode(_flat(params), doseq=True)
+        query = urlencode(_flat(params), doseq=True) if params else ""
         idempotent = method == "GET"
         attempt = 0
         while True:
             self.gate.wait_turn()
             self.calls.count(method, path)
             try:
-                answer = self._once(method, url, path, body)
+                answer = self._once(method, url, query, path, body)
             except ConfluenceError as lost:
                 if not (idempotent and lost.retryable) or attempt >= MAX_RETRIES:
                     raise
@@ -194,7 +193,11 @@ class ConfluenceHttp:
             retry_after_seconds(answer.headers.get("retry-after"), now=self.gate.now()),
         )
 
-    def _once(self, method: str, url: str, path: str, body: Json | None) -> Answer:
+    def _once(
+        self, method: str, url: str, query: str, path: str, body: Json | None
+    ) -> Answer:
+        # The policy judges where the call goes (scheme, host, port, path); the
+        # query, which can carry 250 page ids, is added after it has.
         try:
             target = check_target(url, allow=self._allow, resolver=self._resolver)
         except BadInput as refusal:
@@ -229,7 +232,10 @@ class ConfluenceHttp:
                     ),
                 ) as client,
                 client.stream(
-                    method, target.url, content=content, headers=headers
+                    method,
+                    f"{target.url}?{query}" if query else target.url,
+                    content=content,
+                    headers=headers,
                 ) as response,
             ):
                 raw = _read_capped(response, self._max_bytes, method, path)
