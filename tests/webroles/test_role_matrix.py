@@ -33,7 +33,6 @@ MATRIX: dict[str, dict[str, int]] = {
     "/inbox": EVERYONE,
     "/audit": EVERYONE,
     "/audit?space=DOCS": ADMINS,
-    "/audit/export.csv?space=DOCS": ADMINS,
     "/analytics": EVERYONE,
     "/analytics/DOCS": ADMINS,
     "/spaces/DOCS/workflows": ADMINS,
