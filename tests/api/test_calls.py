@@ -253,7 +253,7 @@ def test_an_oversized_body_is_413(api: AppClient, team: Team) -> None:
         ({}, "pageId is required."),
         ({"pageId": "abc"}, "pageId: Value error, must be an id: a string of digits."),
         ({"pageId": True}, "pageId: Value error, must be an id."),
-        ({"pageId": "0"}, "pageId: Value error, is not a known id."),
+        ({"pageId": 1.5}, "pageId: Value error, must be an id: a string of digits."),
     ],
 )
 def test_bad_bodies_are_400_naming_the_field(
@@ -262,6 +262,17 @@ def test_bad_bodies_are_400_naming_the_field(
     response = api.post("/api/v1/pages/submit", token=team.tokens["bob"], json=body)
     assert response.status_code == 400
     assert response.json() == {"success": False, "error": message}
+
+
+@pytest.mark.parametrize("page_id", ["0", "-1", 0, "2147483648", 2**63, "9" * 30])
+def test_an_id_no_object_can_have_is_404_as_a_missing_one(
+    api: AppClient, team: Team, page_id: object
+) -> None:
+    response = api.post(
+        "/api/v1/pages/submit", token=team.tokens["bob"], json={"pageId": page_id}
+    )
+    assert response.status_code == 404
+    assert response.json() == {"success": False, "error": f"Page {page_id} not found."}
 
 
 def test_unknown_objects_are_404(api: AppClient, team: Team) -> None:

@@ -2,9 +2,10 @@
 
 Every `SignoffError` becomes `{"success": false, "error": <its sentence>}` with the
 status its kind calls for; request validation failures become a 400 that names the
-field. Under `/wiki/` (the page store, in Confluence Cloud's shapes) the same errors
-wear Confluence's v2 envelope instead: `{"errors": [{"status", "code", "title",
-"detail"}]}`. Routes never build error responses themselves.
+field, or a 404 for an id outside the stored range. Under `/wiki/` (the page store,
+in Confluence Cloud's shapes) the same errors wear Confluence's v2 envelope instead:
+`{"errors": [{"status", "code", "title", "detail"}]}`. Routes never build error
+responses themselves.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from signoff.domain.errors import (
     SignoffError,
     VersionConflict,
 )
+from signoff.ids import ID_NOT_FOUND, missing
+from signoff.web.templating import error_page
 
 # Checked in order, so a subclass (VersionConflict is an InvalidState) needs no entry.
 STATUS_BY_ERROR: tuple[tuple[type[SignoffError], int], ...] = (
@@ -38,6 +41,8 @@ STATUS_BY_ERROR: tuple[tuple[type[SignoffError], int], ...] = (
 REQUEST_PARTS = frozenset({"body", "query", "path", "header", "cookie"})
 CONFLUENCE_PREFIX = "/wiki/"
 REST_API_PREFIX = "/api/v1/"
+# Interfaces that answer machines in JSON; every other path is a page of the web UI.
+MACHINE_PREFIXES = ("/api/", CONFLUENCE_PREFIX, "/oauth/", "/.well-known/")
 # Confluence Cloud v2's `code` and `title` for each status Signoff answers with.
 CONFLUENCE_ERRORS: dict[int, tuple[str, str]] = {
     400: ("INVALID_REQUEST_PARAMETER", "Bad Request"),
@@ -137,9 +142,20 @@ async def handle_api_problem(request: Request, error: Exception) -> JSONResponse
     return error_response(request, error.status, error.message, error.headers)
 
 
-async def handle_validation_error(request: Request, error: Exception) -> JSONResponse:
+async def handle_validation_error(request: Request, error: Exception) -> Response:
+    """400 naming the field; 404 when an id names nothing the database could hold
+    (`signoff.ids`), worded as for any missing object, whatever else is wrong. The
+    web UI's pages answer with its error page rather than JSON."""
     assert isinstance(error, RequestValidationError)
-    return error_response(request, 400, validation_message(error))
+    unknown = next((p for p in error.errors() if p.get("type") == ID_NOT_FOUND), None)
+    if unknown is None:
+        status, message = 400, validation_message(error)
+    else:
+        shown = str((unknown.get("ctx") or {}).get("id", ""))
+        status, message = 404, missing(field_name(unknown.get("loc", ())), shown)
+    if not request.url.path.startswith(MACHINE_PREFIXES):
+        return error_page(request, message, status=status)
+    return error_response(request, status, message)
 
 
 async def handle_http_exception(request: Request, error: Exception) -> Response:

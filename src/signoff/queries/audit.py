@@ -33,6 +33,7 @@ from signoff.domain.audit_chain import (
 )
 from signoff.domain.checkpoints import ChainHead
 from signoff.domain.errors import BadInput
+from signoff.queries.keyset import id_cursor
 
 EXPORT_BATCH = 1000
 MAX_LIMIT = 200
@@ -95,9 +96,7 @@ def list_audit_events(
         raise BadInput(f"limit must be 1 to {MAX_LIMIT}.", field="limit")
     query = _filtered(select(AuditEvent), where).order_by(AuditEvent.id.desc())
     if cursor:
-        if not cursor.isdigit():
-            raise BadInput("cursor is not one this server gave out.", field="cursor")
-        query = query.where(AuditEvent.id < int(cursor))
+        query = query.where(AuditEvent.id < id_cursor(cursor))
     events = list(session.scalars(query.limit(limit + 1)))
     more = len(events) > limit
     events = events[:limit]

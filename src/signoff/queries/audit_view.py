@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from signoff.db.models import AuditEvent
 from signoff.domain.errors import BadInput
 from signoff.queries.audit import MAX_LIMIT
+from signoff.queries.keyset import id_cursor
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,7 @@ def list_space_audit_events(
     if where.before is not None:
         query = query.where(AuditEvent.at < where.before)
     if cursor:
-        if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 18:
-            raise BadInput("cursor is not one this server gave out.", field="cursor")
-        query = query.where(AuditEvent.id < int(cursor))
+        query = query.where(AuditEvent.id < id_cursor(cursor))
     events = list(
         session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1))
     )

@@ -20,9 +20,9 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from signoff.domain.errors import BadInput
+from signoff.ids import MAX_ID, stored_number
 
 MAX_LIMIT = 250
-MAX_ID = 2**31 - 1
 _CURSOR_TAG = "s1"
 
 
@@ -70,6 +70,15 @@ def decode_cursor(cursor: str, order: str) -> list[Any]:
     ):
         return parts[2:]
     raise _foreign_cursor()
+
+
+def id_cursor(cursor: str) -> int:
+    """The id a plain id cursor carries (the audit trail's: the last event shown);
+    `BadInput` for anything but an id the database could hold, so no query runs."""
+    number = stored_number(cursor)
+    if number is None:
+        raise _foreign_cursor()
+    return number
 
 
 def _foreign_cursor() -> BadInput:

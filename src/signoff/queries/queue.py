@@ -46,6 +46,7 @@ from signoff.db.models import (
 )
 from signoff.domain.errors import BadInput
 from signoff.domain.states import RequestStatus, StaleOn
+from signoff.ids import stored_number
 from signoff.queries.page_approvals import id_or_none, utc_iso
 
 MAX_LIMIT = 200
@@ -112,9 +113,9 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raw = ""
-    digits = raw.removeprefix(_CURSOR_PREFIX)
-    if digits.isascii() and digits.isdigit() and encode_cursor(int(digits)) == cursor:
-        return int(digits)
+    request_id = stored_number(raw.removeprefix(_CURSOR_PREFIX))
+    if request_id is not None and encode_cursor(request_id) == cursor:
+        return request_id
     raise BadInput("cursor is not one this server gave out.", field="cursor")
 
 

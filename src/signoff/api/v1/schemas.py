@@ -14,36 +14,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from pydantic.alias_generators import to_camel
 
 from signoff.domain.states import Role, Rule, StaleOn
+from signoff.ids import MAX_ID, Id
 
-MAX_ID = 2**31 - 1
 MAX_LIMIT = 200
-
-
-def parse_id(value: Any) -> int:
-    """Ids travel as strings of digits ("12345"); plain integers are accepted too."""
-    if isinstance(value, bool):
-        raise ValueError("must be an id")
-    if isinstance(value, int):
-        number = value
-    elif (
-        isinstance(value, str)
-        and value.isascii()
-        and value.isdigit()
-        and len(value) < 12
-    ):
-        number = int(value)
-    else:
-        raise ValueError("must be an id: a string of digits")
-    if not 1 <= number <= MAX_ID:
-        raise ValueError("is not a known id")
-    return number
-
-
-ObjectId = Annotated[
-    int,
-    BeforeValidator(parse_id),
-    WithJsonSchema({"type": "string", "pattern": "^[0-9]{1,10}$", "example": "12345"}),
-]
+# Ids: one type for every interface (`signoff.ids`), re-exported under the API's name.
+ObjectId = Id
 
 
 class Body(BaseModel):

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from signoff.access import access_page, access_space
 from signoff.actions.pages import do_create_page, do_edit_page
-from signoff.api.v1.schemas import MAX_ID, ObjectId
+from signoff.api.v1.schemas import ObjectId
 from signoff.api.wiki.calls import WikiCall, wiki_call
 from signoff.api.wiki.responses import (
     READ_ERRORS,
@@ -47,6 +47,7 @@ from signoff.api.wiki.shapes import (
 from signoff.auth.scopes import Scope
 from signoff.db.models import Page, User
 from signoff.domain.errors import BadInput
+from signoff.ids import MAX_ID
 from signoff.queries.keyset import Window
 from signoff.queries.store import (
     DEFAULT_PAGE_STATUSES,
@@ -228,9 +229,7 @@ def get_page_versions(
     summary="One version's details",
     responses=documented(ConfluenceVersionDetail, "The version.", READ_ERRORS),
 )
-def get_page_version(
-    call: Reader, page_id: ObjectId, number: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> Response:
+def get_page_version(call: Reader, page_id: ObjectId, number: ObjectId) -> Response:
     def work(session: Session, actor: User) -> dict[str, Any]:
         page = access_page(session, actor, page_id)
         view = get_page_view(session, page, number=number)

@@ -15,8 +15,9 @@ from fastapi import Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
-from signoff.api.v1.schemas import ObjectId, parse_id
+from signoff.api.v1.schemas import ObjectId
 from signoff.domain.errors import BadInput
+from signoff.ids import parse_id
 
 STORAGE = "storage"
 _BODY_SCHEMA = {

@@ -24,6 +24,7 @@ from signoff.auth.scopes import Scope
 from signoff.db.models import OAuthClient, OAuthToken, PersonalToken, User
 from signoff.domain.errors import BadInput, InvalidState, NotAllowed, NotFound
 from signoff.domain.states import Origin
+from signoff.ids import Id
 from signoff.web import context
 from signoff.web.forms import FormValues, first
 from signoff.web.guard import refusal_status
@@ -198,7 +199,7 @@ def _revoke_token(request: Request, current: CurrentSession, token_id: int) -> N
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-async def revoke_token(request: Request, token_id: int) -> Response:
+async def revoke_token(request: Request, token_id: Id) -> Response:
     got = await signed_in_form(request)
     if isinstance(got, Response):
         return got

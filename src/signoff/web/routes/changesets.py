@@ -30,6 +30,7 @@ from signoff.actions.unit import unit_of_work
 from signoff.db.models import ChangeSet, Page, Space, User
 from signoff.domain.errors import BadInput, InvalidState, NotAllowed, NotFound
 from signoff.domain.states import ChangeSetStatus, Origin, Role
+from signoff.ids import Id
 from signoff.queries.changesets import change_set_detail, list_change_sets
 from signoff.web import context
 from signoff.web.forms import PICKER_FIELDS, PICKER_FORM_BYTES, FormValues, first
@@ -298,7 +299,7 @@ def _edit_form(
 
 
 @router.get("/changesets/{change_set_id}/edit")
-async def edit_changeset_form(request: Request, change_set_id: int) -> Response:
+async def edit_changeset_form(request: Request, change_set_id: Id) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
@@ -350,7 +351,7 @@ def _update(
 
 
 @router.post("/changesets/{change_set_id}/edit")
-async def update_changeset(request: Request, change_set_id: int) -> Response:
+async def update_changeset(request: Request, change_set_id: Id) -> Response:
     posted = await signed_in_form(
         request, limit=PICKER_FORM_BYTES, max_fields=PICKER_FIELDS
     )
@@ -422,7 +423,7 @@ def _show(
 
 
 @router.get("/changesets/{change_set_id}")
-async def changeset(request: Request, change_set_id: int) -> Response:
+async def changeset(request: Request, change_set_id: Id) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
@@ -507,7 +508,7 @@ def _act(
 
 
 def _action_route(operation: str) -> Callable[..., Any]:
-    async def handler(request: Request, change_set_id: int) -> Response:
+    async def handler(request: Request, change_set_id: Id) -> Response:
         posted = await signed_in_form(request)
         if isinstance(posted, Response):
             return posted

@@ -30,6 +30,7 @@ from signoff.db.models import Page, User
 from signoff.db.session import Database
 from signoff.domain.errors import BadInput, NotFound, SignoffError, VersionConflict
 from signoff.domain.states import DecisionKind, Origin, Role
+from signoff.ids import Id, form_id, stored_number
 from signoff.queries.page_screen import PageScreen, page_screen
 from signoff.web import context
 from signoff.web.comment_text import ShownComment, shown_comments
@@ -90,7 +91,7 @@ async def show_page(
 
 
 @router.get(PAGE)
-async def view_page(request: Request, key: str, page_id: int) -> Response:
+async def view_page(request: Request, key: str, page_id: Id) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
@@ -111,17 +112,15 @@ def act_on_page(
 
 
 def _version(form: FormValues) -> int:
-    raw = first(form, "version")
-    if not raw.isdigit():
+    version = stored_number(first(form, "version"))
+    if version is None:
         raise BadInput("The form did not say which version you decided on.")
-    return int(raw)
+    return version
 
 
 def submit_act(form: FormValues) -> PageAct:
     raw = first(form, "workflow_id")
-    if raw and not raw.isdigit():
-        raise BadInput("Choose a workflow.", field="workflow_id")
-    workflow_id = int(raw) if raw else None
+    workflow_id = form_id(raw, "Workflow") if raw else None
 
     def act(session: Session, page: Page, user: User, now: datetime) -> object:
         return do_submit_page(
@@ -176,7 +175,7 @@ ACTS: dict[str, Callable[[FormValues], PageAct]] = {
 }
 
 
-async def page_action(request: Request, key: str, page_id: int, verb: str) -> Response:
+async def page_action(request: Request, key: str, page_id: Id, verb: str) -> Response:
     parse = ACTS.get(verb)
     if parse is None:
         return error_page(request, "No such action.", status=404)
@@ -207,7 +206,7 @@ async def page_action(request: Request, key: str, page_id: int, verb: str) -> Re
 
 
 @router.get(PAGE + "/edit")
-async def edit_form(request: Request, key: str, page_id: int) -> Response:
+async def edit_form(request: Request, key: str, page_id: Id) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
@@ -259,13 +258,12 @@ def save_edit(
         user = session.get(User, user_id)
         page = _page_in(session, user, key, page_id)
         assert user is not None
-        expected = values["version"]
         do_edit_page(
             session,
             page,
             title=values["title"],
             body=values["body"],
-            expected_version=expected if isinstance(expected, int) else None,
+            expected_version=_started_from(values),
             message=values["message"],
             actor=user,
             origin=UI,
@@ -275,13 +273,23 @@ def save_edit(
 
 
 def _page_values(form: FormValues) -> dict[str, Any]:
-    raw = first(form, "version")
+    """The editor's fields as sent, so a refused form is shown again as it was."""
     return {
         "title": first(form, "title"),
         "body": first(form, "body"),
         "message": first(form, "message"),
-        "version": int(raw) if raw.isdigit() else None,
+        "version": first(form, "version"),
     }
+
+
+def _started_from(values: dict[str, Any]) -> int | None:
+    """The version the edit started from; None when the form sent none (the edit
+    is then not checked against newer versions)."""
+    raw = str(values["version"] or "")
+    version = stored_number(raw)
+    if raw and version is None:
+        raise BadInput("The form did not say which version you edited.")
+    return version
 
 
 CONFLICT = (
@@ -291,7 +299,7 @@ CONFLICT = (
 
 
 @router.post(PAGE + "/edit")
-async def edit(request: Request, key: str, page_id: int) -> Response:
+async def edit(request: Request, key: str, page_id: Id) -> Response:
     posted = await signed_in_form(request)
     if isinstance(posted, Response):
         return posted

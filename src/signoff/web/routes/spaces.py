@@ -16,8 +16,9 @@ from signoff.actions.unit import unit_of_work
 from signoff.actions.workflows import do_assign_workflow
 from signoff.db.models import Page, User
 from signoff.db.session import Database
-from signoff.domain.errors import BadInput, NotFound, SignoffError
+from signoff.domain.errors import NotFound, SignoffError
 from signoff.domain.states import Origin, Role
+from signoff.ids import Id, form_id
 from signoff.queries.keyset import MAX_LIMIT, Window
 from signoff.queries.page_screen import TreeRow, active_workflows, space_tree
 from signoff.queries.store import SpaceView, get_space_view, list_spaces
@@ -101,22 +102,19 @@ def space_screen(db: Database, user_id: int, key: str) -> SpaceScreen:
 
 
 @router.post(HOME + "/{key}/pages/{page_id}/assign-workflow")
-async def assign_workflow(request: Request, key: str, page_id: int) -> Response:
+async def assign_workflow(request: Request, key: str, page_id: Id) -> Response:
     posted = await signed_in_form(request)
     if isinstance(posted, Response):
         return posted
     current, form = posted
-    raw = first(form, "workflow_id")
     try:
-        if not raw.isdigit():
-            raise BadInput("Choose a workflow.", field="workflow_id")
         await run_in_threadpool(
             assign,
             context.database(request),
             current.user_id,
             key,
             page_id,
-            int(raw),
+            form_id(first(form, "workflow_id"), "Workflow"),
             context.now(request),
         )
     except SignoffError as refusal:
@@ -146,7 +144,7 @@ def assign(
 
 
 @router.post(HOME + "/{key}/pages/{page_id}/reset-approval")
-async def reset_approval(request: Request, key: str, page_id: int) -> Response:
+async def reset_approval(request: Request, key: str, page_id: Id) -> Response:
     posted = await signed_in_form(request)
     if isinstance(posted, Response):
         return posted

@@ -25,6 +25,7 @@ from signoff.db.models import Space, WebhookSubscription
 from signoff.domain.errors import BadInput, NotFound, SignoffError
 from signoff.domain.events import ALL_EVENTS, WEBHOOK_EVENTS
 from signoff.domain.states import Origin
+from signoff.ids import Id
 from signoff.outbound.secrets import webhook_secret
 from signoff.queries.webhooks import delivery_log, list_webhooks
 from signoff.web import context
@@ -192,22 +193,22 @@ async def _post_change(
 
 
 @router.post(BASE + "/{webhook_id}/pause")
-async def pause_webhook(request: Request, key: str, webhook_id: int) -> Response:
+async def pause_webhook(request: Request, key: str, webhook_id: Id) -> Response:
     return await _post_change(request, key, webhook_id, "pause")
 
 
 @router.post(BASE + "/{webhook_id}/resume")
-async def resume_webhook(request: Request, key: str, webhook_id: int) -> Response:
+async def resume_webhook(request: Request, key: str, webhook_id: Id) -> Response:
     return await _post_change(request, key, webhook_id, "resume")
 
 
 @router.post(BASE + "/{webhook_id}/rotate")
-async def rotate_webhook(request: Request, key: str, webhook_id: int) -> Response:
+async def rotate_webhook(request: Request, key: str, webhook_id: Id) -> Response:
     return await _post_change(request, key, webhook_id, "rotate")
 
 
 @router.post(BASE + "/{webhook_id}/remove")
-async def remove_webhook(request: Request, key: str, webhook_id: int) -> Response:
+async def remove_webhook(request: Request, key: str, webhook_id: Id) -> Response:
     return await _post_change(request, key, webhook_id, "remove")
 
 
@@ -237,7 +238,7 @@ def _log_page(
 
 
 @router.get(BASE + "/{webhook_id}")
-async def webhook_log(request: Request, key: str, webhook_id: int) -> Response:
+async def webhook_log(request: Request, key: str, webhook_id: Id) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current

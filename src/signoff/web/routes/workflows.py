@@ -29,6 +29,7 @@ from signoff.actions.workflows import (
 from signoff.db.models import Page, Space, User, Workflow
 from signoff.domain.errors import BadInput, InvalidState, NotFound, SignoffError
 from signoff.domain.states import Origin
+from signoff.ids import Id
 from signoff.queries.workflows import approver_choices, group_choices
 from signoff.web import context
 from signoff.web.forms import PICKER_FIELDS, PICKER_FORM_BYTES, FormValues, first
@@ -247,7 +248,7 @@ async def new_workflow_form(request: Request, key: str) -> Response:
 
 
 @router.get(BASE + "/{workflow_id}/edit")
-async def edit_workflow_form(request: Request, key: str, workflow_id: int) -> Response:
+async def edit_workflow_form(request: Request, key: str, workflow_id: Id) -> Response:
     return await _get_form(request, key, workflow_id)
 
 
@@ -340,7 +341,7 @@ async def create_workflow(request: Request, key: str) -> Response:
 
 
 @router.post(BASE + "/{workflow_id}/edit")
-async def update_workflow(request: Request, key: str, workflow_id: int) -> Response:
+async def update_workflow(request: Request, key: str, workflow_id: Id) -> Response:
     return await _post_form(request, key, workflow_id)
 
 
@@ -406,7 +407,7 @@ def _assign(
 
 
 @router.post(BASE + "/{workflow_id}/deactivate")
-async def deactivate_workflow(request: Request, key: str, workflow_id: int) -> Response:
+async def deactivate_workflow(request: Request, key: str, workflow_id: Id) -> Response:
     posted = await signed_in_form(request)
     if isinstance(posted, Response):
         return posted
@@ -419,7 +420,7 @@ async def deactivate_workflow(request: Request, key: str, workflow_id: int) -> R
 
 
 @router.post(BASE + "/{workflow_id}/default")
-async def make_default(request: Request, key: str, workflow_id: int) -> Response:
+async def make_default(request: Request, key: str, workflow_id: Id) -> Response:
     posted = await signed_in_form(request)
     if isinstance(posted, Response):
         return posted
@@ -467,7 +468,7 @@ def _pages_page(
 
 
 @router.get(BASE + "/{workflow_id}/pages")
-async def assign_pages_form(request: Request, key: str, workflow_id: int) -> Response:
+async def assign_pages_form(request: Request, key: str, workflow_id: Id) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
@@ -488,7 +489,7 @@ def _page_ids(values: list[str]) -> list[int]:
 
 
 @router.post(BASE + "/{workflow_id}/pages")
-async def assign_pages(request: Request, key: str, workflow_id: int) -> Response:
+async def assign_pages(request: Request, key: str, workflow_id: Id) -> Response:
     posted = await signed_in_form(
         request, limit=PICKER_FORM_BYTES, max_fields=PICKER_FIELDS
     )
