@@ -21,7 +21,7 @@ from starlette.responses import Response
 from signoff.access import access_space_by_key, require_role, space_role
 from signoff.actions.unit import unit_of_work
 from signoff.db.models import Space, User
-from signoff.domain.errors import BadInput, NotAllowed, NotFound
+from signoff.domain.errors import BadInput
 from signoff.domain.states import Origin, Role
 from signoff.queries.analytics import (
     INTERVALS,
@@ -32,11 +32,11 @@ from signoff.queries.analytics import (
 )
 from signoff.web import context
 from signoff.web.analytics_charts import status_chart, trend_chart
-from signoff.web.guard import refusal_status
+from signoff.web.refusals import FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in
 from signoff.web.routes.queue import member_spaces
 from signoff.web.sessions import CurrentSession
-from signoff.web.templating import error_page, render
+from signoff.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -151,7 +151,8 @@ def _report(
 
 def _dashboard(
     request: Request, current: CurrentSession, key: str, form: RangeForm
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], int]:
+    """The dashboard and its status; a filter it refuses is shown on it."""
     space_id = _admin_space_id(request, current, key)
     with context.database(request).read() as session:
         space = session.get(Space, space_id)
@@ -176,11 +177,12 @@ def _dashboard(
             approvers = busiest_approvers(
                 session, space_id, start=chosen.start, end=chosen.end
             )
-        except BadInput as refused:
-            page["error"] = refused.message
-            return page
+        except FORM_REFUSALS as refused:
+            shown = refusal(refused)
+            page["error"] = shown.sentence
+            return page, shown.status
         page["report"] = _report(report, approvers)
-        return page
+        return page, 200
 
 
 def _chooser(request: Request, current: CurrentSession) -> dict[str, Any]:
@@ -210,8 +212,5 @@ async def analytics_dashboard(request: Request, key: str) -> Response:
         return current
     today = context.now(request).astimezone(UTC).date()
     form = range_form(request.query_params, today)
-    try:
-        page = await run_in_threadpool(_dashboard, request, current, key, form)
-    except (NotAllowed, NotFound) as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
-    return render(request, "analytics.html", page, status=400 if page["error"] else 200)
+    page, status = await run_in_threadpool(_dashboard, request, current, key, form)
+    return render(request, "analytics.html", page, status=status)

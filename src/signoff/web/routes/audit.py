@@ -25,7 +25,7 @@ from signoff.access import access_space_by_key, require_role, space_role
 from signoff.actions.audit_export import do_record_export
 from signoff.actions.unit import unit_of_work
 from signoff.db.models import AuditEvent, Page, Space, User
-from signoff.domain.errors import BadInput, NotAllowed, NotFound
+from signoff.domain.errors import BadInput
 from signoff.domain.states import Origin, Role
 from signoff.queries.audit import (
     AuditFilter,
@@ -38,11 +38,11 @@ from signoff.queries.audit import (
 from signoff.queries.audit_view import AuditViewFilter, list_space_audit_events
 from signoff.web import context
 from signoff.web.forms import first
-from signoff.web.guard import refusal_status
+from signoff.web.refusals import FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.routes.queue import member_spaces
 from signoff.web.sessions import CurrentSession
-from signoff.web.templating import error_page, render
+from signoff.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -121,7 +121,8 @@ def _chooser(request: Request, current: CurrentSession) -> dict[str, Any]:
 
 def _audit_page(
     request: Request, current: CurrentSession, key: str, params: dict[str, str]
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], int]:
+    """The trail and its status; a filter or cursor it refuses is shown on it."""
     db = context.database(request)
     # The check runs in a unit of work so a refusal is audited; the reading (and the
     # chain walk, which grows with the history) runs in a read transaction, so it
@@ -131,7 +132,7 @@ def _audit_page(
     with db.read() as session:
         space = session.get(Space, space_id)
         assert space is not None
-        error = None
+        error, status = None, 200
         events: list[AuditEvent] = []
         next_cursor = None
         try:
@@ -141,8 +142,9 @@ def _audit_page(
                 cursor=params.get("cursor") or None,
                 limit=PAGE_SIZE,
             )
-        except BadInput as refused:
-            error = refused.message
+        except FORM_REFUSALS as refused:
+            shown = refusal(refused)
+            error, status = shown.sentence, shown.status
         page_ids = {event.page_id for event in events if event.page_id}
         titles: dict[int, str] = {
             row[0]: row[1]
@@ -182,7 +184,7 @@ def _audit_page(
                 if next_cursor
                 else None
             ),
-        }
+        }, status
 
 
 @router.get("/audit")
@@ -195,11 +197,8 @@ async def audit(request: Request) -> Response:
         chooser = await run_in_threadpool(_chooser, request, current)
         return render(request, "audit.html", chooser)
     params = {name: request.query_params.get(name, "") for name in (*FILTERS, "cursor")}
-    try:
-        page = await run_in_threadpool(_audit_page, request, current, key, params)
-    except (NotAllowed, NotFound) as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
-    return render(request, "audit.html", page, status=400 if page["error"] else 200)
+    page, status = await run_in_threadpool(_audit_page, request, current, key, params)
+    return render(request, "audit.html", page, status=status)
 
 
 def _record(request: Request, current: CurrentSession, key: str, fmt: str) -> int:
@@ -242,11 +241,8 @@ async def export_trail(request: Request) -> Response:
     current, form = posted
     key, fmt = first(form, "space"), first(form, "format")
     if not key:
-        return error_page(request, "Choose a space to export.", status=400)
-    try:
-        space_id = await run_in_threadpool(_record, request, current, key, fmt)
-    except (NotAllowed, NotFound, BadInput) as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+        raise BadInput("Choose a space to export.")
+    space_id = await run_in_threadpool(_record, request, current, key, fmt)
     safe_key = "".join(c for c in key if c.isascii() and (c.isalnum() or c in "-_"))
     return StreamingResponse(
         _stream(request, space_id, fmt),

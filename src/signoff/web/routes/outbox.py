@@ -14,16 +14,14 @@ from starlette.responses import RedirectResponse, Response
 from signoff.actions.outbox import ALL_DEAD, do_retry_dead
 from signoff.actions.unit import unit_of_work
 from signoff.actions.users import require_site_admin
-from signoff.domain.errors import SignoffError
 from signoff.domain.states import Origin
 from signoff.notify.outbox_rows import OutboxStatus, list_messages
 from signoff.web import context
 from signoff.web.forms import PICKER_FIELDS, PICKER_FORM_BYTES
-from signoff.web.guard import refusal_status
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.sessions import CurrentSession
 from signoff.web.space_admin import signed_in_user
-from signoff.web.templating import error_page, render
+from signoff.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,10 +55,7 @@ async def outbox(request: Request) -> Response:
     if isinstance(current, Response):
         return current
     status = request.query_params.get("status", "dead")
-    try:
-        page = await run_in_threadpool(_page, request, current, status)
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    page = await run_in_threadpool(_page, request, current, status)
     return render(request, "outbox.html", page)
 
 
@@ -84,10 +79,5 @@ async def retry(request: Request) -> Response:
     if isinstance(posted, Response):
         return posted
     current, form = posted
-    try:
-        count = await run_in_threadpool(
-            _retry, request, current, form.get("message", [])
-        )
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    count = await run_in_threadpool(_retry, request, current, form.get("message", []))
     return RedirectResponse(f"{PATH}?status=dead&requeued={count}", status_code=303)

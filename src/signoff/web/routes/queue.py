@@ -21,6 +21,7 @@ from signoff.db.models import ChangeSet, Space, SpaceMember, User, Workflow
 from signoff.domain.errors import BadInput
 from signoff.queries.queue import list_queue, queue_counts
 from signoff.web import context
+from signoff.web.refusals import FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in
 from signoff.web.sessions import CurrentSession
 from signoff.web.templating import render
@@ -72,7 +73,8 @@ def optional_id(value: str, label: str) -> int | None:
 
 def queue_page(
     request: Request, current: CurrentSession, params: dict[str, str]
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], int]:
+    """The queue and its status; a filter or cursor it refuses is shown on it."""
     tab = TAB_BY_KEY.get(params.get("tab", ""), TABS[0])
     with context.database(request).read() as session:
         user = session.get(User, current.user_id)
@@ -94,7 +96,7 @@ def queue_page(
             )
         )
         counts = queue_counts(session, user)
-        error = None
+        error, status = None, 200
         now = context.now(request)
         items: list[Any] = []
         overdue: list[Any] = []
@@ -134,8 +136,9 @@ def queue_page(
                 cursor=params.get("cursor") or None,
                 limit=PAGE_SIZE,
             )
-        except BadInput as refused:
-            error = refused.message
+        except FORM_REFUSALS as refused:
+            shown = refusal(refused)
+            error, status = shown.sentence, shown.status
         accounts = {item.submitted_by for item in [*items, *overdue]}
         rows = session.execute(
             select(User.account_id, User.display_name).where(
@@ -177,7 +180,7 @@ def queue_page(
                 if next_cursor
                 else None
             ),
-        }
+        }, status
 
 
 @router.get("/queue")
@@ -189,5 +192,5 @@ async def queue(request: Request) -> Response:
         name: request.query_params.get(name, "")
         for name in ("tab", "workflow", "changeset", "submitter", "cursor")
     }
-    page = await run_in_threadpool(queue_page, request, current, params)
-    return render(request, "queue.html", page, status=400 if page["error"] else 200)
+    page, status = await run_in_threadpool(queue_page, request, current, params)
+    return render(request, "queue.html", page, status=status)
