@@ -1,10 +1,11 @@
 """Errors to HTTP, once for the whole application.
 
-Every `SignoffError` becomes `{"success": false, "error": <its sentence>}` with the
-status its kind calls for; request validation failures become a 400 that names the
-field, or a 404 for an id outside the stored range. Under `/wiki/` (the page store,
-in Confluence Cloud's shapes) the same errors wear Confluence's v2 envelope instead:
-`{"errors": [{"status", "code", "title", "detail"}]}`. Routes never build error
+Every `SignoffError` answers with the status and the sentence of `web/refusals.py`,
+wrapped for the interface called: `{"success": false, "error": <sentence>}` under the
+REST API, Confluence's v2 envelope `{"errors": [{"status", "code", "title",
+"detail"}]}` under `/wiki/` (the page store, in Confluence Cloud's shapes), and the
+UI's error page everywhere else. Request validation failures become a 400 that names
+the field, or a 404 for an id outside the stored range. Routes never build error
 responses themselves.
 """
 
@@ -20,24 +21,11 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from signoff.api.problems import ApiProblem
-from signoff.domain.errors import (
-    BadInput,
-    InvalidState,
-    NotAllowed,
-    NotFound,
-    SignoffError,
-    VersionConflict,
-)
+from signoff.domain.errors import SignoffError, VersionConflict
 from signoff.ids import ID_NOT_FOUND, missing
+from signoff.web.refusals import refusal
 from signoff.web.templating import error_page
 
-# Checked in order, so a subclass (VersionConflict is an InvalidState) needs no entry.
-STATUS_BY_ERROR: tuple[tuple[type[SignoffError], int], ...] = (
-    (BadInput, 400),
-    (NotAllowed, 403),
-    (NotFound, 404),
-    (InvalidState, 409),
-)
 REQUEST_PARTS = frozenset({"body", "query", "path", "header", "cookie"})
 CONFLUENCE_PREFIX = "/wiki/"
 REST_API_PREFIX = "/api/v1/"
@@ -59,13 +47,6 @@ CONFLUENCE_ERRORS: dict[int, tuple[str, str]] = {
 }
 
 
-def status_for(error: SignoffError) -> int:
-    for kind, status in STATUS_BY_ERROR:
-        if isinstance(error, kind):
-            return status
-    return 400
-
-
 def error_body(message: str) -> dict[str, Any]:
     return {"success": False, "error": message}
 
@@ -79,6 +60,11 @@ def confluence_error_body(status: int, message: str | None) -> dict[str, Any]:
 
 def is_confluence(request: Request) -> bool:
     return request.url.path.startswith(CONFLUENCE_PREFIX)
+
+
+def is_web_page(request: Request) -> bool:
+    """A page of the web UI: a person reads the answer, so it is HTML."""
+    return not request.url.path.startswith(MACHINE_PREFIXES)
 
 
 def error_response(
@@ -131,10 +117,14 @@ def validation_message(error: RequestValidationError) -> str:
     return f"{name}: {first.get('msg', 'is not valid')}."
 
 
-async def handle_signoff_error(request: Request, error: Exception) -> JSONResponse:
+async def handle_signoff_error(request: Request, error: Exception) -> Response:
+    """The refusal's status and sentence, in the wrapping of the interface called."""
     assert isinstance(error, SignoffError)
-    message = confluence_message(error) if is_confluence(request) else error.message
-    return error_response(request, status_for(error), message)
+    shown = refusal(error)
+    if is_web_page(request):
+        return error_page(request, shown.sentence, status=shown.status)
+    message = confluence_message(error) if is_confluence(request) else shown.sentence
+    return error_response(request, shown.status, message)
 
 
 async def handle_api_problem(request: Request, error: Exception) -> JSONResponse:

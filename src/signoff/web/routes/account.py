@@ -22,19 +22,18 @@ from signoff.actions.tokens import do_create_token, do_revoke_token
 from signoff.actions.unit import unit_of_work
 from signoff.auth.scopes import Scope
 from signoff.db.models import OAuthClient, OAuthToken, PersonalToken, User
-from signoff.domain.errors import BadInput, InvalidState, NotAllowed, NotFound
+from signoff.domain.errors import BadInput, NotFound
 from signoff.domain.states import Origin
 from signoff.ids import Id
 from signoff.web import context
 from signoff.web.forms import FormValues, first
-from signoff.web.guard import refusal_status
+from signoff.web.refusals import FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.sessions import CurrentSession
-from signoff.web.templating import error_page, render
+from signoff.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-REFUSALS = (NotAllowed, InvalidState, BadInput, NotFound)
 UNKNOWN_PAT = "That token does not exist, or it is not yours."
 CLIENT_NOT_FOUND = "You have no grant for that application."
 
@@ -132,10 +131,7 @@ async def set_preferences(request: Request) -> Response:
     if isinstance(got, Response):
         return got
     current, form = got
-    try:
-        await run_in_threadpool(_set_preferences, request, current, form)
-    except REFUSALS as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    await run_in_threadpool(_set_preferences, request, current, form)
     return RedirectResponse("/account?saved=preferences", status_code=303)
 
 
@@ -173,10 +169,11 @@ async def create_token(request: Request) -> Response:
     current, form = got
     try:
         name, secret = await run_in_threadpool(_create, request, current, form)
-    except REFUSALS as refused:
+    except FORM_REFUSALS as refused:
+        shown = refusal(refused)
         page = await run_in_threadpool(_account_page, request, current)
-        page["error"] = refused.message
-        return render(request, "account.html", page, status=refusal_status(refused))
+        page["error"] = shown.sentence
+        return render(request, "account.html", page, status=shown.status)
     page = await run_in_threadpool(_account_page, request, current)
     page["new_token"] = {"name": name, "secret": secret}
     return render(request, "account.html", page, headers={"Cache-Control": "no-store"})
@@ -204,10 +201,7 @@ async def revoke_token(request: Request, token_id: Id) -> Response:
     if isinstance(got, Response):
         return got
     current, _form = got
-    try:
-        await run_in_threadpool(_revoke_token, request, current, token_id)
-    except REFUSALS as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    await run_in_threadpool(_revoke_token, request, current, token_id)
     return RedirectResponse("/account", status_code=303)
 
 
@@ -238,9 +232,6 @@ async def revoke_grant(request: Request) -> Response:
     current, form = got
     client_id = first(form, "client_id")
     if not client_id:
-        return error_page(request, CLIENT_NOT_FOUND, status=404)
-    try:
-        await run_in_threadpool(_revoke_grant, request, current, client_id)
-    except REFUSALS as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+        raise NotFound(CLIENT_NOT_FOUND)
+    await run_in_threadpool(_revoke_grant, request, current, client_id)
     return RedirectResponse("/account", status_code=303)

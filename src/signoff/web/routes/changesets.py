@@ -1,8 +1,9 @@
 """Change sets in the browser: list, create, edit, detail, preflight, submit, archive.
 
 Handlers parse the form, call one action or query from `actions/changesets.py` or
-`queries/changesets.py` with `Origin.ui`, and render. A refusal (not allowed, wrong
-state, bad input) re-renders the page with its message; it is never a server error.
+`queries/changesets.py` with `Origin.ui`, and render. A refusal the form shows
+(`FORM_REFUSALS`: not allowed, wrong state, bad input) re-renders the page with its
+sentence; a set or space the person cannot see goes to the error page (404).
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ from signoff.actions.changesets import (
 )
 from signoff.actions.unit import unit_of_work
 from signoff.db.models import ChangeSet, Page, Space, User
-from signoff.domain.errors import BadInput, InvalidState, NotAllowed, NotFound
+from signoff.domain.errors import BadInput, InvalidState
 from signoff.domain.states import ChangeSetStatus, Origin, Role
 from signoff.ids import Id
 from signoff.queries.changesets import change_set_detail, list_change_sets
 from signoff.web import context
 from signoff.web.forms import PICKER_FIELDS, PICKER_FORM_BYTES, FormValues, first
-from signoff.web.guard import refusal_status
+from signoff.web.refusals import FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.routes.queue import member_spaces
 from signoff.web.sessions import CurrentSession
@@ -42,7 +43,6 @@ from signoff.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-REFUSALS = (NotAllowed, InvalidState, BadInput)
 ROLLUP_LABELS = {
     "open": "Open",
     "in_review": "In review",
@@ -59,7 +59,6 @@ STATUS_LABELS = {
     "cancelled": "Cancelled",
     "superseded": "Superseded",
 }
-NOT_FOUND = "That change set does not exist, or you cannot see it."
 
 
 def _user(session: Session, current: CurrentSession) -> User:
@@ -189,10 +188,7 @@ def _new_form(
                 {**_globals(current), "spaces": spaces},
                 200,
             )
-        try:
-            space = access_space_by_key(session, user, space_key)
-        except NotFound:
-            return "error.html", {"message": "No such space.", "status": 404}, 404
+        space = access_space_by_key(session, user, space_key)
         values = {"title": "", "summary": "", "reference_url": "", "page_ids": []}
         page = _editor_context(session, current, space, values)
         if not _is_editor(session, user, space.id):
@@ -217,8 +213,8 @@ async def new_changeset_form(request: Request) -> Response:
 
 def _create(
     request: Request, current: CurrentSession, space_key: str, form: FormValues
-) -> tuple[int | None, str, dict[str, Any], int]:
-    """The new set's id, or the page to show again with the refusal."""
+) -> tuple[int | None, dict[str, Any], int]:
+    """The new set's id, or the form to show again with the refusal."""
     db = context.database(request)
     values = _form_values(form)
     try:
@@ -237,17 +233,16 @@ def _create(
                 client_id=None,
                 now=context.now(request),
             )
-            return change_set.id, "", {}, 303
-    except NotFound:
-        return None, "error.html", {"message": "No such space.", "status": 404}, 404
-    except REFUSALS as refused:
+            return change_set.id, {}, 303
+    except FORM_REFUSALS as refused:
+        shown = refusal(refused)
         with db.read() as session:
             user = _user(session, current)
             space = access_space_by_key(session, user, space_key)
             page = _editor_context(
-                session, current, space, values, error=refused.message
+                session, current, space, values, error=shown.sentence
             )
-        return None, "changeset_form.html", page, refusal_status(refused)
+        return None, page, shown.status
 
 
 @router.post("/changesets/new")
@@ -259,23 +254,20 @@ async def create_changeset(request: Request) -> Response:
         return posted
     current, form = posted
     space_key = request.query_params.get("space", "") or first(form, "space")
-    new_id, name, page, status = await run_in_threadpool(
+    new_id, page, status = await run_in_threadpool(
         _create, request, current, space_key, form
     )
     if new_id is not None:
         return RedirectResponse(f"/changesets/{new_id}", status_code=303)
-    return render(request, name, page, status=status)
+    return render(request, "changeset_form.html", page, status=status)
 
 
 def _edit_form(
     request: Request, current: CurrentSession, change_set_id: int
-) -> tuple[str, dict[str, Any], int]:
+) -> tuple[dict[str, Any], int]:
     with context.database(request).read() as session:
         user = _user(session, current)
-        try:
-            change_set = access_change_set(session, user, change_set_id)
-        except NotFound:
-            return "error.html", {"message": NOT_FOUND, "status": 404}, 404
+        change_set = access_change_set(session, user, change_set_id)
         space = session.get(Space, change_set.space_id)
         assert space is not None
         values = {
@@ -288,14 +280,14 @@ def _edit_form(
         if change_set.status == ChangeSetStatus.archived:
             page["error"] = "This change set is archived and read-only."
             page["read_only"] = True
-            return "changeset_form.html", page, 409
+            return page, 409
         if not _is_editor(session, user, space.id):
             page["error"] = (
                 "You need the editor role in this space to edit change sets."
             )
             page["read_only"] = True
-            return "changeset_form.html", page, 403
-        return "changeset_form.html", page, 200
+            return page, 403
+        return page, 200
 
 
 @router.get("/changesets/{change_set_id}/edit")
@@ -303,15 +295,14 @@ async def edit_changeset_form(request: Request, change_set_id: Id) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
-    name, page, status = await run_in_threadpool(
-        _edit_form, request, current, change_set_id
-    )
-    return render(request, name, page, status=status)
+    page, status = await run_in_threadpool(_edit_form, request, current, change_set_id)
+    return render(request, "changeset_form.html", page, status=status)
 
 
 def _update(
     request: Request, current: CurrentSession, change_set_id: int, form: FormValues
-) -> tuple[bool, str, dict[str, Any], int]:
+) -> tuple[bool, dict[str, Any], int]:
+    """Whether the set was saved, or the form to show again with the refusal."""
     db = context.database(request)
     values = _form_values(form)
     try:
@@ -330,10 +321,9 @@ def _update(
                 client_id=None,
                 now=context.now(request),
             )
-            return True, "", {}, 303
-    except NotFound:
-        return False, "error.html", {"message": NOT_FOUND, "status": 404}, 404
-    except REFUSALS as refused:
+            return True, {}, 303
+    except FORM_REFUSALS as refused:
+        shown = refusal(refused)
         with db.read() as session:
             user = _user(session, current)
             change_set = access_change_set(session, user, change_set_id)
@@ -345,9 +335,9 @@ def _update(
                 space,
                 values,
                 change_set=change_set,
-                error=refused.message,
+                error=shown.sentence,
             )
-        return False, "changeset_form.html", page, refusal_status(refused)
+        return False, page, shown.status
 
 
 @router.post("/changesets/{change_set_id}/edit")
@@ -358,12 +348,12 @@ async def update_changeset(request: Request, change_set_id: Id) -> Response:
     if isinstance(posted, Response):
         return posted
     current, form = posted
-    done, name, page, status = await run_in_threadpool(
+    done, page, status = await run_in_threadpool(
         _update, request, current, change_set_id, form
     )
     if done:
         return RedirectResponse(f"/changesets/{change_set_id}", status_code=303)
-    return render(request, name, page, status=status)
+    return render(request, "changeset_form.html", page, status=status)
 
 
 # -- detail and its actions ------------------------------------------------------
@@ -411,15 +401,10 @@ def _detail_page(
 
 def _show(
     request: Request, current: CurrentSession, change_set_id: int
-) -> tuple[str, dict[str, Any], int]:
+) -> dict[str, Any]:
     with context.database(request).read() as session:
-        try:
-            change_set = access_change_set(
-                session, _user(session, current), change_set_id
-            )
-        except NotFound:
-            return "error.html", {"message": NOT_FOUND, "status": 404}, 404
-        return "changeset.html", _detail_page(session, current, change_set), 200
+        change_set = access_change_set(session, _user(session, current), change_set_id)
+        return _detail_page(session, current, change_set)
 
 
 @router.get("/changesets/{change_set_id}")
@@ -427,8 +412,8 @@ async def changeset(request: Request, change_set_id: Id) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
-    name, page, status = await run_in_threadpool(_show, request, current, change_set_id)
-    return render(request, name, page, status=status)
+    page = await run_in_threadpool(_show, request, current, change_set_id)
+    return render(request, "changeset.html", page)
 
 
 def _preflight(
@@ -474,7 +459,8 @@ def _archive(
 
 def _act(
     request: Request, current: CurrentSession, change_set_id: int, operation: str
-) -> tuple[str, dict[str, Any], int]:
+) -> tuple[dict[str, Any], int]:
+    """The detail with the results, or with the refusal."""
     db = context.database(request)
     try:
         with unit_of_work(db, origin=Origin.ui) as session:
@@ -495,16 +481,15 @@ def _act(
                 results_title=title,
                 message=message,
             )
-            return "changeset.html", page, 200
-    except NotFound:
-        return "error.html", {"message": NOT_FOUND, "status": 404}, 404
-    except REFUSALS as refused:
+            return page, 200
+    except FORM_REFUSALS as refused:
+        shown = refusal(refused)
         with db.read() as session:
             change_set = access_change_set(
                 session, _user(session, current), change_set_id
             )
-            page = _detail_page(session, current, change_set, error=refused.message)
-        return "changeset.html", page, refusal_status(refused)
+            page = _detail_page(session, current, change_set, error=shown.sentence)
+        return page, shown.status
 
 
 def _action_route(operation: str) -> Callable[..., Any]:
@@ -513,10 +498,10 @@ def _action_route(operation: str) -> Callable[..., Any]:
         if isinstance(posted, Response):
             return posted
         current, _form = posted
-        name, page, status = await run_in_threadpool(
+        page, status = await run_in_threadpool(
             _act, request, current, change_set_id, operation
         )
-        return render(request, name, page, status=status)
+        return render(request, "changeset.html", page, status=status)
 
     handler.__name__ = f"{operation}_changeset"
     return handler

@@ -18,19 +18,19 @@ from signoff.actions.comments import do_mark_mentions_read, do_post_comment
 from signoff.actions.unit import unit_of_work
 from signoff.db.models import User
 from signoff.db.session import Database
-from signoff.domain.errors import BadInput, SignoffError
+from signoff.domain.errors import BadInput
 from signoff.domain.states import Origin
 from signoff.ids import Id
 from signoff.queries.inbox import inbox, unread_mentions
 from signoff.web import context
 from signoff.web.comment_text import comment_markup
 from signoff.web.forms import first
-from signoff.web.guard import refusal_status
+from signoff.web.refusals import FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.routes.pages import PAGE, _page_in, page_url, show_page
 from signoff.web.sessions import CurrentSession
 from signoff.web.space_admin import signed_in_user
-from signoff.web.templating import error_page, render
+from signoff.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,12 +77,11 @@ async def comment(request: Request, key: str, page_id: Id) -> Response:
             first(form, "comment"),
             context.now(request),
         )
-    except BadInput as refused:
+    except FORM_REFUSALS as refused:
+        shown = refusal(refused)
         return await show_page(
-            request, current, key, page_id, error=refused.message, status=400
+            request, current, key, page_id, error=shown.sentence, status=shown.status
         )
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
     target = f"{page_url(key, page_id)}#comment-{comment_id}"
     return RedirectResponse(target, status_code=303)
 
@@ -126,8 +125,5 @@ async def mark_read(request: Request) -> Response:
     if isinstance(posted, Response):
         return posted
     current, form = posted
-    try:
-        await run_in_threadpool(_mark_read, request, current, form.get("mention", []))
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    await run_in_threadpool(_mark_read, request, current, form.get("mention", []))
     return RedirectResponse("/inbox", status_code=303)

@@ -3,7 +3,8 @@
 `GET /spaces/{key}/pages/{id}` shows the page; the byline's forms POST to
 `.../submit`, `.../approve`, `.../reject` and `.../withdraw`; `GET|POST .../edit`
 saves a new version; `GET|POST /spaces/{key}/pages/new` creates a page. Handlers
-parse, call one action or query, and render; refusals are shown on the page itself.
+parse, call one action or query, and render; a refusal of a byline button or of the
+editor (`FORM_REFUSALS`) is shown on that page, any other goes to the error page.
 """
 
 from __future__ import annotations
@@ -28,17 +29,23 @@ from signoff.actions.pages import do_create_page, do_edit_page
 from signoff.actions.unit import unit_of_work
 from signoff.db.models import Page, User
 from signoff.db.session import Database
-from signoff.domain.errors import BadInput, NotFound, SignoffError, VersionConflict
+from signoff.domain.errors import (
+    BadInput,
+    NotAllowed,
+    NotFound,
+    SignoffError,
+    VersionConflict,
+)
 from signoff.domain.states import DecisionKind, Origin, Role
 from signoff.ids import Id, form_id, stored_number
 from signoff.queries.page_screen import PageScreen, page_screen
 from signoff.web import context
 from signoff.web.comment_text import ShownComment, shown_comments
 from signoff.web.forms import FormValues, first
-from signoff.web.guard import refusal_status
+from signoff.web.refusals import FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.sessions import CurrentSession
-from signoff.web.templating import error_page, render
+from signoff.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/spaces/{key}/pages/{page_id}"
@@ -76,12 +83,9 @@ async def show_page(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    try:
-        screen, comments = await run_in_threadpool(
-            load_screen, context.database(request), current.user_id, key, page_id
-        )
-    except NotFound as missing:
-        return error_page(request, missing.message, status=404)
+    screen, comments = await run_in_threadpool(
+        load_screen, context.database(request), current.user_id, key, page_id
+    )
     return render(
         request,
         "page.html",
@@ -178,7 +182,7 @@ ACTS: dict[str, Callable[[FormValues], PageAct]] = {
 async def page_action(request: Request, key: str, page_id: Id, verb: str) -> Response:
     parse = ACTS.get(verb)
     if parse is None:
-        return error_page(request, "No such action.", status=404)
+        raise NotFound("No such action.")
     posted = await signed_in_form(request)
     if isinstance(posted, Response):
         return posted
@@ -193,14 +197,10 @@ async def page_action(request: Request, key: str, page_id: Id, verb: str) -> Res
             parse(form),
             context.now(request),
         )
-    except SignoffError as refusal:
+    except FORM_REFUSALS as refused:
+        shown = refusal(refused)
         return await show_page(
-            request,
-            current,
-            key,
-            page_id,
-            error=refusal.message,
-            status=refusal_status(refusal),
+            request, current, key, page_id, error=shown.sentence, status=shown.status
         )
     return RedirectResponse(page_url(key, page_id), status_code=303)
 
@@ -210,14 +210,11 @@ async def edit_form(request: Request, key: str, page_id: Id) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
-    try:
-        screen, _comments = await run_in_threadpool(
-            load_screen, context.database(request), current.user_id, key, page_id
-        )
-    except NotFound as missing:
-        return error_page(request, missing.message, status=404)
+    screen, _comments = await run_in_threadpool(
+        load_screen, context.database(request), current.user_id, key, page_id
+    )
     if not screen.buttons.edit:
-        return error_page(request, "You need the editor role to edit.", status=403)
+        raise NotAllowed("You need the editor role to edit.")
     values = {"title": screen.title, "body": screen.body, "version": screen.version}
     return _editor(request, current, screen.space_key, page_id, values)
 
@@ -315,23 +312,26 @@ async def edit(request: Request, key: str, page_id: Id) -> Response:
             values,
             context.now(request),
         )
-    except VersionConflict:
-        return _editor(
-            request, current, key, page_id, values, error=CONFLICT, status=409
-        )
-    except NotFound as missing:
-        return error_page(request, missing.message, status=404)
-    except SignoffError as refusal:
-        return _editor(
-            request,
-            current,
-            key,
-            page_id,
-            values,
-            error=refusal.message,
-            status=refusal_status(refusal),
-        )
+    except FORM_REFUSALS as refused:
+        return _refused_editor(request, current, key, page_id, values, refused)
     return RedirectResponse(page_url(key, page_id), status_code=303)
+
+
+def _refused_editor(
+    request: Request,
+    current: CurrentSession,
+    key: str,
+    page_id: int | None,
+    values: dict[str, Any],
+    refused: SignoffError,
+) -> Response:
+    """The editor again with the text as sent, so nothing typed is lost; a version
+    conflict says what to do about it."""
+    shown = refusal(refused)
+    error = CONFLICT if isinstance(refused, VersionConflict) else shown.sentence
+    return _editor(
+        request, current, key, page_id, values, error=error, status=shown.status
+    )
 
 
 @router.get("/spaces/{key}/new")
@@ -339,14 +339,11 @@ async def new_page_form(request: Request, key: str) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
-    try:
-        allowed = await run_in_threadpool(
-            may_create, context.database(request), current.user_id, key
-        )
-    except NotFound as missing:
-        return error_page(request, missing.message, status=404)
+    allowed = await run_in_threadpool(
+        may_create, context.database(request), current.user_id, key
+    )
     if not allowed:
-        return error_page(request, "You need the editor role to add pages.", status=403)
+        raise NotAllowed("You need the editor role to add pages.")
     values = {"title": "", "body": "", "message": "", "version": None}
     return _editor(request, current, key, None, values)
 
@@ -396,18 +393,8 @@ async def new_page(request: Request, key: str) -> Response:
             values,
             context.now(request),
         )
-    except NotFound as missing:
-        return error_page(request, missing.message, status=404)
-    except SignoffError as refusal:
-        return _editor(
-            request,
-            current,
-            key,
-            None,
-            values,
-            error=refusal.message,
-            status=refusal_status(refusal),
-        )
+    except FORM_REFUSALS as refused:
+        return _refused_editor(request, current, key, None, values, refused)
     return RedirectResponse(page_url(key, page_id), status_code=303)
 
 

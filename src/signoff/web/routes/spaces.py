@@ -16,7 +16,7 @@ from signoff.actions.unit import unit_of_work
 from signoff.actions.workflows import do_assign_workflow
 from signoff.db.models import Page, User
 from signoff.db.session import Database
-from signoff.domain.errors import NotFound, SignoffError
+from signoff.domain.errors import NotFound
 from signoff.domain.states import Origin, Role
 from signoff.ids import Id, form_id
 from signoff.queries.keyset import MAX_LIMIT, Window
@@ -24,9 +24,8 @@ from signoff.queries.page_screen import TreeRow, active_workflows, space_tree
 from signoff.queries.store import SpaceView, get_space_view, list_spaces
 from signoff.web import context
 from signoff.web.forms import first
-from signoff.web.guard import refusal_status
 from signoff.web.require_session import signed_in, signed_in_form
-from signoff.web.templating import error_page, render
+from signoff.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 HOME = "/spaces"
@@ -76,12 +75,9 @@ async def space(request: Request, key: str) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
-    try:
-        screen = await run_in_threadpool(
-            space_screen, context.database(request), current.user_id, key
-        )
-    except NotFound as missing:
-        return error_page(request, missing.message, status=404)
+    screen = await run_in_threadpool(
+        space_screen, context.database(request), current.user_id, key
+    )
     return render(request, "space.html", {"current": current, "screen": screen})
 
 
@@ -107,18 +103,15 @@ async def assign_workflow(request: Request, key: str, page_id: Id) -> Response:
     if isinstance(posted, Response):
         return posted
     current, form = posted
-    try:
-        await run_in_threadpool(
-            assign,
-            context.database(request),
-            current.user_id,
-            key,
-            page_id,
-            form_id(first(form, "workflow_id"), "Workflow"),
-            context.now(request),
-        )
-    except SignoffError as refusal:
-        return error_page(request, refusal.message, status=refusal_status(refusal))
+    await run_in_threadpool(
+        assign,
+        context.database(request),
+        current.user_id,
+        key,
+        page_id,
+        form_id(first(form, "workflow_id"), "Workflow"),
+        context.now(request),
+    )
     return RedirectResponse(f"{HOME}/{key}", status_code=303)
 
 
@@ -149,17 +142,14 @@ async def reset_approval(request: Request, key: str, page_id: Id) -> Response:
     if isinstance(posted, Response):
         return posted
     current, _ = posted
-    try:
-        await run_in_threadpool(
-            reset,
-            context.database(request),
-            current.user_id,
-            key,
-            page_id,
-            context.now(request),
-        )
-    except SignoffError as refusal:
-        return error_page(request, refusal.message, status=refusal_status(refusal))
+    await run_in_threadpool(
+        reset,
+        context.database(request),
+        current.user_id,
+        key,
+        page_id,
+        context.now(request),
+    )
     return RedirectResponse(f"{HOME}/{key}", status_code=303)
 
 

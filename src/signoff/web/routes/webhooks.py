@@ -1,7 +1,9 @@
 """Webhooks of a space in the browser, for its admins: add (the secret shown once),
 pause and resume, rotate the secret, remove, and read each one's delivery log.
 
-The same actions as `/api/v1/webhooks`, recorded with origin `ui`.
+The same actions as `/api/v1/webhooks`, recorded with origin `ui`. The admin check
+comes first, so a refused person sees the error page (and the refusal is audited
+once); the add form shows its own refusals (`FORM_REFUSALS`) with the fields as sent.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from signoff.actions.webhooks import (
     do_update_webhook,
 )
 from signoff.db.models import Space, WebhookSubscription
-from signoff.domain.errors import BadInput, NotFound, SignoffError
+from signoff.domain.errors import NotFound
 from signoff.domain.events import ALL_EVENTS, WEBHOOK_EVENTS
 from signoff.domain.states import Origin
 from signoff.ids import Id
@@ -30,11 +32,11 @@ from signoff.outbound.secrets import webhook_secret
 from signoff.queries.webhooks import delivery_log, list_webhooks
 from signoff.web import context
 from signoff.web.forms import FormValues, first
-from signoff.web.guard import refusal_status
+from signoff.web.refusals import FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.sessions import CurrentSession
 from signoff.web.space_admin import admin_space, check_admin, signed_in_user
-from signoff.web.templating import error_page, render
+from signoff.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -87,16 +89,14 @@ async def webhooks(request: Request, key: str) -> Response:
     if isinstance(current, Response):
         return current
     notice = NOTICES.get(request.query_params.get("done", ""), "")
-    try:
-        page = await run_in_threadpool(_page, request, current, key, notice=notice)
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    page = await run_in_threadpool(_page, request, current, key, notice=notice)
     return render(request, "webhooks.html", page)
 
 
 def _add(
     request: Request, current: CurrentSession, key: str, form: FormValues
 ) -> tuple[dict[str, Any], int]:
+    check_admin(request, current, key, action=MANAGE)
     url, events = first(form, "url"), form.get("event", [])
     values: dict[str, Any] = {"url": url, "events": events}
     try:
@@ -116,9 +116,10 @@ def _add(
             )
             secret = webhook_secret(request.app.state.secret_key, hook.id, hook.salt)
             shown = {"url": hook.url, "secret": secret}
-    except BadInput as refused:
-        page = _page(request, current, key, error=refused.message, values=values)
-        return page, 400
+    except FORM_REFUSALS as refused:
+        told = refusal(refused)
+        page = _page(request, current, key, error=told.sentence, values=values)
+        return page, told.status
     return _page(request, current, key, notice="Webhook added.", secret=shown), 200
 
 
@@ -128,10 +129,7 @@ async def add_webhook(request: Request, key: str) -> Response:
     if isinstance(posted, Response):
         return posted
     current, form = posted
-    try:
-        page, status = await run_in_threadpool(_add, request, current, key, form)
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    page, status = await run_in_threadpool(_add, request, current, key, form)
     # The secret is on this page only: never cached, never shown again.
     return render(
         request,
@@ -175,20 +173,13 @@ async def _post_change(
     if isinstance(posted, Response):
         return posted
     current, _ = posted
-    try:
-        shown = await run_in_threadpool(
-            _change, request, current, key, webhook_id, what
-        )
-        if shown is None:
-            done = {"pause": "paused", "resume": "resumed", "remove": "removed"}[what]
-            return RedirectResponse(f"/spaces/{key}/webhooks?done={done}", 303)
-        page = await run_in_threadpool(
-            lambda: _page(
-                request, current, key, notice="New secret made.", secret=shown
-            )
-        )
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    shown = await run_in_threadpool(_change, request, current, key, webhook_id, what)
+    if shown is None:
+        done = {"pause": "paused", "resume": "resumed", "remove": "removed"}[what]
+        return RedirectResponse(f"/spaces/{key}/webhooks?done={done}", 303)
+    page = await run_in_threadpool(
+        lambda: _page(request, current, key, notice="New secret made.", secret=shown)
+    )
     return render(request, "webhooks.html", page, headers={"Cache-Control": "no-store"})
 
 
@@ -242,8 +233,5 @@ async def webhook_log(request: Request, key: str, webhook_id: Id) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
-    try:
-        page = await run_in_threadpool(_log_page, request, current, key, webhook_id)
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    page = await run_in_threadpool(_log_page, request, current, key, webhook_id)
     return render(request, "webhook_log.html", page)

@@ -1,9 +1,11 @@
 """Workflows of a space in the browser, for its admins: list, define, edit, assign,
 make the default, deactivate.
 
-Each handler checks the admin role inside a unit of work, so a member below admin is
-refused with 403 and the refusal is audited; a person outside the space gets 404. The
-writes are the same actions the REST API calls, recorded with origin `ui`.
+Each handler checks the admin role first, inside a unit of work, so a member below
+admin is refused with 403 on the error page and the refusal is audited once; a person
+outside the space gets 404. The forms show their own refusals (`FORM_REFUSALS`) with
+the fields as sent. The writes are the same actions the REST API calls, recorded with
+origin `ui`.
 """
 
 from __future__ import annotations
@@ -27,17 +29,17 @@ from signoff.actions.workflows import (
     do_update_workflow,
 )
 from signoff.db.models import Page, Space, User, Workflow
-from signoff.domain.errors import BadInput, InvalidState, NotFound, SignoffError
+from signoff.domain.errors import BadInput, InvalidState, NotFound
 from signoff.domain.states import Origin
 from signoff.ids import Id
 from signoff.queries.workflows import approver_choices, group_choices
 from signoff.web import context
 from signoff.web.forms import PICKER_FIELDS, PICKER_FORM_BYTES, FormValues, first
-from signoff.web.guard import refusal_status
+from signoff.web.refusals import FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.sessions import CurrentSession
 from signoff.web.space_admin import admin_space, check_admin, signed_in_user
-from signoff.web.templating import error_page, render
+from signoff.web.templating import render
 from signoff.web.workflow_form import (
     RULE_LABELS,
     STALE_ON_LABELS,
@@ -179,10 +181,7 @@ async def workflows(request: Request, key: str) -> Response:
     if isinstance(current, Response):
         return current
     notice = NOTICES.get(request.query_params.get("done", ""), "")
-    try:
-        page = await run_in_threadpool(_list_page, request, current, key, notice)
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    page = await run_in_threadpool(_list_page, request, current, key, notice)
     return render(request, "workflows.html", page)
 
 
@@ -256,10 +255,7 @@ async def _get_form(request: Request, key: str, workflow_id: int | None) -> Resp
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
-    try:
-        page = await run_in_threadpool(_show_form, request, current, key, workflow_id)
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    page = await run_in_threadpool(_show_form, request, current, key, workflow_id)
     return render(request, "workflow_form.html", page)
 
 
@@ -273,8 +269,8 @@ def _save(
     """Where to go after saving, or the form to show again and its status."""
     db = context.database(request)
     fields = WorkflowFields.from_form(form)
+    _check_admin(request, current, key)
     if first(form, "intent") == "add-step":
-        _check_admin(request, current, key)
         return None, _again(request, current, key, workflow_id, fields), 200
     try:
         with unit_of_work(db, origin=Origin.ui) as session:
@@ -301,7 +297,8 @@ def _save(
                 do_update_workflow(session, workflow, name=fields.name, **options)
                 done = "saved"
             return f"/spaces/{space.key}/workflows?done={done}", {}, 303
-    except (BadInput, InvalidState) as refused:
+    except FORM_REFUSALS as refused:
+        shown = refusal(refused)
         message = readable(refused) if isinstance(refused, BadInput) else None
         page = _again(
             request,
@@ -309,9 +306,9 @@ def _save(
             key,
             workflow_id,
             fields.compact(),
-            error=message or refused.message,
+            error=message or shown.sentence,
         )
-        return None, page, refusal_status(refused)
+        return None, page, shown.status
 
 
 def _again(
@@ -352,12 +349,9 @@ async def _post_form(request: Request, key: str, workflow_id: int | None) -> Res
     if isinstance(posted, Response):
         return posted
     current, form = posted
-    try:
-        target, page, status = await run_in_threadpool(
-            _save, request, current, key, workflow_id, form
-        )
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    target, page, status = await run_in_threadpool(
+        _save, request, current, key, workflow_id, form
+    )
     if target is not None:
         return RedirectResponse(target, status_code=303)
     return render(request, "workflow_form.html", page, status=status)
@@ -412,10 +406,7 @@ async def deactivate_workflow(request: Request, key: str, workflow_id: Id) -> Re
     if isinstance(posted, Response):
         return posted
     current, _ = posted
-    try:
-        await run_in_threadpool(_deactivate, request, current, key, workflow_id)
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    await run_in_threadpool(_deactivate, request, current, key, workflow_id)
     return RedirectResponse(f"/spaces/{key}/workflows?done=deactivated", 303)
 
 
@@ -425,14 +416,11 @@ async def make_default(request: Request, key: str, workflow_id: Id) -> Response:
     if isinstance(posted, Response):
         return posted
     current, _ = posted
-    try:
-        await run_in_threadpool(
-            lambda: _assign(
-                request, current, key, workflow_id, page_ids=[], space_default=True
-            )
+    await run_in_threadpool(
+        lambda: _assign(
+            request, current, key, workflow_id, page_ids=[], space_default=True
         )
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    )
     return RedirectResponse(f"/spaces/{key}/workflows?done=default", 303)
 
 
@@ -472,10 +460,7 @@ async def assign_pages_form(request: Request, key: str, workflow_id: Id) -> Resp
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
-    try:
-        page = await run_in_threadpool(_pages_page, request, current, key, workflow_id)
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+    page = await run_in_threadpool(_pages_page, request, current, key, workflow_id)
     return render(request, "workflow_pages.html", page)
 
 
@@ -496,6 +481,7 @@ async def assign_pages(request: Request, key: str, workflow_id: Id) -> Response:
     if isinstance(posted, Response):
         return posted
     current, form = posted
+    await run_in_threadpool(_check_admin, request, current, key)
     try:
         page_ids = _page_ids(form.get("page", []))
         space_default = bool(first(form, "space_default"))
@@ -511,11 +497,10 @@ async def assign_pages(request: Request, key: str, workflow_id: Id) -> Response:
                 space_default=space_default,
             )
         )
-    except BadInput as refused:
+    except FORM_REFUSALS as refused:
+        shown = refusal(refused)
         page = await run_in_threadpool(
-            _pages_page, request, current, key, workflow_id, refused.message
+            _pages_page, request, current, key, workflow_id, shown.sentence
         )
-        return render(request, "workflow_pages.html", page, status=400)
-    except SignoffError as refused:
-        return error_page(request, refused.message, status=refusal_status(refused))
+        return render(request, "workflow_pages.html", page, status=shown.status)
     return RedirectResponse(f"/spaces/{key}/workflows?done=assigned", 303)
