@@ -23,6 +23,7 @@ CAUSES: dict[Blocker, dict[str, Any]] = {
     Blocker.page_missing: {"page_exists": False},
     Blocker.no_permission: {"may_submit": False},
     Blocker.change_set_archived: {"change_set_archived": True},
+    Blocker.workflow_fixed: {"fixed_workflow": "Legal review"},
     Blocker.ambiguous_workflow: {"workflow_ambiguous": True, "workflow_id": None},
     Blocker.no_workflow: {"workflow_id": None},
     Blocker.already_pending: {"has_pending": True},
@@ -36,6 +37,7 @@ PRECEDENCE = [
     Blocker.page_missing,
     Blocker.no_permission,
     Blocker.change_set_archived,
+    Blocker.workflow_fixed,
     Blocker.ambiguous_workflow,
     Blocker.no_workflow,
     Blocker.already_pending,
@@ -74,6 +76,12 @@ def test_clear_page_can_be_submitted() -> None:
             Blocker.change_set_archived,
             "Change set is archived",
             id="change-set-archived",
+        ),
+        pytest.param(
+            Blocker.workflow_fixed,
+            "Another workflow cannot be chosen for this page:"
+            " its workflow is 'Legal review'",
+            id="workflow-fixed",
         ),
         pytest.param(
             Blocker.ambiguous_workflow,
@@ -152,3 +160,10 @@ def test_no_eligible_approver_text_starts_with_the_shared_sentence() -> None:
     reason = submit_blocker(facts_with(Blocker.no_eligible_approver)).reason
     assert reason is not None
     assert reason.startswith(BLOCKER_TEXT[Blocker.no_eligible_approver])
+
+
+def test_a_refused_workflow_choice_names_the_page_workflow() -> None:
+    reason = submit_blocker(replace(CLEAR, fixed_workflow="Legal and owner")).reason
+    assert reason is not None
+    assert reason.startswith(BLOCKER_TEXT[Blocker.workflow_fixed])
+    assert reason.endswith("its workflow is 'Legal and owner'")

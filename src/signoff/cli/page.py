@@ -35,7 +35,8 @@ def submit(
         str | None,
         typer.Option(
             "--workflow",
-            help="The workflow's id, if not the page's own.",
+            help="The workflow's id, for a page with none of its own "
+            "(several active in the space, none assigned).",
             show_default=False,
         ),
     ] = None,

@@ -15,6 +15,7 @@ class Blocker(StrEnum):
     page_missing = "page_missing"
     no_permission = "no_permission"
     change_set_archived = "change_set_archived"
+    workflow_fixed = "workflow_fixed"
     no_workflow = "no_workflow"
     ambiguous_workflow = "ambiguous_workflow"
     already_pending = "already_pending"
@@ -26,6 +27,7 @@ BLOCKER_TEXT: Mapping[Blocker, str] = {
     Blocker.page_missing: "Page not found",
     Blocker.no_permission: "You do not have permission to submit this page",
     Blocker.change_set_archived: "Change set is archived",
+    Blocker.workflow_fixed: "Another workflow cannot be chosen for this page",
     Blocker.no_workflow: "No workflow assigned",
     Blocker.ambiguous_workflow: (
         "Several workflows are active in this space and none is assigned to the page"
@@ -45,6 +47,8 @@ class SubmitFacts:
     change_set_archived: bool = False
     workflow_id: int | None = None
     workflow_ambiguous: bool = False
+    fixed_workflow: str | None = None
+    """The name of the page's own workflow, when the submitter named another."""
     has_pending: bool = False
     approved_current: bool = False
     impassable_steps: Sequence[str] = ()
@@ -67,6 +71,8 @@ def submit_blocker(facts: SubmitFacts) -> Verdict:
     text = BLOCKER_TEXT[blocker]
     if blocker is Blocker.no_eligible_approver:
         text = f"{text} for step '{facts.impassable_steps[0]}'"
+    if blocker is Blocker.workflow_fixed:
+        text = f"{text}: its workflow is '{facts.fixed_workflow}'"
     return Verdict(blocker, text)
 
 
@@ -75,6 +81,7 @@ def _first_blocker(facts: SubmitFacts) -> Blocker | None:
         (not facts.page_exists, Blocker.page_missing),
         (not facts.may_submit, Blocker.no_permission),
         (facts.change_set_archived, Blocker.change_set_archived),
+        (facts.fixed_workflow is not None, Blocker.workflow_fixed),
         (facts.workflow_ambiguous, Blocker.ambiguous_workflow),
         (facts.workflow_id is None, Blocker.no_workflow),
         (facts.has_pending, Blocker.already_pending),

@@ -37,6 +37,11 @@ from signoff.domain.states import (
 )
 from signoff.domain.steps import Seat, StepRule, can_ever_pass, excluded_deciders
 from signoff.domain.versions import VersionRef, is_stale, version_delta
+from signoff.domain.workflow_choice import (
+    WorkflowChoice,
+    choose_workflow,
+    workflow_choices,
+)
 from signoff.domain.workflows import Resolution, resolve_workflow
 from signoff.queries.readers import space_readers
 
@@ -195,16 +200,44 @@ def active_workflow_ids(session: Session, space_id: int) -> list[int]:
     )
 
 
-def resolve_page_workflow(session: Session, page: Page, *, strict: bool) -> Resolution:
+def _resolution_inputs(
+    session: Session, page: Page
+) -> tuple[int | None, int | None, list[int]]:
+    """The page's assignment, the space default, and (only when neither names one,
+    since only then do they matter) the space's active workflows."""
     space = session.get(Space, page.space_id)
     assert space is not None
-    # The active workflows matter only when neither the page nor the space names one.
     undecided = page.workflow_id is None and space.default_workflow_id is None
+    active = active_workflow_ids(session, page.space_id) if undecided else []
+    return page.workflow_id, space.default_workflow_id, active
+
+
+def resolve_page_workflow(session: Session, page: Page, *, strict: bool) -> Resolution:
+    explicit, space_default, active = _resolution_inputs(session, page)
     return resolve_workflow(
-        explicit=page.workflow_id,
-        space_default=space.default_workflow_id,
-        active=active_workflow_ids(session, page.space_id) if undecided else (),
+        explicit=explicit, space_default=space_default, active=active, strict=strict
+    )
+
+
+def choose_page_workflow(
+    session: Session, page: Page, *, strict: bool, chosen: int | None
+) -> WorkflowChoice:
+    """The workflow a submission of `page` runs under, `chosen` by the submitter."""
+    explicit, space_default, active = _resolution_inputs(session, page)
+    return choose_workflow(
+        explicit=explicit,
+        space_default=space_default,
+        active=active,
         strict=strict,
+        chosen=chosen,
+    )
+
+
+def page_workflow_choices(session: Session, page: Page) -> tuple[int, ...]:
+    """The workflows a submitter of `page` may choose among (none when it has one)."""
+    explicit, space_default, active = _resolution_inputs(session, page)
+    return workflow_choices(
+        explicit=explicit, space_default=space_default, active=active
     )
 
 
@@ -256,19 +289,10 @@ def submit_facts(
         return SubmitPlan(SubmitFacts(page_exists=False), None, None)
     may_submit = role.includes(Role.editor)
     archived = change_set is not None and change_set.status == ChangeSetStatus.archived
-    if workflow_id is not None:
-        chosen = session.get(Workflow, workflow_id)
-        usable = (
-            chosen is not None and chosen.is_active and chosen.space_id == page.space_id
-        )
-        resolution = Resolution(workflow_id if usable else None)
-    else:
-        resolution = resolve_page_workflow(session, page, strict=strict)
-    workflow = (
-        session.get(Workflow, resolution.workflow_id)
-        if resolution.workflow_id
-        else None
-    )
+    choice = choose_page_workflow(session, page, strict=strict, chosen=workflow_id)
+    # A refused choice still reports the page's own workflow, as preflight shows it.
+    governing = choice.workflow_id or choice.fixed
+    workflow = session.get(Workflow, governing) if governing else None
     if version is None:
         version = current_version(session, page)
     pending = latest_request(session, page)
@@ -288,7 +312,8 @@ def submit_facts(
         may_submit=may_submit,
         change_set_archived=archived,
         workflow_id=workflow.id if workflow else None,
-        workflow_ambiguous=resolution.ambiguous,
+        workflow_ambiguous=choice.ambiguous,
+        fixed_workflow=workflow.name if choice.fixed and workflow else None,
         has_pending=has_pending,
         approved_current=approved_current,
         impassable_steps=impassable,

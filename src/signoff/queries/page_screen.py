@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -24,6 +25,7 @@ from signoff.queries.facts import (
     active_workflow_ids,
     get_version,
     latest_request,
+    page_workflow_choices,
     request_exclusions,
     resolve_page_workflow,
     step_decisions,
@@ -95,18 +97,25 @@ def byline_buttons(session: Session, page: Page, user: User) -> Buttons:
     can_request = editor and not pending and not approved_current
     workflows: tuple[tuple[int, str], ...] = ()
     if can_request:
-        resolution = resolve_page_workflow(session, page, strict=True)
-        if resolution.ambiguous:
-            space = session.get(Space, page.space_id)
-            assert space is not None
-            workflows = tuple(active_workflows(session, space))
-        can_request = resolution.workflow_id is not None or bool(workflows)
+        # The picker appears only where submit would take a choice: a page with a
+        # workflow of its own is submitted under it, whatever a form names.
+        choices = page_workflow_choices(session, page)
+        workflows = tuple(named_workflows(session, choices))
+        can_request = bool(workflows) or (
+            resolve_page_workflow(session, page, strict=True).workflow_id is not None
+        )
     return Buttons(can_request, workflows, decide, withdraw, editor)
 
 
 def active_workflows(session: Session, space: Space) -> list[tuple[int, str]]:
     """The space's active workflows as (id, name), oldest first."""
-    ids = active_workflow_ids(session, space.id)
+    return named_workflows(session, active_workflow_ids(session, space.id))
+
+
+def named_workflows(session: Session, ids: Sequence[int]) -> list[tuple[int, str]]:
+    """The workflows `ids` as (id, name), oldest first."""
+    if not ids:
+        return []
     return [
         (row.id, row.name)
         for row in session.scalars(
