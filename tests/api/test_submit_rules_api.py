@@ -1,13 +1,16 @@
-"""The approval rules over `/api/v1`: a named workflow never replaces the page's own.
-Preflight and submit give the same reasons."""
+"""The approval rules over `/api/v1`: a named workflow never replaces the page's own,
+and nobody who wrote content under review decides on it. Preflight and submit (and
+approve) give the same reasons."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from factories import make_workflow, step
-from signoff.api.v1.responses import PagePreflight, PageSubmitted
+from factories import by, edit, make_workflow, step
+from signoff.actions.spaces import do_add_member
+from signoff.api.v1.responses import PagePreflight, PageStatus, PageSubmitted
 from signoff.db.models import ApprovalRequest, Page, Space, User
+from signoff.domain.states import Role, Rule
 
 from .helpers import ok, refused
 from .support import AppClient, Team
@@ -92,3 +95,70 @@ def test_a_workflow_id_that_is_not_an_id_is_bad_input(
         error = refused(api.post(path, token=team.tokens["bob"], json=body), 400)
         assert "workflowId" in error
     assert requests(team) == 0
+
+
+def earlier_author_world(team: Team, *, only_carol: bool = False) -> None:
+    """carol (an editor who also approves) writes version 2 of the first page, bob
+    re-saves it as version 3; the page's workflow names carol (and dave, unless
+    `only_carol`)."""
+    with team.db.write() as s:
+        space = s.get_one(Space, team.space_id)
+        alice = s.get_one(User, team.users["alice"])
+        bob, carol = (s.get_one(User, team.users[n]) for n in ("bob", "carol"))
+        dave = s.get_one(User, team.users["dave"])
+        page = s.get_one(Page, team.pages[0])
+        do_add_member(s, space, carol, Role.editor, **by(alice))
+        approvers = [carol] if only_carol else [carol, dave]
+        make_workflow(
+            s,
+            space,
+            alice,
+            [step(*approvers, rule=Rule.any, name="Review")],
+            pages=[page],
+        )
+        edit(s, page, carol, "<p>carol's change</p>", minutes=1)
+        edit(s, page, bob, "<p>carol's change, re-saved</p>", minutes=2)
+
+
+def test_the_author_of_an_earlier_version_cannot_approve_after_a_resave(
+    api: AppClient, team: Team
+) -> None:
+    earlier_author_world(team)
+    page = str(team.pages[0])
+    ok(
+        PageSubmitted,
+        api.post(
+            "/api/v1/pages/submit", token=team.tokens["bob"], json={"pageId": page}
+        ),
+    )
+    decision = {"pageId": page, "version": 3}
+    refused(
+        api.post("/api/v1/pages/approve", token=team.tokens["carol"], json=decision),
+        403,
+        "Authors and submitters cannot approve their own submission.",
+    )
+    status = ok(
+        PageStatus,
+        api.post("/api/v1/pages/approve", token=team.tokens["dave"], json=decision),
+    )
+    assert status["approvalStatus"] == "approved"
+
+
+def test_preflight_and_submit_say_no_eligible_approver_for_an_earlier_author(
+    api: AppClient, team: Team
+) -> None:
+    earlier_author_world(team, only_carol=True)
+    body = {"pageId": str(team.pages[0])}
+    bob = team.tokens["bob"]
+    preflight = ok(
+        PagePreflight, api.post("/api/v1/pages/preflight", token=bob, json=body)
+    )
+    assert (preflight["canSubmit"], preflight["reason"]) == (
+        False,
+        "No eligible approver for step 'Review'",
+    )
+    refused(
+        api.post("/api/v1/pages/submit", token=bob, json=body),
+        409,
+        "No eligible approver for step 'Review'.",
+    )

@@ -79,6 +79,7 @@ class Request:
     workflow: WorkflowDef
     version: Version
     submitter: str
+    authors: frozenset[str] = frozenset()  # of every version under review
     status: str = PENDING
     current: int | None = 0
     decisions: list[dict[str, tuple[str, int]]] = field(default_factory=list)
@@ -91,7 +92,7 @@ class Request:
 
     @property
     def excluded(self) -> set[str]:
-        return {self.submitter, self.version.author}
+        return {self.submitter, *self.authors}
 
     def close(self, status: str) -> None:
         self.status, self.current = status, None
@@ -132,6 +133,13 @@ class PageModel:
             self.current.number - self.approved.version.number if self.approved else 0
         )
 
+    def authors_under_review(self, submitted: Version) -> frozenset[str]:
+        """Who wrote the versions after the one the last approval covered (after none,
+        if there was none), up to the submitted one, which is always among them."""
+        covered = self.approved.version.number if self.approved else 0
+        first = min(covered, submitted.number - 1)
+        return frozenset(v.author for v in self.versions[first : submitted.number])
+
     def edit(self, body: str, author: str) -> tuple[bool, bool]:
         """Save a new version; (superseded a review, made the approval stale)."""
         was_stale = self.is_stale
@@ -169,7 +177,7 @@ class PageModel:
             if failed:
                 return refusal, ""
         assert self.workflow is not None
-        excluded = {actor, self.current.author}
+        excluded = {actor, *self.authors_under_review(self.current)}
         for step in self.workflow.steps:
             if not step.is_met(set(step.approvers) - excluded):
                 return Refusal.no_eligible_approver, step.name
@@ -177,7 +185,8 @@ class PageModel:
 
     def submit(self, actor: str) -> Request:
         assert self.workflow is not None
-        self.latest = Request(self.workflow, self.current, actor)
+        authors = self.authors_under_review(self.current)
+        self.latest = Request(self.workflow, self.current, actor, authors)
         return self.latest
 
     def version(self, number: int) -> Version | None:

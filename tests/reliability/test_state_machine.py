@@ -4,8 +4,9 @@ the real REST API and page store on both databases and checked against `model.py
 Each rule predicts the status code and the audit actions the product must answer
 with. After every rule, each page's status, each change set's detail and the space's
 audit chain must agree with the model, and the product's own answer must show that
-its verdicts were earned: enough distinct named approvers, never the submitter or the
-author, each on the version under review (or one with the same content).
+its verdicts were earned: enough distinct named approvers, never the submitter or an
+author of the content under review, each on the version under review (or one with the
+same content).
 """
 
 from __future__ import annotations
@@ -561,9 +562,12 @@ class ReviewMachine(RuleBasedStateMachine):
         request = status["request"]
         review = self.workflow_by_id[int(request["workflowId"])]
         reviewed = page.version(request["version"])
-        assert reviewed is not None
-        author = self.world.accounts[reviewed.author]
-        excluded = {request["submittedBy"], author}
+        assert reviewed is not None and page.latest is not None
+        # The submitter and everyone who wrote a version under review (`_check_page`
+        # has shown the product's review is the model's).
+        excluded = {request["submittedBy"]} | {
+            self.world.accounts[name] for name in page.latest.authors
+        }
         outcomes = [
             self._step_outcome(shown, definition.min_rejections, excluded)
             for shown, definition in zip(request["steps"], review.steps, strict=True)

@@ -20,7 +20,6 @@ from signoff.domain.steps import (
     can_decide,
     can_ever_pass,
     eligible_holders,
-    excluded_deciders,
     filled_seats,
     rejections_that_fail,
     request_progress,
@@ -713,33 +712,6 @@ def test_request_progress_runs_steps_in_order(
     outcomes: Sequence[StepOutcome], status: RequestStatus, current: int | None
 ) -> None:
     assert request_progress(outcomes) == (status, current)
-
-
-# --- excluded_deciders ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("author", "allow_self_approval", "excluded"),
-    [
-        pytest.param(AUTHOR, False, {SUBMITTER, AUTHOR}, id="submitter-and-author"),
-        pytest.param(SUBMITTER, False, {SUBMITTER}, id="author-is-the-submitter"),
-        pytest.param(None, False, {SUBMITTER}, id="unknown-author"),
-        pytest.param(AUTHOR, True, set(), id="self-approval-allowed"),
-        pytest.param(SUBMITTER, True, set(), id="self-approval-allowed-author-submits"),
-        pytest.param(None, True, set(), id="self-approval-allowed-unknown-author"),
-    ],
-)
-def test_excluded_deciders_are_submitter_and_author_unless_self_approval_is_allowed(
-    author: int | None, allow_self_approval: bool, excluded: set[int]
-) -> None:
-    assert (
-        excluded_deciders(
-            submitter_id=SUBMITTER,
-            author_id=author,
-            allow_self_approval=allow_self_approval,
-        )
-        == excluded
-    )
 
 
 # --- can_decide -----------------------------------------------------------------------

@@ -57,6 +57,7 @@ from signoff.domain.steps import (
     step_outcome,
 )
 from signoff.domain.versions import same_content
+from signoff.queries.authors import remember_request_authors
 from signoff.queries.facts import (
     SubmitPlan,
     get_version,
@@ -83,10 +84,13 @@ def check_submit_page(
     change_set: ChangeSet | None = None,
     workflow_id: int | None = None,
     version: PageVersion | None = None,
+    authors: frozenset[int] | None = None,
 ) -> tuple[Verdict, SubmitPlan]:
     """Preflight: may `actor` submit the page now, and if not, why. Writes nothing.
 
-    `version` is the page's current version when the caller has read it already.
+    `workflow_id` counts only where the page has no workflow of its own
+    (`domain.workflow_choice`). `version` is the page's current version, and
+    `authors` the authors of the content under review, when the caller has read them.
     """
     plan = submit_facts(
         session,
@@ -96,6 +100,7 @@ def check_submit_page(
         change_set=change_set,
         workflow_id=workflow_id,
         version=version,
+        authors=authors,
     )
     return submit_blocker(plan.facts), plan
 
@@ -212,7 +217,9 @@ def announce_request(
     workflow, version = plan.workflow, plan.version
     assert workflow is not None
     assert version is not None
-    assign_step(session, request, request.steps[0])
+    if plan.authors is not None:
+        remember_request_authors(request, plan.authors)
+    assign_step(session, request, request.steps[0], excluded=plan.excluded)
     page.latest_request_id = request.id
     details = {
         "workflowId": workflow.id,
@@ -381,7 +388,12 @@ def do_record_decision(
     client_id: str | None,
     now: datetime,
 ) -> ApprovalRequest:
-    """Record one approver's decision on the current step at `version`, then advance."""
+    """Record one approver's decision on the current step at `version`, then advance.
+
+    Neither the submitter nor anyone who wrote the content under review may decide,
+    unless the workflow allows self-approval (`domain.duties`); who that is is read
+    once, in one statement, and serves the refusal, the count and the next step.
+    """
     locked = lock_page(session, page.id)
     assert locked is not None
     require_role(
@@ -406,11 +418,12 @@ def do_record_decision(
     step = request.steps[request.current_step or 0]
     seats = step_seats(session, step)
     decided = step_decisions(session, step)
+    excluded = request_exclusions(request)
     refusal = can_decide(
         person=actor.id,
         status=RequestStatus(request.status),
         seats=seats,
-        excluded=request_exclusions(request),
+        excluded=excluded,
         decided=decided,
     )
     _raise_refusal(refusal, locked, actor)
@@ -443,7 +456,7 @@ def do_record_decision(
         now=now,
         details={"decision": kind.value, "step": step.name, "comment": text},
     )
-    outcome = step_outcome(step_rule(step), seats, decided, request_exclusions(request))
+    outcome = step_outcome(step_rule(step), seats, decided, excluded)
     if outcome is StepOutcome.open:
         unassign(session, step, actor.id)
     else:
@@ -457,6 +470,7 @@ def do_record_decision(
             origin=origin,
             client_id=client_id,
             now=now,
+            excluded=excluded,
         )
     reply_with_decision(
         session, request, step, approver=actor, kind=kind, comment=text, now=now
@@ -540,7 +554,11 @@ def _complete_step(
     origin: Origin,
     client_id: str | None,
     now: datetime,
+    excluded: frozenset[int] | None = None,
 ) -> None:
+    """Record `step`'s outcome and move the review on: to the next step (which waits
+    for its seat holders less `excluded`, the request's exclusions when the caller
+    has them), or to its end."""
     step.status = (
         StepStatus.approved if outcome is StepOutcome.approved else StepStatus.rejected
     )
@@ -578,7 +596,7 @@ def _complete_step(
             now, request.steps[following].due_days
         )
         session.flush()
-        assign_step(session, request, request.steps[following])
+        assign_step(session, request, request.steps[following], excluded=excluded)
         enqueue(
             session,
             "approval.step_started",

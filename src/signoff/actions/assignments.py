@@ -8,7 +8,8 @@ the queue reads a person's own rows by index, newest first, and their count from
 
 The rule is `domain.steps.can_decide`'s, applied when it can change:
 - a step becomes current (`assign_step`): its seat holders, direct or through a group,
-  less the people the request excludes (submitter and author, unless self-approval);
+  less the people the request excludes (the submitter and every author of the content
+  under review, unless self-approval: `domain.duties`);
 - a person decides (`unassign`), or joins a group holding seats (`assign_new_member`);
 - a step completes or the review ends (`clear_step`, `clear_request`).
 """
@@ -26,13 +27,23 @@ from signoff.db.models import (
     RequestStepSeat,
     ReviewAssignment,
 )
+from signoff.domain.duties import excluded_deciders
 from signoff.domain.states import RequestStatus, StepStatus
-from signoff.domain.steps import excluded_deciders
+from signoff.queries.authors import requests_authors
 from signoff.queries.facts import request_exclusions
 
 
-def assign_step(session: Session, request: ApprovalRequest, step: RequestStep) -> None:
-    """`step` is now the current step of `request`: it waits for its seat holders."""
+def assign_step(
+    session: Session,
+    request: ApprovalRequest,
+    step: RequestStep,
+    *,
+    excluded: frozenset[int] | None = None,
+) -> None:
+    """`step` is now the current step of `request`: it waits for its seat holders.
+
+    `excluded` is `request_exclusions(request)` when the caller has it already.
+    """
     people = {seat.user_id for seat in step.seats if seat.user_id is not None}
     groups = [seat.group_id for seat in step.seats if seat.group_id is not None]
     if groups:
@@ -41,7 +52,7 @@ def assign_step(session: Session, request: ApprovalRequest, step: RequestStep) -
                 select(GroupMember.user_id).where(GroupMember.group_id.in_(groups))
             )
         )
-    people -= request_exclusions(request)
+    people -= request_exclusions(request) if excluded is None else excluded
     # Added to the session rather than inserted at once, so that a bulk submit's
     # rows go out in the same flush as its other rows.
     session.add_all(
@@ -93,7 +104,6 @@ def assign_new_member(session: Session, group_id: int, user_id: int) -> None:
             ApprovalRequest.id,
             ApprovalRequest.space_id,
             ApprovalRequest.submitted_by,
-            ApprovalRequest.author_id,
             ApprovalRequest.allow_self_approval,
         )
         .select_from(RequestStepSeat)
@@ -109,6 +119,7 @@ def assign_new_member(session: Session, group_id: int, user_id: int) -> None:
         )
         .distinct()
     ).all()
+    authors = requests_authors(session, {row[1] for row in rows})
     fresh = [
         {
             "step_id": step_id,
@@ -116,10 +127,12 @@ def assign_new_member(session: Session, group_id: int, user_id: int) -> None:
             "request_id": request_id,
             "space_id": space_id,
         }
-        for step_id, request_id, space_id, submitter, author, allow_self in rows
+        for step_id, request_id, space_id, submitter, allow_self in rows
         if user_id
         not in excluded_deciders(
-            submitter_id=submitter, author_id=author, allow_self_approval=allow_self
+            submitter_id=submitter,
+            authors=authors[request_id],
+            allow_self_approval=allow_self,
         )
     ]
     if fresh:

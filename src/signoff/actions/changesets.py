@@ -41,6 +41,7 @@ from signoff.db.models import (
 from signoff.db.row_ids import number_new_rows
 from signoff.domain.errors import BadInput, InvalidState
 from signoff.domain.states import ChangeSetStatus, Origin, Role
+from signoff.queries.authors import pages_authors
 from signoff.queries.facts import SubmitPlan
 
 MAX_PAGES = 1000
@@ -286,6 +287,7 @@ def do_submit_change_set(
         *_requests_of(session, pages.values()),
     ]
     versions = _current_versions(session, pages.values())
+    authors = pages_authors(session, list(pages))
     results: dict[int, PageResult] = {}
     ready: list[tuple[Page, SubmitPlan]] = []
     for page_id in refs:
@@ -300,6 +302,7 @@ def do_submit_change_set(
             strict=False,
             change_set=change_set,
             version=versions.get(page_id),
+            authors=authors.get(page_id),
         )
         if verdict.blocker is None:
             ready.append((page, plan))

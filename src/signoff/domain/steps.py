@@ -148,15 +148,6 @@ def request_progress(
     return RequestStatus.approved, None
 
 
-def excluded_deciders(
-    *, submitter_id: int, author_id: int | None, allow_self_approval: bool
-) -> frozenset[int]:
-    """Who may never decide on a request: its submitter and the version's author."""
-    if allow_self_approval:
-        return frozenset()
-    return frozenset({submitter_id} | ({author_id} if author_id is not None else set()))
-
-
 class DecideRefusal(StrEnum):
     """Why a person may not decide on the current step (sentences in `REFUSALS`)."""
 

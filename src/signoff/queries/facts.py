@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from signoff.access import space_role
 from signoff.db.models import (
@@ -26,6 +26,7 @@ from signoff.db.models import (
     Workflow,
     WorkflowStep,
 )
+from signoff.domain.duties import excluded_deciders
 from signoff.domain.preflight import SubmitFacts
 from signoff.domain.states import (
     ChangeSetStatus,
@@ -35,7 +36,7 @@ from signoff.domain.states import (
     Rule,
     StaleOn,
 )
-from signoff.domain.steps import Seat, StepRule, can_ever_pass, excluded_deciders
+from signoff.domain.steps import Seat, StepRule, can_ever_pass
 from signoff.domain.versions import VersionRef, is_stale, version_delta
 from signoff.domain.workflow_choice import (
     WorkflowChoice,
@@ -43,6 +44,7 @@ from signoff.domain.workflow_choice import (
     workflow_choices,
 )
 from signoff.domain.workflows import Resolution, resolve_workflow
+from signoff.queries.authors import request_authors, submission_authors
 from signoff.queries.readers import space_readers
 
 
@@ -149,10 +151,21 @@ def step_decisions(session: Session, step: RequestStep) -> dict[int, DecisionKin
 
 
 def request_exclusions(request: ApprovalRequest) -> frozenset[int]:
+    """Who may never decide on `request` (`domain.duties.excluded_deciders`).
+
+    Reads the authors of the content under review in one indexed statement, through
+    the session the request belongs to, once per loaded request
+    (`queries.authors.request_authors`); nothing when the workflow allows
+    self-approval.
+    """
+    if request.allow_self_approval:
+        return frozenset()
+    session = object_session(request)
+    assert session is not None, "a request is read through a session"
     return excluded_deciders(
         submitter_id=request.submitted_by,
-        author_id=request.author_id,
-        allow_self_approval=request.allow_self_approval,
+        authors=request_authors(session, request),
+        allow_self_approval=False,
     )
 
 
@@ -268,6 +281,11 @@ class SubmitPlan:
     facts: SubmitFacts
     workflow: Workflow | None
     version: PageVersion | None
+    excluded: frozenset[int] = frozenset()
+    """Who may not decide on the request the plan opens (its first step waits for
+    everyone else)."""
+    authors: frozenset[int] | None = None
+    """The authors of the content under review, when the rules needed them."""
 
 
 def submit_facts(
@@ -279,10 +297,12 @@ def submit_facts(
     change_set: ChangeSet | None = None,
     workflow_id: int | None = None,
     version: PageVersion | None = None,
+    authors: frozenset[int] | None = None,
 ) -> SubmitPlan:
     """Everything the submit rules look at for one page, read and never written.
 
-    `version` is the page's current version, when the caller has already read it.
+    `version` is the page's current version, and `authors` the authors of the content
+    a submission would review (`queries.authors`), when the caller has read them.
     """
     role = space_role(session, actor, page.space_id) if page is not None else None
     if page is None or role is None:
@@ -300,10 +320,13 @@ def submit_facts(
     staleness = page_staleness(session, page, version)
     approved_current = staleness.approved is not None and not staleness.is_stale
     impassable: list[str] = []
+    excluded: frozenset[int] = frozenset()
     if workflow is not None and actor is not None:
+        if not workflow.allow_self_approval and authors is None:
+            authors = submission_authors(session, page.id, version.number)
         excluded = excluded_deciders(
             submitter_id=actor.id,
-            author_id=version.author_id,
+            authors=authors or (),
             allow_self_approval=workflow.allow_self_approval,
         )
         impassable = impassable_steps(session, workflow, excluded=excluded)
@@ -318,4 +341,4 @@ def submit_facts(
         approved_current=approved_current,
         impassable_steps=impassable,
     )
-    return SubmitPlan(facts, workflow, version)
+    return SubmitPlan(facts, workflow, version, excluded, authors)
