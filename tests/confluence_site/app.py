@@ -196,6 +196,14 @@ class _SiteLayer:
         if fault is not None and fault.kind is FaultKind.RESET:
             await self._reset(scope, send)
             return
+        if fault is not None and fault.kind is FaultKind.LOST_ANSWER:
+
+            async def swallowed(message: MutableMapping[str, Any]) -> None:
+                return None
+
+            await self.app(scope, receive, swallowed)
+            await self._reset(scope, send)
+            return
         if fault is not None:
             await self._refuse(fault, record, path)(scope, receive, send)
             return

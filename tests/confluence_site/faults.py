@@ -19,6 +19,7 @@ class FaultKind(StrEnum):
     RATE_LIMITED = "rate_limited"  # 429
     UNAVAILABLE = "unavailable"  # 503
     RESET = "reset"  # the connection dies mid-response
+    LOST_ANSWER = "lost_answer"  # the request is carried out, then the answer is lost
 
 
 @dataclass
@@ -79,6 +80,11 @@ class Faults:
         """After `after` more requests, `count` requests lose their connection
         half-way through the answer (headers and part of the body, then a reset)."""
         self._arm(_Armed(Fault(FaultKind.RESET), count, after, path))
+
+    def lose_answer(self, *, count: int = 1, path: str | None = None) -> None:
+        """The next `count` requests are carried out (a POST writes), then their
+        connection is reset before the answer: the client cannot tell it worked."""
+        self._arm(_Armed(Fault(FaultKind.LOST_ANSWER), count, 0, path))
 
     def clear(self) -> None:
         with self._lock:
