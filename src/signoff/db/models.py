@@ -154,6 +154,9 @@ class PageVersion(Base):
     body: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_account: Mapped[str | None] = mapped_column(String(128))
+    """The author as the page's source names them (an Atlassian account id for a
+    Confluence page), kept whether or not it maps to a Signoff user."""
     message: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime]
 
@@ -774,3 +777,66 @@ class AnalyticsApproverMonthly(Base):
     approver_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     approvals: Mapped[int] = mapped_column(Integer)
     rejections: Mapped[int] = mapped_column(Integer)
+
+
+class ConfluenceSite(Base):
+    """A Confluence Cloud site whose pages Signoff governs; its credential sealed
+    (`outbound.credentials`) and its health as the last calls found it."""
+
+    __tablename__ = "confluence_sites"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    base_url: Mapped[str] = mapped_column(String(500))
+    cloud_id: Mapped[str | None] = mapped_column(String(64))
+    auth: Mapped[str] = mapped_column(String(10))  # "basic" or "bearer"
+    email: Mapped[str | None] = mapped_column(String(320))
+    sealed_secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    hold_until: Mapped[datetime | None]
+    """No call before this moment (a `Retry-After`), whichever worker got it."""
+    last_ok_at: Mapped[datetime | None]
+    failing_since: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ConfluenceSpaceLink(Base):
+    """A Confluence space governed in a Signoff space, and how far polling got."""
+
+    __tablename__ = "confluence_space_links"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("confluence_sites.id", ondelete="CASCADE")
+    )
+    confluence_space_id: Mapped[str] = mapped_column(String(40))
+    confluence_space_key: Mapped[str] = mapped_column(String(255))
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"), unique=True)
+    watermark: Mapped[datetime | None]
+    """Every change up to this moment has been recorded (a pass starts a little
+    before it, to catch changes the site listed late)."""
+    last_pass_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("site_id", "confluence_space_id"),)
+
+
+class ConfluenceAccount(Base):
+    """A Signoff user is this Atlassian account on this site."""
+
+    __tablename__ = "confluence_accounts"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("confluence_sites.id", ondelete="CASCADE")
+    )
+    account_id: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+    __table_args__ = (
+        UniqueConstraint("site_id", "account_id"),
+        UniqueConstraint("site_id", "user_id"),
+    )
