@@ -1,45 +1,44 @@
-"""One word for a whole change set, derived from its pages' latest reviews."""
+"""One word for a whole change set, derived from its pages' standings.
+
+Each page counts by its `domain.standing.PageState`, the same state its byline, the
+status API and the change-set detail show, so the rollup never reads a page
+differently from them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Protocol
 
-from signoff.domain.states import ApprovalStatus, RollupState
+from signoff.domain.standing import PageState, Standing
+from signoff.domain.states import RollupState
+
+PageApproval = Standing
+"""A page as the rollup sees it: its standing (`domain.standing`)."""
 
 
-@dataclass(frozen=True)
-class PageApproval:
-    """A page as the rollup sees it: its latest request's status and staleness."""
-
-    status: ApprovalStatus
-    is_stale: bool = False
-
+class HasState(Protocol):
     @property
-    def approved_current(self) -> bool:
-        return self.status is ApprovalStatus.approved and not self.is_stale
+    def state(self) -> PageState: ...
 
 
-def rollup_state(pages: Sequence[PageApproval]) -> RollupState:
+def rollup_state(pages: Sequence[HasState]) -> RollupState:
     """The change set's state, most actionable first.
 
     A rejection outranks staleness: both need work, but a rejection says what.
     Staleness outranks approval: an approval that no longer covers the content is
     not an approval a pipeline should ship.
     """
-    if all(page.status is ApprovalStatus.none for page in pages):
+    states = [page.state for page in pages]
+    if all(state is PageState.none for state in states):
         return RollupState.open
-    if any(page.status is ApprovalStatus.rejected for page in pages):
+    if PageState.rejected in states:
         return RollupState.has_rejections
     # An approval that lapsed (`expired`) needs a new review just as a stale one.
-    if any(
-        (page.status is ApprovalStatus.approved and page.is_stale)
-        or page.status is ApprovalStatus.expired
-        for page in pages
-    ):
+    if PageState.stale in states or PageState.expired in states:
         return RollupState.stale
-    if all(page.approved_current for page in pages):
+    if all(state is PageState.approved for state in states):
         return RollupState.all_approved
-    if any(page.approved_current for page in pages):
+    if PageState.approved in states:
         return RollupState.partially_approved
     return RollupState.in_review
