@@ -20,6 +20,7 @@ from factories import by, edit, make_page, make_space, make_user
 from signoff.actions.pages import do_edit_page
 from signoff.connectors import source_of
 from signoff.connectors.builtin import BUILTIN, BuiltinStore
+from signoff.connectors.confluence.source import ConfluencePages, site_of, source_name
 from signoff.db.models import Page, PageVersion, User
 from signoff.db.session import Database
 from signoff.domain.errors import InvalidState, NotFound
@@ -90,6 +91,42 @@ def test_a_page_kept_in_another_source_still_reads_its_recorded_versions(
         assert source.version_body(s, page, 1) == "<p>one</p>"
         with pytest.raises(NotFound, match="has not been fetched from 'confluence'"):
             source.version_body(s, page, 7)
+
+
+def test_a_confluence_page_is_edited_in_confluence_not_here(
+    db: Database, page_id: int
+) -> None:
+    with db.write() as s:
+        page = s.get_one(Page, page_id)
+        page.source, page.external_id = source_name(3), "718962697"
+    with db.write() as s:
+        bob = s.scalars(select(User).where(User.username == "bob")).one()
+        page = s.get_one(Page, page_id)
+        source = source_of(page)
+        assert isinstance(source, ConfluencePages) and source.name == "confluence:3"
+        assert source.version_body(s, page, 2) == "<p>two</p>"
+        with pytest.raises(InvalidState) as refused:
+            do_edit_page(s, page, body="<p>three</p>", **by(bob))
+        assert str(refused.value) == (
+            "Page 718962697 is kept in Confluence: edit it there, and Signoff "
+            "records the new version at its next pass."
+        )
+        with pytest.raises(NotFound, match="version 5 was not seen by a pass"):
+            source.version_body(s, page, 5)
+
+
+@pytest.mark.parametrize(
+    ("source", "site"),
+    [
+        ("confluence:3", 3),
+        ("confluence:", None),
+        ("confluence:x", None),
+        ("confluence:\u0663", None),
+        ("builtin", None),
+    ],
+)
+def test_a_confluence_source_names_its_site(source: str, site: int | None) -> None:
+    assert site_of(source) == site
 
 
 def test_only_the_versions_action_creates_page_versions() -> None:

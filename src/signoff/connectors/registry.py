@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from signoff.connectors.builtin import BUILTIN, BuiltinStore
+from signoff.connectors.confluence.source import ConfluencePages, site_of
 from signoff.connectors.source import ContentSource
 from signoff.db.models import Page, PageVersion
 from signoff.domain.errors import NotFound
@@ -18,7 +19,12 @@ _SOURCES: dict[str, ContentSource] = {BUILTIN: BuiltinStore()}
 
 def source_of(page: Page) -> ContentSource:
     """The source `page` comes from."""
-    return _SOURCES.get(page.source) or RecordedOnly(page.source)
+    known = _SOURCES.get(page.source)
+    if known is not None:
+        return known
+    if site_of(page.source) is not None:
+        return ConfluencePages(page.source)
+    return RecordedOnly(page.source)
 
 
 class RecordedOnly:
