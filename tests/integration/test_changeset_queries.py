@@ -22,6 +22,11 @@ from factories import (
 )
 from signoff.actions.approvals import do_cancel_request, do_record_decision
 from signoff.actions.changesets import do_archive_change_set, do_submit_change_set
+from signoff.api.v1.responses import plain
+from signoff.api.v1.shapes.changesets import (
+    change_set_detail_out,
+    change_set_summary,
+)
 from signoff.db.models import ChangeSet, Page, Space
 from signoff.db.session import Database
 from signoff.domain.states import DecisionKind, Role, StaleOn
@@ -94,7 +99,7 @@ def detail(db: Database, change_set_id: int) -> dict[str, Any]:
     with db.read() as s:
         change_set = s.get(ChangeSet, change_set_id)
         assert change_set is not None
-        return change_set_detail(s, change_set).to_json()
+        return plain(change_set_detail_out(change_set_detail(s, change_set)))
 
 
 def rollup(db: Database, change_set_id: int) -> str:
@@ -273,7 +278,10 @@ def test_list_shows_the_space_sets_newest_first_with_rollups(db: Database) -> No
         ]
 
     with db.read() as s:
-        listed = [change_set.to_json() for change_set in list_change_sets(s, space_id)]
+        listed = [
+            plain(change_set_summary(change_set))
+            for change_set in list_change_sets(s, space_id)
+        ]
 
     assert [(body["id"], body["rollupState"], body["pageRefs"]) for body in listed] == [
         (str(ident), state, [{"pageId": str(page_id)} for page_id in page_ids])

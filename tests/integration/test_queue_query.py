@@ -32,6 +32,8 @@ from signoff.actions.approvals import (
     do_submit_page,
 )
 from signoff.actions.changesets import do_submit_change_set
+from signoff.api.v1.responses import plain
+from signoff.api.v1.shapes.queue import queue_item_out
 from signoff.db import migrate
 from signoff.db.models import ApprovalRequest, Page, Space, User, Workflow
 from signoff.db.session import Database
@@ -159,8 +161,9 @@ def test_pending_queue_lists_newest_first_in_the_contract_shape(db: Database) ->
     items = queue(db, carol_id)
 
     assert titles(items) == ["Page 2", "Page 1"]
-    assert items[1].to_json() == {
-        "requestId": items[1].to_json()["requestId"],
+    listed = plain(queue_item_out(items[1]))
+    assert listed == {
+        "requestId": listed["requestId"],
         "pageId": str(ids[0]),
         "title": "Page 1",
         "spaceId": str(space_id),

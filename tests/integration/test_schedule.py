@@ -21,6 +21,8 @@ from factories import (
     step,
 )
 from signoff.actions.approvals import do_record_decision, do_submit_page
+from signoff.api.v1.responses import plain
+from signoff.api.v1.shapes.queue import queue_item_out
 from signoff.config import Settings
 from signoff.db.models import (
     ApprovalRequest,
@@ -243,7 +245,7 @@ def test_the_queue_lists_overdue_reviews(db: Database, ids: dict[str, int]) -> N
         assert carol is not None
         (item,), _ = list_queue(s, carol, assigned_to_me=True)
         assert item.due_at == AT + timedelta(days=2)
-        assert item.to_json()["dueAt"] == "2026-01-07T09:00:00Z"
+        assert plain(queue_item_out(item))["dueAt"] == "2026-01-07T09:00:00Z"
         assert not item.is_overdue(AT + timedelta(days=1))
         assert item.is_overdue(AT + timedelta(days=2))
         early, _ = list_queue(s, carol, overdue_at=AT + timedelta(days=1))

@@ -22,6 +22,8 @@ from factories import (
     step,
 )
 from signoff.actions.approvals import do_record_decision, do_submit_page
+from signoff.api.v1.responses import plain
+from signoff.api.v1.shapes.pages import page_status_out
 from signoff.db.models import Page, Space, User
 from signoff.db.session import Database
 from signoff.domain.states import ApprovalStatus, DecisionKind, Origin, Role, StaleOn
@@ -87,7 +89,7 @@ def status_json(db: Database, page_id: int) -> dict[str, Any]:
     with db.read() as s:
         page = s.get(Page, page_id)
         assert page is not None
-        return page_status(s, page).to_json()
+        return plain(page_status_out(page_status(s, page)), exclude={"success"})
 
 
 def review(

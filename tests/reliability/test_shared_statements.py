@@ -18,6 +18,8 @@ from typing import Any
 
 from factories import by, make_page, make_space, make_user, make_workflow, step
 from signoff.actions.approvals import do_submit_page
+from signoff.api.v1.responses import plain
+from signoff.api.v1.shapes.pages import page_status_out
 from signoff.db.models import Page
 from signoff.db.session import Database
 from signoff.domain.states import Role
@@ -74,7 +76,8 @@ def test_status_reads_from_many_threads_in_a_cold_process_agree(
         do_submit_page(session, page, **by(eve))
         page_id = page.id
     with db.read() as session:
-        expected = page_status(session, session.get_one(Page, page_id)).to_json()
+        status = page_status(session, session.get_one(Page, page_id))
+        expected = plain(page_status_out(status), exclude={"success"})
 
     for _ in range(COLD_RUNS):
         report = _hammer(db_url, page_id)

@@ -55,6 +55,9 @@ from signoff.actions.audit import chain_for
 from signoff.actions.site import do_set_api_enabled
 from signoff.actions.tokens import do_create_token
 from signoff.api.app import create_app
+from signoff.api.v1.responses import plain
+from signoff.api.v1.shapes.changesets import change_set_detail_out
+from signoff.api.v1.shapes.pages import page_status_out
 from signoff.auth.scopes import ALL_SCOPES
 from signoff.config import Settings
 from signoff.db.models import AuditChainHead, ChangeSet, Page, User
@@ -490,7 +493,10 @@ class ReviewMachine(RuleBasedStateMachine):
     def pages_agree_with_the_model(self) -> None:
         with self.world.db.read() as s:
             statuses = {
-                page_id: page_status(s, self._page_row(s, page_id)).to_json()
+                page_id: plain(
+                    page_status_out(page_status(s, self._page_row(s, page_id))),
+                    exclude={"success"},
+                )
                 for page_id in self.page_models
             }
         for page_id in sorted(self.touched_pages):
@@ -616,7 +622,11 @@ class ReviewMachine(RuleBasedStateMachine):
     def change_sets_agree_with_the_model(self) -> None:
         with self.world.db.read() as s:
             details = {
-                set_id: change_set_detail(s, self._set_row(s, set_id)).to_json()
+                set_id: plain(
+                    change_set_detail_out(
+                        change_set_detail(s, self._set_row(s, set_id))
+                    )
+                )
                 for set_id in self.set_models
             }
         for set_id in sorted(self.touched_sets):

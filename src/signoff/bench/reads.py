@@ -1,8 +1,9 @@
 """The read endpoints the bench times, exactly as the REST API composes them.
 
 Each function is the body of one API route's handler (`GET /queue`, `GET
-/changeSets/detail`, `GET /analytics`): the same access checks, queries and JSON
-shaping, minus HTTP. A call opens its own read transaction, as a request does.
+/changeSets/detail`, `GET /analytics`): the same access checks, queries and response
+models (`api/v1/shapes/`) written to JSON values, minus HTTP. A call opens its own
+read transaction, as a request does.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from signoff.access import access_change_set, access_space
+from signoff.api.v1.responses import plain
+from signoff.api.v1.shapes.changesets import change_set_one
+from signoff.api.v1.shapes.queue import queue_page
 from signoff.bench.measure import Stopwatch, current_rss_mb
 from signoff.db.models import User
 from signoff.db.session import Database
@@ -31,12 +35,9 @@ def queue_first_page(db: Database, actor_id: int, space_id: int) -> dict[str, An
         items, next_cursor = list_queue(
             session, actor, space_id=space_id, status="pending", assigned_to_me=True
         )
-        counts = queue_counts(session, actor, space_id)
-        return {
-            "items": [item.to_json() for item in items],
-            "nextCursor": next_cursor,
-            "counts": counts,
-        }
+        return plain(
+            queue_page(items, next_cursor, queue_counts(session, actor, space_id))
+        )
 
 
 def change_set_rollup(
@@ -46,7 +47,7 @@ def change_set_rollup(
     with db.read() as session:
         actor = session.get_one(User, actor_id)
         change_set = access_change_set(session, actor, change_set_id)
-        return change_set_detail(session, change_set).to_json()
+        return plain(change_set_one(change_set_detail(session, change_set)))
 
 
 def space_analytics(db: Database, actor_id: int, space_id: int) -> dict[str, Any]:

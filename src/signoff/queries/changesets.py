@@ -1,7 +1,8 @@
 """Change sets as clients read them: the space's list and one set's detail.
 
 Every page's approval facts come from one joined statement per call, for a single set
-or all sets of a space, so the cost never multiplies by the number of pages.
+or all sets of a space, so the cost never multiplies by the number of pages. `/api/v1`
+writes these values (`api/v1/shapes/changesets.py`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -21,7 +22,6 @@ from signoff.queries.page_approvals import (
     PageApprovalFacts,
     approval_facts,
     approval_facts_select,
-    utc_iso,
 )
 
 
@@ -29,7 +29,8 @@ from signoff.queries.page_approvals import (
 class ChangeSetView:
     """A change set as listed; `page_refs` in the set's order, with their facts.
 
-    The list shape names each page only (`pageRefs: [{pageId}]`); `ChangeSetDetail`
+    `rollup_state` is derived from the facts of `page_refs` (`domain.rollup`). The
+    list shape names each page only (`pageRefs: [{pageId}]`); `ChangeSetDetail`
     shows the facts as well.
     """
 
@@ -43,32 +44,12 @@ class ChangeSetView:
     page_refs: tuple[PageApprovalFacts, ...]
     created_at: datetime
     created_by: str | None
-
-    def _fields(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "spaceId": str(self.space_id),
-            "title": self.title,
-            "summary": self.summary,
-            "referenceUrl": self.reference_url,
-            "status": self.status.value,
-            "rollupState": self.rollup_state.value,
-            "createdAt": utc_iso(self.created_at),
-            "createdBy": self.created_by,
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        refs = [{"pageId": str(ref.page_id)} for ref in self.page_refs]
-        return {**self._fields(), "pageRefs": refs}
+    """The creator's account id; None once no account is recorded."""
 
 
 @dataclass(frozen=True)
 class ChangeSetDetail(ChangeSetView):
     """One change set with each page ref enriched by its approval facts."""
-
-    def to_json(self) -> dict[str, Any]:
-        refs = [ref.to_json() for ref in self.page_refs]
-        return {**self._fields(), "pageRefs": refs}
 
 
 def list_change_sets(session: Session, space_id: int) -> list[ChangeSetView]:

@@ -32,13 +32,15 @@ def utc_iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def id_or_none(ident: int | None) -> str | None:
-    return None if ident is None else str(ident)
-
-
 @dataclass(frozen=True)
 class PageApprovalFacts:
-    """One page's approval standing: its latest review and its standing approval."""
+    """One page's approval standing: its latest review and its standing approval.
+
+    The standing is `approval_status` (the latest request's status, `none` when
+    never submitted), `approved_at_version` (None without a standing approval),
+    `is_stale` and `version_delta`; `/api/v1` writes them as a change set's enriched
+    `pageRefs` (`api/v1/shapes/changesets.py`).
+    """
 
     page_id: int
     title: str
@@ -52,17 +54,6 @@ class PageApprovalFacts:
     @property
     def rollup_input(self) -> PageApproval:
         return PageApproval(self.approval_status, self.is_stale)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "pageId": str(self.page_id),
-            "title": self.title,
-            "currentPageVersion": self.current_page_version,
-            "approvedAtVersion": self.approved_at_version,
-            "isStale": self.is_stale,
-            "versionDelta": self.version_delta,
-            "approvalStatus": self.approval_status.value,
-        }
 
 
 _latest = shared_alias(ApprovalRequest, "latest")

@@ -47,7 +47,6 @@ from signoff.db.models import (
 from signoff.domain.errors import BadInput
 from signoff.domain.states import RequestStatus, StaleOn
 from signoff.ids import stored_number
-from signoff.queries.page_approvals import id_or_none, utc_iso
 
 MAX_LIMIT = 200
 STALE = "stale"
@@ -62,6 +61,9 @@ _current_version = shared_alias(PageVersion, "current_version")
 
 @dataclass(frozen=True)
 class QueueItem:
+    """One request as the queue lists it; `/api/v1` writes it
+    (`api/v1/shapes/queue.py`)."""
+
     request_id: int
     page_id: int
     title: str
@@ -83,23 +85,6 @@ class QueueItem:
             and self.due_at is not None
             and self.due_at <= now
         )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "requestId": str(self.request_id),
-            "pageId": str(self.page_id),
-            "title": self.title,
-            "spaceId": str(self.space_id),
-            "version": self.version,
-            "status": self.status.value,
-            "workflowId": str(self.workflow_id),
-            "workflowName": self.workflow_name,
-            "currentStep": self.current_step,
-            "submittedBy": self.submitted_by,
-            "createdAt": utc_iso(self.created_at),
-            "changeSetId": id_or_none(self.change_set_id),
-            "dueAt": utc_iso(self.due_at) if self.due_at else None,
-        }
 
 
 def encode_cursor(request_id: int) -> str:

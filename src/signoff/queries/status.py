@@ -1,7 +1,9 @@
 """A page's approval as clients read it: standing approval, staleness, latest review.
 
 `page_status` adds the latest request's steps, approvers and decisions to the page's
-approval facts, in a fixed handful of statements however many there are.
+approval facts, in a fixed handful of statements however many there are. The values
+are typed (ints, datetimes, the domain's enums); `/api/v1` writes them
+(`api/v1/shapes/pages.py`).
 """
 
 from __future__ import annotations
@@ -32,48 +34,35 @@ from signoff.domain.states import (
     Rule,
     StepStatus,
 )
-from signoff.queries.page_approvals import (
-    page_approvals,
-    utc_iso,
-)
+from signoff.queries.page_approvals import page_approvals
 
 
 @dataclass(frozen=True)
 class Person:
+    """Someone named in a review, by the account id clients know them by."""
+
     account_id: str
     display_name: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"accountId": self.account_id, "displayName": self.display_name}
 
 
 @dataclass(frozen=True)
 class GroupRef:
-    group_id: int
-    name: str
+    """A group seat of a step: any one member may fill it."""
 
-    def to_json(self) -> dict[str, Any]:
-        return {"id": str(self.group_id), "name": self.name}
+    id: int
+    name: str
 
 
 @dataclass(frozen=True)
 class DecisionView:
+    """One approver's decision, at the page version it named."""
+
     account_id: str
     decision: DecisionKind
     comment: str | None
     version: int
     at: datetime
     origin: Origin
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "accountId": self.account_id,
-            "decision": self.decision.value,
-            "comment": self.comment,
-            "version": self.version,
-            "at": utc_iso(self.at),
-            "origin": self.origin.value,
-        }
 
 
 @dataclass(frozen=True)
@@ -88,20 +77,11 @@ class StepView:
     groups: tuple[GroupRef, ...]
     decisions: tuple[DecisionView, ...]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "rule": self.rule.value,
-            "quorum": self.quorum,
-            "status": self.status.value,
-            "approvers": [person.to_json() for person in self.approvers],
-            "groups": [group.to_json() for group in self.groups],
-            "decisions": [decision.to_json() for decision in self.decisions],
-        }
-
 
 @dataclass(frozen=True)
 class RequestView:
+    """The page's latest review: the version submitted, by whom, and its steps."""
+
     id: int
     version: int
     status: RequestStatus
@@ -111,21 +91,17 @@ class RequestView:
     created_at: datetime
     steps: tuple[StepView, ...]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "version": self.version,
-            "status": self.status.value,
-            "workflowId": str(self.workflow_id),
-            "submittedBy": self.submitted_by,
-            "origin": self.origin.value,
-            "createdAt": utc_iso(self.created_at),
-            "steps": [step.to_json() for step in self.steps],
-        }
-
 
 @dataclass(frozen=True)
 class PageStatus:
+    """A page's approval: its standing and its latest review.
+
+    The standing is `approval_status` (the latest request's status, `none` when
+    never submitted), `approved_at_version` (the standing approval's version, None
+    without one), `is_stale` and `version_delta` (how far the current version has
+    moved past it); the same four as a change set's `PageApprovalFacts`.
+    """
+
     page_id: int
     title: str
     current_page_version: int
@@ -134,18 +110,6 @@ class PageStatus:
     is_stale: bool
     version_delta: int
     request: RequestView | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "pageId": str(self.page_id),
-            "title": self.title,
-            "currentPageVersion": self.current_page_version,
-            "approvalStatus": self.approval_status.value,
-            "approvedAtVersion": self.approved_at_version,
-            "isStale": self.is_stale,
-            "versionDelta": self.version_delta,
-            "request": self.request.to_json() if self.request else None,
-        }
 
 
 def page_status(session: Session, page: Page) -> PageStatus:

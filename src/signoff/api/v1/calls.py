@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -41,13 +42,16 @@ from signoff.api.ratelimit import RateLimiter
 from signoff.api.request_input import read_body
 from signoff.api.token_use import TokenUses
 from signoff.auth.scopes import Scope
+from signoff.api.v1.responses import plain
 from signoff.db.models import SiteSetting, User
 from signoff.db.session import Database
 from signoff.domain.errors import Denial, NotAllowed
 from signoff.domain.states import Origin
 
 SCOPE_ATTRIBUTE = "signoff_scope"
-Work = Callable[[Session, User], dict[str, Any]]
+Reply = BaseModel | dict[str, Any]
+"""A handler's answer: a response model (`/api/v1`), or the page store's dict."""
+Work = Callable[[Session, User], Reply]
 Produce = Callable[[Session], Iterator[str]]
 
 
@@ -59,8 +63,10 @@ class Download:
     produce: Produce
 
 
-def render(body: dict[str, Any]) -> str:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+def render(body: Reply) -> str:
+    """The answer's bytes: compact JSON, non-ASCII as it is."""
+    value = plain(body) if isinstance(body, BaseModel) else body
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class ApiCall:

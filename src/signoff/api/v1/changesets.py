@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from signoff.access import access_change_set, access_space
 from signoff.actions.changesets import (
-    PageResult,
     check_submit_change_set,
     do_archive_change_set,
     do_create_change_set,
@@ -34,6 +33,12 @@ from signoff.api.v1.schemas import (
     ChangeSetUpdate,
     ObjectId,
 )
+from signoff.api.v1.shapes.changesets import (
+    change_set_list,
+    change_set_one,
+    change_set_preflight,
+    change_set_submitted,
+)
 from signoff.auth.scopes import Scope
 from signoff.db.models import ChangeSet, User
 from signoff.queries.changesets import change_set_detail, list_change_sets
@@ -44,11 +49,8 @@ Reader = Annotated[ApiCall, Depends(api_call(Scope.read_change_set))]
 Writer = Annotated[ApiCall, Depends(api_call(Scope.write_change_set))]
 
 
-def _detail(session: Session, change_set: ChangeSet) -> dict[str, Any]:
-    return {
-        "success": True,
-        "changeSet": change_set_detail(session, change_set).to_json(),
-    }
+def _detail(session: Session, change_set: ChangeSet) -> ChangeSetOne:
+    return change_set_one(change_set_detail(session, change_set))
 
 
 @router.get(
@@ -61,10 +63,9 @@ def _detail(session: Session, change_set: ChangeSet) -> dict[str, Any]:
 def get_change_sets(
     call: Reader, space_id: Annotated[ObjectId, Query(alias="spaceId")]
 ) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> ChangeSetList:
         space = access_space(session, actor, space_id)
-        sets = list_change_sets(session, space.id)
-        return {"success": True, "changeSets": [view.to_json() for view in sets]}
+        return change_set_list(list_change_sets(session, space.id))
 
     return call.read(work)
 
@@ -90,7 +91,7 @@ def get_change_set_detail(
     responses=documented(ChangeSetOne, "The new change set.", WRITE_ERRORS),
 )
 def post_change_set(body: ChangeSetCreate, call: Writer) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> ChangeSetOne:
         space = access_space(session, actor, body.space_id)
         change_set = do_create_change_set(
             session,
@@ -114,7 +115,7 @@ def post_change_set(body: ChangeSetCreate, call: Writer) -> Response:
 def post_change_set_update(body: ChangeSetUpdate, call: Writer) -> Response:
     given = body.model_fields_set
 
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> ChangeSetOne:
         change_set = access_change_set(session, actor, body.change_set_id)
         options: dict[str, Any] = {}
         if "reference_url" in given:
@@ -143,24 +144,12 @@ def post_change_set_update(body: ChangeSetUpdate, call: Writer) -> Response:
     responses=documented(ChangeSetOne, "The archived change set.", WRITE_ERRORS),
 )
 def post_change_set_archive(body: ChangeSetRef, call: Writer) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> ChangeSetOne:
         change_set = access_change_set(session, actor, body.change_set_id)
         do_archive_change_set(session, change_set, **call.by(actor))
         return _detail(session, change_set)
 
     return call.write(work)
-
-
-def _result_json(result: PageResult, *, preflight: bool) -> dict[str, Any]:
-    shaped: dict[str, Any] = {"pageId": str(result.page_id)}
-    shaped["canSubmit" if preflight else "success"] = result.success
-    if result.workflow_id is not None:
-        shaped["workflowId"] = str(result.workflow_id)
-    if result.request_id is not None:
-        shaped["requestId"] = str(result.request_id)
-    if result.reason is not None:
-        shaped["reason"] = result.reason
-    return shaped
 
 
 @router.post(
@@ -173,16 +162,11 @@ def _result_json(result: PageResult, *, preflight: bool) -> dict[str, Any]:
     ),
 )
 def post_change_set_submit(body: ChangeSetRef, call: Writer) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> ChangeSetSubmitted:
         change_set = access_change_set(session, actor, body.change_set_id)
-        results = do_submit_change_set(session, change_set, **call.by(actor))
-        submitted = sum(result.success for result in results)
-        return {
-            "success": True,
-            "submittedCount": submitted,
-            "skippedCount": len(results) - submitted,
-            "results": [_result_json(r, preflight=False) for r in results],
-        }
+        return change_set_submitted(
+            do_submit_change_set(session, change_set, **call.by(actor))
+        )
 
     return call.write(work)
 
@@ -198,18 +182,10 @@ def post_change_set_preflight(
     body: ChangeSetRef,
     call: Annotated[ApiCall, Depends(api_call(Scope.read_change_set))],
 ) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> ChangeSetPreflight:
         change_set = access_change_set(session, actor, body.change_set_id)
-        results = check_submit_change_set(session, change_set, actor=actor)
-        submittable = sum(result.success for result in results)
-        return {
-            "success": True,
-            "summary": {
-                "total": len(results),
-                "submittable": submittable,
-                "blocked": len(results) - submittable,
-            },
-            "results": [_result_json(r, preflight=True) for r in results],
-        }
+        return change_set_preflight(
+            check_submit_change_set(session, change_set, actor=actor)
+        )
 
     return call.read(work)

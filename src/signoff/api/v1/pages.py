@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from signoff.api.v1.responses import (
     documented,
 )
 from signoff.api.v1.schemas import DecisionIn, ObjectId, PageRef, RejectionIn
+from signoff.api.v1.shapes.pages import page_preflight, page_status_out, page_submitted
 from signoff.auth.scopes import Scope
 from signoff.db.models import Page, User
 from signoff.domain.errors import NotFound
@@ -37,8 +38,8 @@ Reader = Annotated[ApiCall, Depends(api_call(Scope.read_approval))]
 Decider = Annotated[ApiCall, Depends(api_call(Scope.decide_approval))]
 
 
-def _status(session: Session, page: Page) -> dict[str, Any]:
-    return {"success": True, **page_status(session, page).to_json()}
+def _status(session: Session, page: Page) -> PageStatus:
+    return page_status_out(page_status(session, page))
 
 
 @router.post(
@@ -47,13 +48,10 @@ def _status(session: Session, page: Page) -> dict[str, Any]:
     responses=documented(PageSubmitted, "The new review.", WRITE_ERRORS),
 )
 def post_page_submit(body: PageRef, call: Submitter) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> PageSubmitted:
         page = access_page(session, actor, body.page_id)
         do_submit_page(session, page, workflow_id=body.workflow_id, **call.by(actor))
-        return {
-            "success": True,
-            "request": page_status(session, page).to_json()["request"],
-        }
+        return page_submitted(page_status(session, page))
 
     return call.write(work)
 
@@ -68,17 +66,12 @@ def post_page_submit(body: PageRef, call: Submitter) -> Response:
     ),
 )
 def post_page_preflight(body: PageRef, call: Reader) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> PagePreflight:
         page = _visible_or_none(session, actor, body.page_id)
         verdict, plan = check_submit_page(
             session, page, actor=actor, workflow_id=body.workflow_id
         )
-        shaped: dict[str, Any] = {"success": True, "canSubmit": verdict.can_submit}
-        if plan.workflow is not None:
-            shaped["workflowId"] = str(plan.workflow.id)
-        if verdict.reason is not None:
-            shaped["reason"] = verdict.reason
-        return shaped
+        return page_preflight(verdict, plan.workflow)
 
     return call.read(work)
 
@@ -104,7 +97,7 @@ def get_page_status(
 def _decide(
     call: ApiCall, page_id: int, kind: DecisionKind, version: int, comment: str | None
 ) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> PageStatus:
         page = access_page(session, actor, page_id)
         do_record_decision(
             session, page, kind, version=version, comment=comment, **call.by(actor)
@@ -138,7 +131,7 @@ def post_page_reject(body: RejectionIn, call: Decider) -> Response:
     responses=documented(PageStatus, "The page's approval after it.", WRITE_ERRORS),
 )
 def post_page_cancel(body: PageRef, call: Submitter) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> PageStatus:
         page = access_page(session, actor, body.page_id)
         do_cancel_request(session, page, **call.by(actor))
         return _status(session, page)

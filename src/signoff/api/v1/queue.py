@@ -6,10 +6,9 @@ an unknown or invisible one is a 404 rather than an empty page.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic.alias_generators import to_camel
 from sqlalchemy.orm import Session
 
 from signoff.access import (
@@ -21,6 +20,7 @@ from signoff.access import (
 from signoff.api.v1.calls import ApiCall, api_call
 from signoff.api.v1.responses import READ_ERRORS, QueuePage, documented
 from signoff.api.v1.schemas import QueueQuery
+from signoff.api.v1.shapes.queue import queue_page
 from signoff.auth.scopes import Scope
 from signoff.db.models import User
 from signoff.queries.queue import list_queue, queue_counts
@@ -49,7 +49,7 @@ def _submitter_id(session: Session, actor: User, query: QueueQuery) -> int | Non
     responses=documented(QueuePage, "One page of the queue.", READ_ERRORS),
 )
 def get_queue(call: Reader, query: Annotated[QueueQuery, Query()]) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> QueuePage:
         submitter_id = _submitter_id(session, actor, query)
         items, next_cursor = list_queue(
             session,
@@ -63,12 +63,8 @@ def get_queue(call: Reader, query: Annotated[QueueQuery, Query()]) -> Response:
             cursor=query.cursor,
             limit=query.limit,
         )
-        counts = queue_counts(session, actor, query.space_id)
-        return {
-            "success": True,
-            "items": [item.to_json() for item in items],
-            "nextCursor": next_cursor,
-            "counts": {to_camel(name): count for name, count in counts.items()},
-        }
+        return queue_page(
+            items, next_cursor, queue_counts(session, actor, query.space_id)
+        )
 
     return call.read(work)

@@ -1,33 +1,64 @@
-"""What `/api/v1` answers, as models for the OpenAPI document, each with an example.
+"""What `/api/v1` answers: one model per shape, each with an example.
 
-Handlers render their JSON themselves (`calls.render`), so these models describe and
-never re-validate; the API tests check real responses against them. `documented()`
-builds a route's `responses=`: the success model and every error status it can send.
-FastAPI drops null values from the published document, so examples avoid them.
+The models are the shape itself: handlers build them from the queries' typed values
+(`api/v1/shapes/`) and `calls.render` writes them, camelCase keys by alias. Fields
+take the values as the queries hold them (ints, datetimes, the domain's enums) and
+write them as the contract does: ids as strings of digits, times in UTC with `Z`,
+enums by value. The same models describe the responses in the OpenAPI document, so
+what is documented is what is sent. `documented()` builds a route's `responses=`:
+the success model and every error status it can send. FastAPI drops null values from
+the published document, so examples avoid them.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from pydantic.alias_generators import to_camel
 from pydantic.config import JsonDict
 
-IdText = Annotated[str, Field(pattern=r"^[0-9]+$", examples=["101"])]
-Moment = Annotated[str, Field(description="UTC, ISO 8601 with `Z`")]
-Role = Literal["admin", "editor", "viewer"]
-Rule = Literal["all", "any", "quorum"]
-Origin = Literal["ui", "api", "cli", "system"]
-ApprovalStatus = Literal[
-    "none", "pending", "approved", "rejected", "cancelled", "superseded", "expired"
+from signoff.domain.audit_chain import utc_text
+from signoff.domain.states import (
+    ApprovalStatus,
+    ChangeSetStatus,
+    DecisionKind,
+    Origin,
+    RequestStatus,
+    Role,
+    RollupState,
+    Rule,
+    StaleOn,
+    StepStatus,
+)
+
+IdText = Annotated[
+    int,
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": "^[0-9]+$", "examples": ["101"]}),
 ]
-RequestStatus = Literal[
-    "pending", "approved", "rejected", "cancelled", "superseded", "expired"
+"""An object's id, written as a string of digits (as the reference product does)."""
+Moment = Annotated[
+    datetime,
+    PlainSerializer(utc_text, return_type=str),
+    WithJsonSchema({"type": "string", "description": "UTC, ISO 8601 with `Z`"}),
 ]
-RollupState = Literal[
-    "open", "in_review", "partially_approved", "all_approved", "has_rejections", "stale"
+Day = Annotated[
+    date,
+    PlainSerializer(date.isoformat, return_type=str),
+    WithJsonSchema({"type": "string"}),
 ]
+
+
+def _absent(value: object) -> bool:
+    return value is None
+
+
+def left_out_if_none() -> Any:
+    """A field the answer carries only when it applies (is not None)."""
+    return Field(default=None, exclude_if=_absent)
+
 
 ALICE, BOB, CAROL = (
     "5f9c2b7e1a4d3c8b6e0f2a19",
@@ -44,12 +75,27 @@ def _with_example(schema: JsonDict, model: type[Any]) -> None:
 
 
 class ApiModel(BaseModel):
-    """camelCase keys, nothing undeclared; `example` (if set) is shown in the docs."""
+    """camelCase keys, nothing undeclared; `example` (if set) is shown in the docs.
+
+    Built by field name, from keywords or from a read model's attributes of the same
+    names (`model_validate(view)`); written by alias.
+    """
 
     model_config = ConfigDict(
-        alias_generator=to_camel, extra="forbid", json_schema_extra=_with_example
+        alias_generator=to_camel,
+        validate_by_name=True,
+        from_attributes=True,
+        extra="forbid",
+        json_schema_extra=_with_example,
     )
     example: ClassVar[JsonDict | None] = None
+
+
+def plain(model: BaseModel, *, exclude: set[str] | None = None) -> dict[str, Any]:
+    """A model as JSON values under its camelCase keys: what the API writes, and what
+    a `--json` command prints for the same object. `exclude` names fields (by their
+    Python names) to leave out, such as an envelope's `success`."""
+    return model.model_dump(mode="json", by_alias=True, exclude=exclude)
 
 
 class Envelope(ApiModel):
@@ -85,7 +131,7 @@ class _ChangeSetFields(ApiModel):
     title: str
     summary: str
     reference_url: str | None
-    status: Literal["open", "archived"]
+    status: ChangeSetStatus
     rollup_state: RollupState
     created_at: Moment
     created_by: str | None = Field(description="accountId of the creator")
@@ -139,9 +185,9 @@ class SubmitResult(ApiModel):
 
     page_id: IdText
     success: bool
-    workflow_id: IdText | None = None
-    request_id: IdText | None = None
-    reason: str | None = None
+    workflow_id: IdText | None = left_out_if_none()
+    request_id: IdText | None = left_out_if_none()
+    reason: str | None = left_out_if_none()
 
 
 class ChangeSetSubmitted(Envelope):
@@ -162,8 +208,8 @@ class ChangeSetSubmitted(Envelope):
 class PreflightResult(ApiModel):
     page_id: IdText
     can_submit: bool
-    workflow_id: IdText | None = None
-    reason: str | None = None
+    workflow_id: IdText | None = left_out_if_none()
+    reason: str | None = left_out_if_none()
 
 
 class PreflightSummary(ApiModel):
@@ -200,7 +246,7 @@ class GroupRef(ApiModel):
 
 class DecisionOut(ApiModel):
     account_id: str
-    decision: Literal["approve", "reject"]
+    decision: DecisionKind
     comment: str | None
     version: int
     at: Moment
@@ -211,7 +257,7 @@ class StepOut(ApiModel):
     name: str
     rule: Rule
     quorum: int | None
-    status: Literal["waiting", "active", "approved", "rejected", "skipped"]
+    status: StepStatus
     approvers: list[Person]
     groups: list[GroupRef]
     decisions: list[DecisionOut]
@@ -282,8 +328,8 @@ class PageSubmitted(Envelope):
 
 class PagePreflight(Envelope):
     can_submit: bool
-    workflow_id: IdText | None = None
-    reason: str | None = None
+    workflow_id: IdText | None = left_out_if_none()
+    reason: str | None = left_out_if_none()
     example = {"success": True, "canSubmit": False, "reason": "No workflow assigned"}
 
 
@@ -352,7 +398,7 @@ class WorkflowOut(ApiModel):
     space_default: bool
     steps: list[WorkflowStepOut]
     expire_on_edit: bool
-    stale_on: Literal["content", "version"]
+    stale_on: StaleOn
     allow_self_approval: bool
     valid_for_days: int | None
     notify_requests: bool
@@ -528,7 +574,7 @@ class Totals(ApiModel):
 
 
 class TrendPoint(ApiModel):
-    period: str = Field(description="First day of the day or ISO week (Monday)")
+    period: Day = Field(description="First day of the day or ISO week (Monday)")
     submitted: int
     approved: int
     rejected: int

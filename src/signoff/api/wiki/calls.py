@@ -22,7 +22,7 @@ from fastapi import Request, Response
 
 from signoff.api.principal import Principal, bearer_token, resolve_principal
 from signoff.api.problems import not_authenticated
-from signoff.api.v1.calls import ApiCall, Work, call_dependency
+from signoff.api.v1.calls import ApiCall, Reply, Work, call_dependency
 from signoff.auth.scopes import Scope
 from signoff.auth.tokens import PERSONAL_TOKEN_PREFIX
 from signoff.db.models import User
@@ -51,9 +51,10 @@ class WikiCall(ApiCall):
 
 
 def _remember(work: Work, seen: list[dict[str, Any]]) -> Work:
-    def remembered(*args: Any) -> dict[str, Any]:
+    def remembered(*args: Any) -> Reply:
         body = work(*args)
-        seen.append(body)
+        if isinstance(body, dict):  # the page store answers in Confluence's dicts
+            seen.append(body)
         return body
 
     return remembered

@@ -1,0 +1,51 @@
+"""A page's approval as `/api/v1/pages/*` answer it: status, submission, preflight.
+
+The status is `queries.status.PageStatus` as it stands, its review included; a
+submission answers with the new review alone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from signoff.api.v1.responses import (
+    PagePreflight,
+    PageStatus,
+    PageSubmitted,
+    RequestOut,
+)
+
+if TYPE_CHECKING:
+    from signoff.db.models import Workflow
+    from signoff.domain.preflight import Verdict
+    from signoff.queries import status
+
+
+def page_status_out(view: status.PageStatus) -> PageStatus:
+    return PageStatus(
+        success=True,
+        page_id=view.page_id,
+        title=view.title,
+        current_page_version=view.current_page_version,
+        approval_status=view.approval_status,
+        approved_at_version=view.approved_at_version,
+        is_stale=view.is_stale,
+        version_delta=view.version_delta,
+        request=view.request,
+    )
+
+
+def page_submitted(view: status.PageStatus) -> PageSubmitted:
+    """The review a submission opened: the page's latest, which it always has."""
+    assert view.request is not None, "a submitted page has a latest request"
+    return PageSubmitted(success=True, request=RequestOut.model_validate(view.request))
+
+
+def page_preflight(verdict: Verdict, workflow: Workflow | None) -> PagePreflight:
+    """The verdict; `workflowId` when a workflow would run, `reason` when it is no."""
+    return PagePreflight(
+        success=True,
+        can_submit=verdict.can_submit,
+        workflow_id=workflow.id if workflow is not None else None,
+        reason=verdict.reason,
+    )
