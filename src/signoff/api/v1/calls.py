@@ -41,8 +41,8 @@ from signoff.api.problems import ApiProblem, rate_limited
 from signoff.api.ratelimit import RateLimiter
 from signoff.api.request_input import read_body
 from signoff.api.token_use import TokenUses
-from signoff.auth.scopes import Scope
 from signoff.api.v1.responses import plain
+from signoff.auth.scopes import Scope
 from signoff.db.models import SiteSetting, User
 from signoff.db.session import Database
 from signoff.domain.errors import Denial, NotAllowed
