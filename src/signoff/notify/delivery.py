@@ -20,7 +20,7 @@ import httpcore
 import httpx
 
 from signoff.domain.errors import BadInput
-from signoff.outbound.pinned import PinnedTransport
+from signoff.outbound.pinned import NETWORK_FAILURES, PinnedTransport, pinned_client
 from signoff.outbound.url_policy import (
     AllowList,
     Resolver,
@@ -103,27 +103,16 @@ def send_webhook(
         ssl_context=ssl_context or httpx.create_ssl_context(),
     )
     try:
-        # trust_env=False: no proxy or credential settings from the environment;
-        # the request goes only where the policy checked, through the transport.
         with (
-            httpx.Client(
-                transport=transport,
-                follow_redirects=False,
-                trust_env=False,
-                timeout=httpx.Timeout(total_timeout, connect=connect_timeout),
+            pinned_client(
+                transport, total_timeout=total_timeout, connect_timeout=connect_timeout
             ) as client,
             client.stream(
                 "POST", target.url, content=body, headers=request_headers
             ) as response,
         ):
             data, truncated = _read_capped(response, max_response_bytes)
-    except (
-        httpx.HTTPError,
-        httpcore.TimeoutException,
-        httpcore.NetworkError,
-        httpcore.ProtocolError,
-        OSError,
-    ) as failure:
+    except NETWORK_FAILURES as failure:
         return _result(started, _failure(failure), address=_dialled(transport))
     return _result(
         started,

@@ -19,6 +19,29 @@ import httpx
 
 from signoff.outbound.addresses import Address
 
+NETWORK_FAILURES = (
+    httpx.HTTPError,
+    httpcore.TimeoutException,
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    OSError,
+)
+"""What a call through a pinned client raises when no whole answer came back."""
+
+
+def pinned_client(
+    transport: PinnedTransport, *, total_timeout: float, connect_timeout: float
+) -> httpx.Client:
+    """A client that sends only through `transport`: it follows no redirect and takes
+    no proxy or credential settings from the environment, so a request goes only
+    where the policy checked."""
+    return httpx.Client(
+        transport=transport,
+        follow_redirects=False,
+        trust_env=False,
+        timeout=httpx.Timeout(total_timeout, connect=connect_timeout),
+    )
+
 
 class PinnedTransport(httpx.BaseTransport):
     """Sends each request to one of `addresses`, never to another host."""

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-import httpcore
 import httpx
 
 from signoff.connectors.confluence.errors import ConfluenceError, site_words
@@ -32,7 +31,7 @@ from signoff.connectors.confluence.gate import (
 from signoff.connectors.confluence.site_url import SiteUrl, next_cursor
 from signoff.domain.errors import BadInput
 from signoff.outbound.allowlist import AllowList
-from signoff.outbound.pinned import PinnedTransport
+from signoff.outbound.pinned import NETWORK_FAILURES, PinnedTransport, pinned_client
 from signoff.outbound.url_policy import Resolver, check_target, system_resolver
 
 PAGE_SIZE = 250
@@ -223,13 +222,10 @@ class ConfluenceHttp:
             headers["Content-Type"] = "application/json"
         try:
             with (
-                httpx.Client(
-                    transport=transport,
-                    follow_redirects=False,
-                    trust_env=False,
-                    timeout=httpx.Timeout(
-                        self._total_timeout, connect=self._connect_timeout
-                    ),
+                pinned_client(
+                    transport,
+                    total_timeout=self._total_timeout,
+                    connect_timeout=self._connect_timeout,
                 ) as client,
                 client.stream(
                     method,
@@ -240,13 +236,7 @@ class ConfluenceHttp:
             ):
                 raw = _read_capped(response, self._max_bytes, method, path)
                 status, answer_headers = response.status_code, response.headers
-        except (
-            httpx.HTTPError,
-            httpcore.TimeoutException,
-            httpcore.NetworkError,
-            httpcore.ProtocolError,
-            OSError,
-        ) as failure:
+        except NETWORK_FAILURES as failure:
             raise ConfluenceError(
                 0, f"no answer: {type(failure).__name__}", method, path
             ) from None
