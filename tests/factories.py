@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.changesets import do_create_change_set
 from signoff.actions.pages import do_create_page, do_edit_page
 from signoff.actions.spaces import do_add_member, do_create_space
@@ -32,8 +33,8 @@ def later(minutes: int) -> datetime:
 def by(
     actor: User | None, origin: Origin = Origin.ui, *, now: datetime = AT
 ) -> dict[str, Any]:
-    """The keyword arguments every action takes: who, from where, when."""
-    return {"actor": actor, "origin": origin, "client_id": None, "now": now}
+    """The keyword every action takes, `by`: who, from where, when (no client)."""
+    return {"by": Acting(actor, origin, None, now)}
 
 
 def make_user(

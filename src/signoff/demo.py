@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.approvals import (
     do_cancel_request,
     do_record_decision,
@@ -117,7 +118,7 @@ class _Story:
         """An action's who, where and when; the shell operator sets the site up."""
         self.at += timedelta(minutes=minutes)
         origin = Origin.cli if actor is None else Origin.ui
-        return {"actor": actor, "origin": origin, "client_id": None, "now": self.at}
+        return {"by": Acting(actor, origin, None, self.at)}
 
     def tell(self) -> None:
         alice, bob, carol = self.people()

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, event, select
 
 from factories import AT, by
 from oauth.support import Clock
+from signoff.actions.acting import Acting
 from signoff.actions.sessions import do_sign_in
 from signoff.actions.tokens import do_record_token_use, do_revoke_token
 from signoff.db.models import PersonalToken, User
@@ -81,9 +82,7 @@ def test_a_tokens_use_is_shown_as_last_used_on_the_account_page(
     with team.db.write() as session:
         bob = session.get(User, team.users["bob"])
         assert bob is not None
-        secret = do_sign_in(
-            session, bob, origin=Origin.ui, client_id=None, now=clock()
-        ).secret
+        secret = do_sign_in(session, bob, **by(None, now=clock())).secret
 
     page = api.get("/account", headers={"Cookie": f"{SESSION_COOKIE}={secret}"})
 
@@ -164,7 +163,11 @@ def test_a_use_within_a_minute_of_one_another_process_noted_changes_nothing(
     for seconds in (0, 30, 59, 60):
         with team.db.write() as session:
             when = AT + timedelta(seconds=seconds)
-            changed.append(do_record_token_use(session, token_id, now=when))
+            changed.append(
+                do_record_token_use(
+                    session, token_id, by=Acting(None, Origin.api, None, when)
+                )
+            )
 
     assert changed == [True, False, False, True]
     assert last_used(team, "bob") == AT + timedelta(seconds=60)

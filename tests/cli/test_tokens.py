@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from factories import AT, by
+from signoff.actions.acting import Acting
 from signoff.actions.tokens import do_record_token_use, do_revoke_token
 from signoff.db.models import AuditEvent, PersonalToken
 from signoff.db.session import Database
@@ -153,7 +154,9 @@ def tokens(db: Database, db_url: str, tmp_path: Path, owner: str) -> dict[str, i
         "Laptop": add_token(db_url, tmp_path, "ops", "Laptop"),
     }
     with db.write() as session:
-        assert do_record_token_use(session, ids["CI"], now=AT)
+        assert do_record_token_use(
+            session, ids["CI"], by=Acting(None, Origin.api, None, AT)
+        )
         old = session.get(PersonalToken, ids["Old"])
         assert old is not None
         do_revoke_token(session, old, **by(None, Origin.cli))

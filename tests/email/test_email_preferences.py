@@ -53,7 +53,7 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
             if role == "editor":
                 user.email = "editor@example.com"
             result.secrets[role] = do_sign_in(
-                session, user, origin=Origin.ui, client_id=None, now=clock()
+                session, user, **by(None, now=clock())
             ).secret
     try:
         yield result

@@ -39,6 +39,7 @@ from factories import (
     step,
 )
 from migrations import revision_before
+from signoff.actions.acting import Acting
 from signoff.actions.approvals import (
     do_cancel_request,
     do_record_decision,
@@ -208,7 +209,9 @@ class History:
             if workflow is self.board:  # lapses two days on
                 request = self.s.get(ApprovalRequest, page.latest_request_id)
                 assert request is not None
-                do_expire_approval(self.s, request.id, now=done + timedelta(days=3))
+                do_expire_approval(
+                    self.s, request.id, by=Acting.system(done + timedelta(days=3))
+                )
             elif rng.random() < 0.2:
                 do_reset_approval(self.s, page, **by(self.alice, now=done))
         elif outcome == "reject":

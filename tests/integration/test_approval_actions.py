@@ -16,6 +16,7 @@ from factories import (
     make_workflow,
     step,
 )
+from signoff.actions.acting import Acting
 from signoff.actions.approvals import (
     do_cancel_request,
     do_record_decision,
@@ -416,10 +417,7 @@ def test_api_origin_is_recorded_with_client_and_via_api_text(
         request = do_submit_page(
             s,
             page,
-            actor=u["bob"],
-            origin=Origin.api,
-            client_id="pat:7",
-            now=page.created_at,
+            by=Acting(u["bob"], Origin.api, "pat:7", page.created_at),
         )
         event = s.scalars(
             select(AuditEvent).where(AuditEvent.request_id == request.id)

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import Engine, event, select
 
 from factories import AT, by
+from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.actions.users import do_create_user
 from signoff.db.models import AuditEvent
@@ -69,24 +70,21 @@ def trail(db: Database) -> Trail:
         formula = do_create_user(
             session, "sum", None, display_name="=SUM(A1:A9)", **OPERATOR
         )
-        common: dict[str, Any] = {"client_id": None, "space_id": SPACE}
+        common: dict[str, Any] = {"space_id": SPACE}
         record_event(
             session,
             "test.plain",
             "Plain.\x85",
-            actor=None,
-            origin=Origin.cli,
-            now=AT,
+            **by(None, Origin.cli, now=AT),
             **common,
         )
         record_event(
             session,
             "test.hostile",
             TEXT,
-            actor=named,
-            origin=Origin.api,
-            client_id="client-é",
-            now=AT + timedelta(seconds=1, microseconds=2),
+            by=Acting(
+                named, Origin.api, "client-é", AT + timedelta(seconds=1, microseconds=2)
+            ),
             space_id=SPACE,
             page_id=12,
             page_version=3,
@@ -98,9 +96,7 @@ def trail(db: Database) -> Trail:
             session,
             "test.long",
             "Long.\u2029",
-            actor=None,
-            origin=Origin.ui,
-            now=AT + timedelta(seconds=2),
+            **by(None, Origin.ui, now=AT + timedelta(seconds=2)),
             details={"comment": LONG, "n": -1},
             **common,
         )
@@ -108,9 +104,7 @@ def trail(db: Database) -> Trail:
             session,
             "test.again",
             "Again.",
-            actor=named,
-            origin=Origin.ui,
-            now=AT + timedelta(seconds=3),
+            **by(named, Origin.ui, now=AT + timedelta(seconds=3)),
             details=NESTED,
             **common,
         )
@@ -118,10 +112,7 @@ def trail(db: Database) -> Trail:
             session,
             "test.formula",
             "+1 more",
-            actor=formula,
-            origin=Origin.api,
-            client_id="@client",
-            now=AT + timedelta(seconds=4),
+            by=Acting(formula, Origin.api, "@client", AT + timedelta(seconds=4)),
             details={"x": "=1"},
             space_id=SPACE,
         )
@@ -129,9 +120,7 @@ def trail(db: Database) -> Trail:
             session,
             "test.empty",
             "",
-            actor=None,
-            origin=Origin.cli,
-            now=AT + timedelta(seconds=5, microseconds=999_999),
+            **by(None, Origin.cli, now=AT + timedelta(seconds=5, microseconds=999_999)),
             details=None,
             **common,
         )
@@ -307,10 +296,7 @@ def test_negative_numbers_and_odd_details_export_as_the_reference_does(
                 session,
                 "test.odd",
                 "-1",
-                actor=None,
-                origin=Origin.cli,
-                client_id="\ttab",
-                now=AT + timedelta(seconds=9),
+                by=Acting(None, Origin.cli, "\ttab", AT + timedelta(seconds=9)),
                 space_id=SPACE,
                 page_id=-7,
                 page_version=-1,
@@ -381,11 +367,8 @@ def large_trail(db: Database) -> list[int]:
                 session,
                 "test.bulk",
                 f"Event {index}: «{index % 7}»",
-                actor=None,
-                origin=Origin.cli,
-                now=AT + timedelta(milliseconds=index),
+                **by(None, Origin.cli, now=AT + timedelta(milliseconds=index)),
                 details={"index": index, "step": f"step {index % 3}"},
-                client_id=None,
                 space_id=SPACE,
             )
     with db.read() as session:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 
 from factories import by, make_page, make_space, make_user, make_workflow, step
+from signoff.actions.acting import Acting
 from signoff.actions.approvals import do_record_decision, do_submit_page
 from signoff.actions.unit import unit_of_work, utcnow
 from signoff.db.models import ApprovalRequest, AuditEvent, Decision, Page, User
@@ -51,10 +52,7 @@ def _approve(db: Database, page_id: int, user_id: int) -> Callable[[], None]:
                 DecisionKind.approve,
                 version=1,
                 comment=None,
-                actor=s.get(User, user_id),
-                origin=Origin.api,
-                client_id=None,
-                now=utcnow(),
+                by=Acting(s.get(User, user_id), Origin.api, None, utcnow()),
             )
 
     return work

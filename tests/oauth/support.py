@@ -150,9 +150,7 @@ def build_world(db_url: str, tmp_path: Path, **settings: Any) -> OAuthWorld:
         user = make_user(session, USERNAME)
         user.password_hash = password_hash()
         client = register_client(session)
-        signed_in = do_sign_in(
-            session, user, origin=Origin.ui, client_id=None, now=clock()
-        )
+        signed_in = do_sign_in(session, user, **by(None, now=clock()))
         user_id = user.id
     world = OAuthWorld(Site(app), db, clock, client, user_id)
     world.browser.client.cookies.set(SESSION_COOKIE, signed_in.secret)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factories import AT, by, make_user
+from signoff.actions.acting import Acting
 from signoff.actions.oauth import (
     GrantReplayed,
     InvalidGrant,
@@ -54,7 +55,14 @@ def issue(
         "code_challenge_method": "S256",
         **overrides,
     }
-    return do_issue_code(session, client, user, code=code, now=AT, **arguments), code
+    return do_issue_code(
+        session, client, user, code=code, by=as_client(client), **arguments
+    ), code
+
+
+def as_client(client: OAuthClient) -> Acting[None]:
+    """How the token endpoint acts: for the client, through the API."""
+    return Acting(None, Origin.api, client.client_id, AT)
 
 
 def exchange(
@@ -67,7 +75,7 @@ def exchange(
         client=client,
         access_token=access,
         refresh_token=mint_secret("sgor_"),
-        now=AT,
+        by=as_client(client),
     )
     return token, access
 

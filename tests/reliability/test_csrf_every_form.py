@@ -163,7 +163,7 @@ def world(
         do_set_api_enabled(session, True, **by(None, Origin.cli))
         for person in (admin, other):
             secrets[person.username] = do_sign_in(
-                session, person, origin=Origin.ui, client_id=None, now=clock()
+                session, person, **by(None, now=clock())
             ).secret
         ids = {
             "key": space.key,

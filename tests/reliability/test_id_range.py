@@ -111,9 +111,7 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
             session, admin, scopes=sorted(ALL_SCOPES), **by(None)
         )
         do_set_api_enabled(session, True, **by(None, Origin.cli))
-        secret = do_sign_in(
-            session, admin, origin=Origin.ui, client_id=None, now=clock()
-        ).secret
+        secret = do_sign_in(session, admin, **by(None, now=clock())).secret
         values = {
             "key": space.key,
             "verb": "submit",

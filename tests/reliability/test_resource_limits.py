@@ -286,9 +286,7 @@ def world(
         _, token = do_create_token(
             session, admin, scopes=sorted(ALL_SCOPES), **by(None, Origin.cli)
         )
-        signed_in = do_sign_in(
-            session, editor, origin=Origin.ui, client_id=None, now=by(None)["now"]
-        )
+        signed_in = do_sign_in(session, editor, **by(None))
         secret, csrf_token = signed_in.secret, signed_in.session.csrf_token
     site = Site(app)
     built = World(app, db, site, token, secret, csrf_token)

@@ -239,10 +239,7 @@ def _sign_in(session: Session, world: XssWorld) -> None:
     names = ["boss", "root", "writer", *READERS]
     names += [hostile_name(i) for i in range(len(world.vectors))]
     for name in names:
-        signed = do_sign_in(
-            session, _user(session, name), origin=Origin.ui, client_id=None,
-            now=later(8),
-        )  # fmt: skip
+        signed = do_sign_in(session, _user(session, name), **by(None, now=later(8)))
         world.secrets[name] = signed.secret
         world.csrf[name] = signed.session.csrf_token
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from conftest import fresh_database_url
-from factories import make_page, make_space, make_user, make_workflow, step
+from factories import by, make_page, make_space, make_user, make_workflow, step
 from oauth.support import Browser, Clock, Site
 from signoff.actions.sessions import do_sign_in
 from signoff.api.app import create_app
 from signoff.config import Settings
 from signoff.db.session import Database
-from signoff.domain.states import Origin, Role
+from signoff.domain.states import Role
 from signoff.web.sessions import SESSION_COOKIE
 
 ROLES = ("admin", "editor", "viewer", "approver", "outsider")
@@ -76,9 +76,7 @@ def web(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Web]:
             space_default=True,
         )
         for role, person in people.items():
-            secrets[role] = do_sign_in(
-                session, person, origin=Origin.ui, client_id=None, now=clock()
-            ).secret
+            secrets[role] = do_sign_in(session, person, **by(None, now=clock())).secret
         page_id = page.id
     site = Site(app)
     world = Web(site, db, clock, page_id)

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from factories import later
+from factories import by, later
 from oauth.support import Clock, Site
 from signoff.actions.sessions import do_sign_in
 from signoff.api.app import create_app
 from signoff.config import Settings
 from signoff.db.models import User
 from signoff.db.session import Database
-from signoff.domain.states import Origin
 from webqueue.conftest import World, populate
 
 
@@ -33,7 +32,7 @@ def world(sqlite_url: str, tmp_path: Path) -> Iterator[World]:
             user = session.get(User, user_id)
             assert user is not None
             result.secrets[role] = do_sign_in(
-                session, user, origin=Origin.ui, client_id=None, now=clock()
+                session, user, **by(None, now=clock())
             ).secret
     try:
         yield result

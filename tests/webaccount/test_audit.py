@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import select, update
 
 from audit_helpers import as_database_owner_without_triggers
+from factories import by
 from oauth.support import Browser
+from signoff.actions.acting import Acting
 from signoff.actions.sessions import do_sign_in
 from signoff.actions.users import do_create_user
 from signoff.db.models import AuditEvent, Space
@@ -156,14 +158,9 @@ def test_the_csv_export_is_recorded_parses_and_neutralises_formulas(
             None,
             display_name='=HYPERLINK("http://evil")',
             site_admin=True,
-            actor=None,
-            origin=Origin.cli,
-            client_id=None,
-            now=world.clock(),
+            by=Acting(None, Origin.cli, None, world.clock()),
         )
-        secret = do_sign_in(
-            session, mallory, origin=Origin.ui, client_id=None, now=world.clock()
-        ).secret
+        secret = do_sign_in(session, mallory, **by(None, now=world.clock())).secret
     browser = world.site.browser()
     browser.client.cookies.set(SESSION_COOKIE, secret)
     response = export(browser, "csv")

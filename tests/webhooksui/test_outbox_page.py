@@ -7,12 +7,11 @@ import re
 
 from sqlalchemy import select, update
 
-from factories import AT
+from factories import AT, by
 from oauth.support import Browser
 from signoff.actions.outbox import enqueue
 from signoff.actions.sessions import do_sign_in
 from signoff.db.models import AuditEvent, OutboxMessage, User
-from signoff.domain.states import Origin
 from signoff.web.sessions import SESSION_COOKIE
 from webqueue.conftest import World
 
@@ -37,9 +36,7 @@ def site_admin(world: World) -> Browser:
         user = session.get(User, world.ids["viewer"])
         assert user is not None
         user.is_site_admin = True
-        secret = do_sign_in(
-            session, user, origin=Origin.ui, client_id=None, now=world.clock()
-        ).secret
+        secret = do_sign_in(session, user, **by(None, now=world.clock())).secret
     browser = world.site.browser()
     browser.client.cookies.set(SESSION_COOKIE, secret)
     return browser

@@ -30,7 +30,7 @@ from signoff.api.app import create_app
 from signoff.config import Settings
 from signoff.db.models import User
 from signoff.db.session import Database
-from signoff.domain.states import DecisionKind, Origin, Role
+from signoff.domain.states import DecisionKind, Role
 from signoff.web.sessions import SESSION_COOKIE
 
 ROLES = ("admin", "editor", "approver", "viewer", "outsider")
@@ -120,7 +120,7 @@ def world(sqlite_template: Path, tmp_path: Path) -> Iterator[World]:
             user = session.get(User, user_id)
             assert user is not None
             result.secrets[role] = do_sign_in(
-                session, user, origin=Origin.ui, client_id=None, now=clock()
+                session, user, **by(None, now=clock())
             ).secret
     try:
         yield result

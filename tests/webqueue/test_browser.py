@@ -18,6 +18,7 @@ from sqlalchemy import update
 from browser import ARTIFACTS, chromium_browser
 from factories import PASSWORD, later
 from live_server import live_server
+from signoff.actions.acting import Acting
 from signoff.actions.schedule import do_expire_approval
 from signoff.api.app import create_app
 from signoff.config import Settings
@@ -40,7 +41,7 @@ def expire_approval(db: Database, page_id: int) -> None:
             .where(ApprovalRequest.id == request_id)
             .values(expires_at=later(6))
         )
-        assert do_expire_approval(session, request_id, now=later(7))
+        assert do_expire_approval(session, request_id, by=Acting.system(later(7)))
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from signoff.actions.acting import Acting
 from signoff.actions.schedule import do_expire_approval
 from signoff.db.models import (
     ApprovalRequest,
@@ -400,7 +401,7 @@ def test_the_expired_tab_lists_lapsed_approvals(world: World) -> None:
             .where(ApprovalRequest.id == request_id)
             .values(expires_at=world.clock() - timedelta(minutes=1))
         )
-        assert do_expire_approval(session, request_id, now=world.clock())
+        assert do_expire_approval(session, request_id, by=Acting.system(world.clock()))
     browser = world.browser("viewer")
     counts = tab_counts(browser.get("/queue").text)
     assert (counts["Expired"], counts["Approved"]) == (1, 1)

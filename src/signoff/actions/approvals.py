@@ -7,18 +7,19 @@ seat of a quorum complete the step exactly once.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
+from signoff.actions.acting import Acting
 from signoff.actions.assignments import assign_step, clear_step, unassign
-from signoff.actions.audit import record_event
 from signoff.actions.comments import (
     Approvers,
     comment_on_submission,
     reply_with_decision,
 )
+from signoff.actions.events import announce
 from signoff.actions.locks import lock_page
 from signoff.actions.outbox import enqueue
 from signoff.actions.reviews import close_request, due_after, snapshot_steps
@@ -43,7 +44,6 @@ from signoff.domain.errors import (
 from signoff.domain.preflight import Blocker, Verdict, submit_blocker
 from signoff.domain.states import (
     DecisionKind,
-    Origin,
     RequestStatus,
     Role,
     StaleOn,
@@ -109,10 +109,7 @@ def do_submit_page(
     session: Session,
     page: Page,
     *,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
     strict: bool = True,
     change_set: ChangeSet | None = None,
     workflow_id: int | None = None,
@@ -121,21 +118,18 @@ def do_submit_page(
     verdict, plan = check_submit_page(
         session,
         locked,
-        actor=actor,
+        actor=by.actor,
         strict=strict,
         change_set=change_set,
         workflow_id=workflow_id,
     )
-    _raise_for(verdict, page, actor)
+    _raise_for(verdict, page, by.actor)
     assert locked is not None
     request = open_request(
         session,
         locked,
         plan,
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         change_set=change_set,
     )
     session.flush()
@@ -144,10 +138,7 @@ def do_submit_page(
         locked,
         request,
         plan,
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         change_set=change_set,
     )
     return request
@@ -158,10 +149,7 @@ def open_request(
     page: Page,
     plan: SubmitPlan,
     *,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
     change_set: ChangeSet | None,
 ) -> ApprovalRequest:
     """The request a passed preflight `plan` opens, with its steps; added, not yet
@@ -184,14 +172,14 @@ def open_request(
         stale_on=workflow.stale_on,
         allow_self_approval=workflow.allow_self_approval,
         valid_for_days=workflow.valid_for_days,
-        submitted_by=actor.id,
-        origin=origin,
-        client_id=client_id,
+        submitted_by=by.actor.id,
+        origin=by.origin,
+        client_id=by.client_id,
         change_set_id=change_set.id if change_set else None,
-        created_at=now,
+        created_at=by.now,
         steps=snapshot_steps(workflow),
     )
-    request.steps[0].due_at = due_after(now, request.steps[0].due_days)
+    request.steps[0].due_at = due_after(by.now, request.steps[0].due_days)
     session.add(request)
     return request
 
@@ -202,10 +190,7 @@ def announce_request(
     request: ApprovalRequest,
     plan: SubmitPlan,
     *,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
     change_set: ChangeSet | None,
     approvers: Approvers | None = None,
 ) -> None:
@@ -229,21 +214,18 @@ def announce_request(
     _record(
         session,
         "approval.submitted",
-        f"{actor.display_name} submitted '{page.title}' version {version.number} "
+        f"{by.actor.display_name} submitted '{page.title}' version {version.number} "
         f"for approval ({workflow.name}).",
         request,
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         details=details,
     )
     comment_on_submission(
         session,
         request,
-        submitter=actor,
+        submitter=by.actor,
         change_set=change_set,
-        now=now,
+        now=by.now,
         approvers=approvers,
     )
 
@@ -286,35 +268,29 @@ def do_cancel_request(
     session: Session,
     page: Page,
     *,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> ApprovalRequest:
     """The submitter (or a space admin) withdraws the pending review."""
     locked = lock_page(session, page.id)
     assert locked is not None
     request = _pending_request(session, locked)
-    if request.submitted_by != actor.id:
+    if request.submitted_by != by.actor.id:
         require_role(
             session,
-            actor,
+            by.actor,
             locked.space_id,
             Role.admin,
             action="withdraw another person's submission",
             page_id=locked.id,
         )
-    close_request(session, request, RequestStatus.cancelled, now=now)
+    close_request(session, request, RequestStatus.cancelled, now=by.now)
     _record(
         session,
         "approval.cancelled",
-        f"{actor.display_name} withdrew the review of '{locked.title}' "
+        f"{by.actor.display_name} withdrew the review of '{locked.title}' "
         f"version {request.page_version}.",
         request,
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
     )
     return request
 
@@ -323,10 +299,7 @@ def do_reset_approval(
     session: Session,
     page: Page,
     *,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> ApprovalRequest:
     """A space admin returns a decided page to Draft.
 
@@ -338,7 +311,7 @@ def do_reset_approval(
     assert locked is not None
     require_role(
         session,
-        actor,
+        by.actor,
         locked.space_id,
         Role.admin,
         action="reset a page's approval",
@@ -364,13 +337,10 @@ def do_reset_approval(
     _record(
         session,
         "approval.reset",
-        f"{actor.display_name} reset the {request.status} review of "
+        f"{by.actor.display_name} reset the {request.status} review of "
         f"'{locked.title}' version {request.page_version}; the page is a draft again.",
         request,
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         details={"previousStatus": request.status},
     )
     return request
@@ -383,10 +353,7 @@ def do_record_decision(
     *,
     version: int,
     comment: str | None,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> ApprovalRequest:
     """Record one approver's decision on the current step at `version`, then advance.
 
@@ -398,7 +365,7 @@ def do_record_decision(
     assert locked is not None
     require_role(
         session,
-        actor,
+        by.actor,
         locked.space_id,
         Role.viewer,
         action="decide on approvals",
@@ -420,45 +387,42 @@ def do_record_decision(
     decided = step_decisions(session, step)
     excluded = request_exclusions(request)
     refusal = can_decide(
-        person=actor.id,
+        person=by.actor.id,
         status=RequestStatus(request.status),
         seats=seats,
         excluded=excluded,
         decided=decided,
     )
-    _raise_refusal(refusal, locked, actor)
+    _raise_refusal(refusal, locked, by.actor)
     session.add(
         Decision(
             request_id=request.id,
             step_id=step.id,
-            approver_id=actor.id,
+            approver_id=by.actor.id,
             kind=kind,
             comment=text,
             page_version=version,
             content_hash=request.content_hash,
-            origin=origin,
-            client_id=client_id,
-            created_at=now,
+            origin=by.origin,
+            client_id=by.client_id,
+            created_at=by.now,
         )
     )
     session.flush()
-    decided[actor.id] = kind
+    decided[by.actor.id] = kind
     verb = "approved" if kind is DecisionKind.approve else "rejected"
     _record(
         session,
         "approval.decided",
-        f"{actor.display_name} {verb} '{locked.title}' version {version} "
+        f"{by.actor.display_name} {verb} '{locked.title}' version {version} "
         f"at step '{step.name}'.",
         request,
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         details={"decision": kind.value, "step": step.name, "comment": text},
     )
     outcome = step_outcome(step_rule(step), seats, decided, excluded)
     if outcome is StepOutcome.open:
-        unassign(session, step, actor.id)
+        unassign(session, step, by.actor.id)
     else:
         _complete_step(
             session,
@@ -466,14 +430,11 @@ def do_record_decision(
             request,
             step,
             outcome,
-            actor=actor,
-            origin=origin,
-            client_id=client_id,
-            now=now,
+            by=by,
             excluded=excluded,
         )
     reply_with_decision(
-        session, request, step, approver=actor, kind=kind, comment=text, now=now
+        session, request, step, approver=by.actor, kind=kind, comment=text, now=by.now
     )
     return request
 
@@ -522,10 +483,7 @@ def complete_step(
     step: RequestStep,
     outcome: StepOutcome,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> None:
     """Settle a step whose outcome changed without a decision (its seats changed:
     a holder left the space), exactly as a decision settles it. The caller holds the
@@ -536,10 +494,7 @@ def complete_step(
         request,
         step,
         outcome,
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
     )
 
 
@@ -550,10 +505,7 @@ def _complete_step(
     step: RequestStep,
     outcome: StepOutcome,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
     excluded: frozenset[int] | None = None,
 ) -> None:
     """Record `step`'s outcome and move the review on: to the next step (which waits
@@ -562,29 +514,23 @@ def _complete_step(
     step.status = (
         StepStatus.approved if outcome is StepOutcome.approved else StepStatus.rejected
     )
-    step.completed_at = now
+    step.completed_at = by.now
     _record(
         session,
         "approval.step_completed",
         f"Step '{step.name}' of the review of '{page.title}' was {step.status}.",
         request,
         details={"step": step.name, "outcome": step.status},
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
     )
     if outcome is StepOutcome.rejected:
-        close_request(session, request, RequestStatus.rejected, now=now)
+        close_request(session, request, RequestStatus.rejected, now=by.now)
         _record(
             session,
             "approval.rejected",
             f"'{page.title}' version {request.page_version} was rejected.",
             request,
-            actor=actor,
-            origin=origin,
-            client_id=client_id,
-            now=now,
+            by=by,
         )
         return
     following = step.position + 1
@@ -593,7 +539,7 @@ def _complete_step(
         request.current_step = following
         request.steps[following].status = StepStatus.active
         request.steps[following].due_at = due_after(
-            now, request.steps[following].due_days
+            by.now, request.steps[following].due_days
         )
         session.flush()
         assign_step(session, request, request.steps[following], excluded=excluded)
@@ -605,13 +551,13 @@ def _complete_step(
                 "requestId": request.id,
                 "step": request.steps[following].name,
             },
-            now=now,
+            now=by.now,
             space_id=page.space_id,
         )
         return
-    close_request(session, request, RequestStatus.approved, now=now)
+    close_request(session, request, RequestStatus.approved, now=by.now)
     if request.valid_for_days is not None:
-        request.expires_at = now + timedelta(days=request.valid_for_days)
+        request.expires_at = by.now + timedelta(days=request.valid_for_days)
     page.approved_request_id = request.id
     page.approved_version = request.page_version
     _record(
@@ -619,10 +565,7 @@ def _complete_step(
         "approval.approved",
         f"'{page.title}' version {request.page_version} was approved.",
         request,
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
     )
 
 
@@ -632,41 +575,29 @@ def _record(
     text: str,
     request: ApprovalRequest,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
     details: dict[str, object] | None = None,
 ) -> None:
     """Audit a review event and queue its notification, in one go."""
-    record_event(
+    announce(
         session,
         action,
         text,
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        {
+            "pageId": request.page_id,
+            "requestId": request.id,
+            "version": request.page_version,
+            "status": request.status,
+            "actorId": by.actor.id if by.actor else None,
+            "origin": by.origin.value,
+            "changeSetId": request.change_set_id,
+            **(details or {}),
+        },
+        by=by,
         space_id=request.space_id,
         page_id=request.page_id,
         page_version=request.page_version,
         request_id=request.id,
         change_set_id=request.change_set_id,
         details=dict(details or {}),
-    )
-    enqueue(
-        session,
-        action,
-        {
-            "pageId": request.page_id,
-            "requestId": request.id,
-            "version": request.page_version,
-            "status": request.status,
-            "actorId": actor.id if actor else None,
-            "origin": origin.value,
-            "changeSetId": request.change_set_id,
-            **(details or {}),
-        },
-        now=now,
-        space_id=request.space_id,
     )

@@ -11,13 +11,13 @@ per flush rather than once per event.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event as orm_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session, SessionTransaction
 
+from signoff.actions.acting import Acting
 from signoff.db.models import AuditChainHead, AuditEvent, User
 from signoff.domain.audit_chain import GENESIS, event_hash, hashed_fields
 from signoff.domain.states import Origin
@@ -72,10 +72,7 @@ def record_event(
     action: str,
     text: str,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
     space_id: int | None = None,
     page_id: int | None = None,
     page_version: int | None = None,
@@ -89,18 +86,18 @@ def record_event(
         chain=chain,
         seq=head.seq + 1,
         prev_hash=head.hash,
-        at=now,
+        at=by.now,
         space_id=space_id,
         page_id=page_id,
         page_version=page_version,
         request_id=request_id,
         change_set_id=change_set_id,
-        actor_id=actor.id if actor else None,
-        actor_name=actor.display_name if actor else SYSTEM_NAME,
+        actor_id=by.actor.id if by.actor else None,
+        actor_name=by.actor.display_name if by.actor else SYSTEM_NAME,
         action=action,
-        origin=origin.value,
-        client_id=client_id,
-        text=sentence(text, origin),
+        origin=by.origin.value,
+        client_id=by.client_id,
+        text=sentence(text, by.origin),
         details=details or {},
     )
     event.hash = event_hash(hashed_fields(event), event.prev_hash)

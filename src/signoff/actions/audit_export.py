@@ -6,15 +6,14 @@ that hand-over to appear in the trail itself. Only space admins may export.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
+from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.db.models import AuditEvent, Space, User
 from signoff.domain.errors import BadInput
-from signoff.domain.states import Origin, Role
+from signoff.domain.states import Role
 
 EXPORT_FORMATS = ("csv", "jsonl")
 
@@ -24,24 +23,20 @@ def do_record_export(
     space: Space,
     *,
     export_format: str,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> AuditEvent:
     """Check the right to export and record the export, before a byte is sent."""
-    require_role(session, actor, space.id, Role.admin, action="export the audit trail")
+    require_role(
+        session, by.actor, space.id, Role.admin, action="export the audit trail"
+    )
     if export_format not in EXPORT_FORMATS:
         raise BadInput("format must be csv or jsonl.", field="format")
     return record_event(
         session,
         "audit.exported",
-        f"{actor.display_name} exported the audit trail of {space.key} "
+        f"{by.actor.display_name} exported the audit trail of {space.key} "
         f"as {export_format.upper()}.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         space_id=space.id,
         details={"format": export_format},
     )

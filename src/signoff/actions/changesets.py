@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from signoff.access import require_role
+from signoff.actions.acting import Acting
 from signoff.actions.approvals import (
     announce_request,
     check_submit_page,
@@ -40,7 +40,7 @@ from signoff.db.models import (
 )
 from signoff.db.row_ids import number_new_rows
 from signoff.domain.errors import BadInput, InvalidState
-from signoff.domain.states import ChangeSetStatus, Origin, Role
+from signoff.domain.states import ChangeSetStatus, Role
 from signoff.queries.authors import pages_authors
 from signoff.queries.facts import SubmitPlan
 
@@ -82,12 +82,9 @@ def do_create_change_set(
     summary: str | None = None,
     reference_url: str | None = None,
     page_ids: Sequence[int] = (),
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> ChangeSet:
-    require_role(session, actor, space.id, Role.editor, action="create change sets")
+    require_role(session, by.actor, space.id, Role.editor, action="create change sets")
     change_set = ChangeSet(
         space_id=space.id,
         title=clean_text(title, field="title", max_length=255),
@@ -100,9 +97,9 @@ def do_create_change_set(
         ),
         reference_url=clean_url(reference_url, field="referenceUrl"),
         status=ChangeSetStatus.open,
-        created_at=now,
-        created_by=actor.id,
-        updated_at=now,
+        created_at=by.now,
+        created_by=by.actor.id,
+        updated_at=by.now,
         page_refs=_page_refs(session, space.id, page_ids),
     )
     session.add(change_set)
@@ -110,12 +107,9 @@ def do_create_change_set(
     record_event(
         session,
         "changeset.created",
-        f"{actor.display_name} created change set '{change_set.title}' "
+        f"{by.actor.display_name} created change set '{change_set.title}' "
         f"with {len(page_ids)} page(s).",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         space_id=space.id,
         change_set_id=change_set.id,
         details={"pageIds": list(page_ids), "referenceUrl": change_set.reference_url},
@@ -138,15 +132,12 @@ def do_update_change_set(
     summary: str | None = None,
     reference_url: str | object | None = _UNSET,
     page_ids: Sequence[int] | None = None,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> ChangeSet:
     """Change what is given; `reference_url=None` clears the link, omitted keeps it."""
     require_role(
         session,
-        actor,
+        by.actor,
         change_set.space_id,
         Role.editor,
         action="edit change sets",
@@ -172,16 +163,13 @@ def do_update_change_set(
         session.flush()
         change_set.page_refs.extend(refs)
         changed.append("pageRefs")
-    change_set.updated_at = now
+    change_set.updated_at = by.now
     session.flush()
     record_event(
         session,
         "changeset.updated",
-        f"{actor.display_name} updated change set '{change_set.title}'.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        f"{by.actor.display_name} updated change set '{change_set.title}'.",
+        by=by,
         space_id=change_set.space_id,
         change_set_id=change_set.id,
         details={
@@ -196,14 +184,11 @@ def do_archive_change_set(
     session: Session,
     change_set: ChangeSet,
     *,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> ChangeSet:
     require_role(
         session,
-        actor,
+        by.actor,
         change_set.space_id,
         Role.editor,
         action="archive change sets",
@@ -211,16 +196,13 @@ def do_archive_change_set(
     )
     _require_open(change_set)
     change_set.status = ChangeSetStatus.archived
-    change_set.archived_at = change_set.updated_at = now
+    change_set.archived_at = change_set.updated_at = by.now
     session.flush()
     record_event(
         session,
         "changeset.archived",
-        f"{actor.display_name} archived change set '{change_set.title}'.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        f"{by.actor.display_name} archived change set '{change_set.title}'.",
+        by=by,
         space_id=change_set.space_id,
         change_set_id=change_set.id,
     )
@@ -264,14 +246,11 @@ def do_submit_change_set(
     session: Session,
     change_set: ChangeSet,
     *,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> list[PageResult]:
     require_role(
         session,
-        actor,
+        by.actor,
         change_set.space_id,
         Role.editor,
         action="submit change sets",
@@ -298,7 +277,7 @@ def do_submit_change_set(
         verdict, plan = check_submit_page(
             session,
             page,
-            actor=actor,
+            actor=by.actor,
             strict=False,
             change_set=change_set,
             version=versions.get(page_id),
@@ -312,10 +291,7 @@ def do_submit_change_set(
     for page, request in _submit_all(
         session,
         ready,
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         change_set=change_set,
     ):
         results[page.id] = PageResult(
@@ -326,12 +302,9 @@ def do_submit_change_set(
     record_event(
         session,
         "changeset.submitted",
-        f"{actor.display_name} submitted change set '{change_set.title}': "
+        f"{by.actor.display_name} submitted change set '{change_set.title}': "
         f"{submitted} of {len(results)} page(s) sent for approval.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         space_id=change_set.space_id,
         change_set_id=change_set.id,
         details={
@@ -382,10 +355,7 @@ def _submit_all(
     session: Session,
     ready: Sequence[tuple[Page, SubmitPlan]],
     *,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
     change_set: ChangeSet,
 ) -> list[tuple[Page, ApprovalRequest]]:
     """Submit every page that passed its preflight, in two flushes for the lot.
@@ -402,10 +372,7 @@ def _submit_all(
                 session,
                 page,
                 plan,
-                actor=actor,
-                origin=origin,
-                client_id=client_id,
-                now=now,
+                by=by,
                 change_set=change_set,
             ),
         )
@@ -425,10 +392,7 @@ def _submit_all(
             page,
             request,
             plan,
-            actor=actor,
-            origin=origin,
-            client_id=client_id,
-            now=now,
+            by=by,
             change_set=change_set,
             approvers=approvers[request.workflow_id],
         )

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
+from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.actions.validate import clean_text
 from signoff.db.models import (
@@ -35,7 +36,7 @@ from signoff.db.models import (
     User,
 )
 from signoff.domain.errors import BadInput
-from signoff.domain.states import DecisionKind, Origin, RequestStatus, Role
+from signoff.domain.states import DecisionKind, RequestStatus, Role
 from signoff.storage_format.mentions import mentioned_accounts
 from signoff.storage_format.sanitise import sanitise_body
 
@@ -48,39 +49,33 @@ def do_post_comment(
     *,
     body: str,
     parent_id: int | None,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> Comment:
     """A member's comment (any role may comment), or a reply when `parent_id` is set.
 
     A reply joins its parent's thread, and so the review the thread belongs to.
     """
     require_role(
-        session, actor, page.space_id, Role.viewer, action="comment", page_id=page.id
+        session, by.actor, page.space_id, Role.viewer, action="comment", page_id=page.id
     )
     parent = _parent(session, page, parent_id)
     comment = Comment(
         page_id=page.id,
         parent_id=parent.id if parent else None,
-        author_id=actor.id,
+        author_id=by.actor.id,
         page_version=page.current_version,
         body=_clean_body(body),
         request_id=parent.request_id if parent else None,
-        created_at=now,
+        created_at=by.now,
     )
     session.add(comment)
     session.flush()
-    record_mentions(session, comment, page.space_id, now=now)
+    record_mentions(session, comment, page.space_id, now=by.now)
     record_event(
         session,
         "comment.created",
-        f"{actor.display_name} commented on '{page.title}'.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        f"{by.actor.display_name} commented on '{page.title}'.",
+        by=by,
         space_id=page.space_id,
         page_id=page.id,
         page_version=page.current_version,
@@ -290,7 +285,11 @@ def _add_mentions(
 
 
 def do_mark_mentions_read(
-    session: Session, user: User, *, mention_ids: list[int] | None, now: datetime
+    session: Session,
+    user: User,
+    *,
+    mention_ids: list[int] | None,
+    by: Acting[User | None],
 ) -> int:
     """Mark the person's own mentions read (all unread ones when `mention_ids` is
     None); returns how many changed. Nobody can touch another person's inbox."""
@@ -298,7 +297,7 @@ def do_mark_mentions_read(
     if mention_ids is not None:
         query = query.where(Mention.id.in_(mention_ids))
     result = session.execute(
-        query.values(read_at=now).execution_options(synchronize_session=False)
+        query.values(read_at=by.now).execution_options(synchronize_session=False)
     )
     return int(cast("CursorResult[Any]", result).rowcount or 0)
 

@@ -18,6 +18,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, update
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.actions.users import require_site_admin
 from signoff.actions.validate import clean_text
@@ -27,7 +28,6 @@ from signoff.auth.scopes import ALL_SCOPES, Scope
 from signoff.auth.tokens import OAUTH_CLIENT_SECRET_PREFIX, hash_secret, mint_secret
 from signoff.db.models import OAuthClient, OAuthCode, OAuthToken, User
 from signoff.domain.errors import BadInput, InvalidState
-from signoff.domain.states import Origin
 
 CODE_TTL = timedelta(minutes=10)
 ACCESS_TOKEN_TTL = timedelta(hours=1)
@@ -61,13 +61,10 @@ def do_register_client(
     name: str,
     redirect_uris: Sequence[str],
     scopes: Sequence[str],
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> tuple[OAuthClient, str]:
     """Register a confidential client; its secret is returned once, never stored."""
-    require_site_admin(actor, "register OAuth clients")
+    require_site_admin(by.actor, "register OAuth clients")
     label = clean_text(name, field="name", max_length=200)
     uris = list(dict.fromkeys(redirect_uris))
     if not 1 <= len(uris) <= MAX_REDIRECT_URIS:
@@ -92,8 +89,8 @@ def do_register_client(
         name=label,
         redirect_uris=uris,
         scopes=canonical_scope(scopes).split(),
-        created_at=now,
-        created_by=actor.id if actor else None,
+        created_at=by.now,
+        created_by=by.actor.id if by.actor else None,
     )
     session.add(client)
     session.flush()
@@ -101,10 +98,7 @@ def do_register_client(
         session,
         "oauth.client_registered",
         f"OAuth client '{label}' was registered.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         details={
             "clientId": client.client_id,
             "name": label,
@@ -125,7 +119,7 @@ def do_issue_code(
     scope: str,
     code_challenge: str,
     code_challenge_method: str,
-    now: datetime,
+    by: Acting[User | None],
 ) -> OAuthCode:
     """Store the code `user` consented to; the interface validated the request.
 
@@ -151,8 +145,8 @@ def do_issue_code(
         scope=canonical_scope(scopes),
         code_challenge=code_challenge,
         code_challenge_method=code_challenge_method,
-        created_at=now,
-        expires_at=now + CODE_TTL,
+        created_at=by.now,
+        expires_at=by.now + CODE_TTL,
     )
     session.add(row)
     session.flush()
@@ -160,10 +154,7 @@ def do_issue_code(
         session,
         "oauth.authorized",
         f"{user.display_name} authorized {client.name} ({row.scope}).",
-        actor=user,
-        origin=Origin.api,
-        client_id=client.client_id,
-        now=now,
+        by=by.with_actor(user),
         details={"clientName": client.name, "scope": row.scope, "codeId": row.id},
     )
     return row
@@ -176,7 +167,7 @@ def do_exchange_code(
     client: OAuthClient,
     access_token: str,
     refresh_token: str,
-    now: datetime,
+    by: Acting[User | None],
 ) -> OAuthToken:
     """Consume `code` once and store the first tokens of a new family.
 
@@ -193,9 +184,9 @@ def do_exchange_code(
             .where(
                 OAuthCode.id == code.id,
                 OAuthCode.used_at.is_(None),
-                OAuthCode.expires_at > now,
+                OAuthCode.expires_at > by.now,
             )
-            .values(used_at=now)
+            .values(used_at=by.now)
             .execution_options(synchronize_session=False)
         )
     )
@@ -203,7 +194,7 @@ def do_exchange_code(
         session.refresh(code)
         if code.used_at is None:
             raise InvalidGrant("The code has expired.")
-        revoke_code_lineage(session, code, client=client, now=now)
+        revoke_code_lineage(session, code, client=client, by=by)
         raise GrantReplayed("The code was already used; its tokens are revoked.")
     session.expire(code)
     token = store_token(
@@ -215,10 +206,10 @@ def do_exchange_code(
         code_id=code.id,
         access_token=access_token,
         refresh_token=refresh_token,
-        refresh_expires_at=now + REFRESH_TOKEN_TTL,
-        now=now,
+        refresh_expires_at=by.now + REFRESH_TOKEN_TTL,
+        now=by.now,
     )
-    audit_issue(session, token, client, grant_type="authorization_code", now=now)
+    audit_issue(session, token, client, grant_type="authorization_code", by=by)
     return token
 
 
@@ -230,7 +221,7 @@ def do_refresh(
     access_token: str,
     refresh_token: str,
     scope: str,
-    now: datetime,
+    by: Acting[User | None],
 ) -> OAuthToken:
     """Rotate: mark `old`'s refresh token used and issue the next pair of its family.
 
@@ -249,16 +240,16 @@ def do_refresh(
                 OAuthToken.id == old.id,
                 OAuthToken.refresh_used_at.is_(None),
                 OAuthToken.revoked_at.is_(None),
-                OAuthToken.refresh_expires_at > now,
+                OAuthToken.refresh_expires_at > by.now,
             )
-            .values(refresh_used_at=now)
+            .values(refresh_used_at=by.now)
             .execution_options(synchronize_session=False)
         )
     )
     session.refresh(old)
     if rotated != 1:
         if old.refresh_used_at is not None:
-            do_revoke_reused_family(session, old, client=client, now=now)
+            do_revoke_reused_family(session, old, client=client, by=by)
             raise GrantReplayed("The refresh token was already used.")
         raise InvalidGrant("The refresh token is revoked or expired.")
     token = store_token(
@@ -271,44 +262,38 @@ def do_refresh(
         access_token=access_token,
         refresh_token=refresh_token,
         refresh_expires_at=old.refresh_expires_at,
-        now=now,
+        now=by.now,
     )
-    audit_issue(session, token, client, grant_type="refresh_token", now=now)
+    audit_issue(session, token, client, grant_type="refresh_token", by=by)
     return token
 
 
 def do_revoke_reused_family(
-    session: Session, token: OAuthToken, *, client: OAuthClient, now: datetime
+    session: Session, token: OAuthToken, *, client: OAuthClient, by: Acting[User | None]
 ) -> int:
     """A used refresh token came back: someone holds a copy, so end the family."""
-    revoked = revoke_where(session, OAuthToken.family == token.family, now=now)
+    revoked = revoke_where(session, OAuthToken.family == token.family, now=by.now)
     record_event(
         session,
         "oauth.refresh_reused",
         f"A used refresh token of {client.name} was presented again; "
         f"{revoked} token(s) of its family were revoked.",
-        actor=session.get(User, token.user_id),
-        origin=Origin.api,
-        client_id=client.client_id,
-        now=now,
+        by=by.with_actor(session.get(User, token.user_id)),
         details={"tokenId": token.id, "family": token.family, "revoked": revoked},
     )
     return revoked
 
 
 def revoke_code_lineage(
-    session: Session, code: OAuthCode, *, client: OAuthClient, now: datetime
+    session: Session, code: OAuthCode, *, client: OAuthClient, by: Acting[User | None]
 ) -> int:
-    revoked = revoke_where(session, OAuthToken.code_id == code.id, now=now)
+    revoked = revoke_where(session, OAuthToken.code_id == code.id, now=by.now)
     record_event(
         session,
         "oauth.code_replayed",
         f"A used authorization code of {client.name} was presented again; "
         f"{revoked} token(s) issued from it were revoked.",
-        actor=session.get(User, code.user_id),
-        origin=Origin.api,
-        client_id=client.client_id,
-        now=now,
+        by=by.with_actor(session.get(User, code.user_id)),
         details={"codeId": code.id, "revoked": revoked},
     )
     return revoked
@@ -320,7 +305,7 @@ def do_revoke_token(
     *,
     token_type_hint: str | None,
     client: OAuthClient,
-    now: datetime,
+    by: Acting[User | None],
 ) -> int:
     """RFC 7009: revoke the token `client` presents; returns how many were revoked.
 
@@ -334,18 +319,15 @@ def do_revoke_token(
         return 0
     token, kind = found
     if kind == "refresh_token":
-        revoked = revoke_where(session, OAuthToken.family == token.family, now=now)
+        revoked = revoke_where(session, OAuthToken.family == token.family, now=by.now)
     else:
-        revoked = revoke_where(session, OAuthToken.id == token.id, now=now)
+        revoked = revoke_where(session, OAuthToken.id == token.id, now=by.now)
     if revoked:
         record_event(
             session,
             "oauth.revoked",
             f"{client.name} revoked {revoked} token(s) ({kind.replace('_', ' ')}).",
-            actor=session.get(User, token.user_id),
-            origin=Origin.api,
-            client_id=client.client_id,
-            now=now,
+            by=by.with_actor(session.get(User, token.user_id)),
             details={"tokenId": token.id, "family": token.family, "kind": kind},
         )
     return revoked
@@ -356,18 +338,15 @@ def do_revoke_grant(
     user: User,
     client: OAuthClient,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> int:
     """End everything `user` granted `client`: its tokens and any unredeemed codes."""
-    if actor is None or actor.id != user.id:
-        require_site_admin(actor, "revoke other people's OAuth grants")
+    if by.actor is None or by.actor.id != user.id:
+        require_site_admin(by.actor, "revoke other people's OAuth grants")
     revoked = revoke_where(
         session,
         (OAuthToken.user_id == user.id) & (OAuthToken.client_id == client.id),
-        now=now,
+        now=by.now,
     )
     session.execute(
         update(OAuthCode)
@@ -375,9 +354,9 @@ def do_revoke_grant(
             OAuthCode.user_id == user.id,
             OAuthCode.client_id == client.id,
             OAuthCode.used_at.is_(None),
-            OAuthCode.expires_at > now,
+            OAuthCode.expires_at > by.now,
         )
-        .values(expires_at=now)
+        .values(expires_at=by.now)
         .execution_options(synchronize_session=False)
     )
     record_event(
@@ -385,10 +364,7 @@ def do_revoke_grant(
         "oauth.revoked",
         f"{user.display_name}'s grant to {client.name} was revoked "
         f"({revoked} token(s)).",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         details={"clientId": client.client_id, "grant": True, "revoked": revoked},
     )
     return revoked
@@ -430,16 +406,13 @@ def audit_issue(
     client: OAuthClient,
     *,
     grant_type: str,
-    now: datetime,
+    by: Acting[User | None],
 ) -> None:
     record_event(
         session,
         "oauth.token_issued",
         f"{client.name} received a token ({token.scope}).",
-        actor=session.get(User, token.user_id),
-        origin=Origin.api,
-        client_id=client.client_id,
-        now=now,
+        by=by.with_actor(session.get(User, token.user_id)),
         details={
             "tokenId": token.id,
             "family": token.family,

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.actions.users import require_site_admin
 from signoff.db.models import OutboxMessage, User
 from signoff.domain.errors import InvalidState, NotFound
-from signoff.domain.states import Origin
 from signoff.queries.audience import RECIPIENTS, asked_by
 
 PENDING, DEAD = "pending", "dead"
@@ -64,10 +64,7 @@ def do_retry_dead(
     session: Session,
     which: Sequence[str] | AllDead,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> int:
     """Make dead messages pending and due now, attempts reset; returns how many.
 
@@ -75,7 +72,7 @@ def do_retry_dead(
     or one that is not dead, refuses the whole call. Site administrators only (the
     outbox spans every space); the operator at the console (`None`) passes.
     """
-    require_site_admin(actor, "retry dead notifications")
+    require_site_admin(by.actor, "retry dead notifications")
     if isinstance(which, AllDead):
         ids = list(
             session.scalars(
@@ -89,18 +86,15 @@ def do_retry_dead(
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids))
-        .values(status=PENDING, attempts=0, available_at=now)
+        .values(status=PENDING, attempts=0, available_at=by.now)
         .execution_options(synchronize_session=False)
     )
     record_event(
         session,
         "outbox.retried",
-        f"{actor.display_name if actor else 'The site operator'} put "
+        f"{by.actor.display_name if by.actor else 'The site operator'} put "
         f"{len(ids)} dead notification(s) back in line.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         details={"outboxIds": ids[:100], "count": len(ids)},
     )
     return len(ids)

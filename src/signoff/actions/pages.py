@@ -8,12 +8,11 @@ says why (`connectors`).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
+from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.actions.locks import lock_page
 from signoff.actions.validate import clean_text
@@ -22,7 +21,7 @@ from signoff.connectors import source_of
 from signoff.connectors.builtin import BUILTIN
 from signoff.db.models import Page, PageVersion, Space, User
 from signoff.domain.errors import BadInput, InvalidState, NotFound, VersionConflict
-from signoff.domain.states import Origin, Role
+from signoff.domain.states import Role
 from signoff.storage_format.sanitise import sanitise_body
 
 MAX_BODY = 2_000_000
@@ -45,12 +44,9 @@ def do_create_page(
     body: str,
     parent_id: int | None = None,
     message: str = "",
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> Page:
-    require_role(session, actor, space.id, Role.editor, action="create pages")
+    require_role(session, by.actor, space.id, Role.editor, action="create pages")
     title = clean_text(title, field="title", max_length=MAX_TITLE)
     body = _clean_body(body)
     if parent_id is not None:
@@ -73,23 +69,20 @@ def do_create_page(
         title=title,
         current_version=1,
         status="current",
-        created_at=now,
-        created_by=actor.id,
-        updated_at=now,
+        created_at=by.now,
+        created_by=by.actor.id,
+        updated_at=by.now,
     )
     session.add(page)
     session.flush()
     record_first_version(
-        session, page, NewVersion(title, body, actor.id, message), now=now
+        session, page, NewVersion(title, body, by.actor.id, message), now=by.now
     )
     record_event(
         session,
         "page.created",
-        f"{actor.display_name} created page '{title}'.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        f"{by.actor.display_name} created page '{title}'.",
+        by=by,
         space_id=space.id,
         page_id=page.id,
         page_version=1,
@@ -105,14 +98,16 @@ def do_edit_page(
     body: str | None = None,
     expected_version: int | None = None,
     message: str = "",
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> PageVersion:
     """Save a new version; `expected_version` is the version the editor started from."""
     require_role(
-        session, actor, page.space_id, Role.editor, action="edit pages", page_id=page.id
+        session,
+        by.actor,
+        page.space_id,
+        Role.editor,
+        action="edit pages",
+        page_id=page.id,
     )
     source = source_of(page)
     refusal = source.edit_refusal(page)
@@ -142,11 +137,8 @@ def do_edit_page(
     new = record_version(
         session,
         locked,
-        NewVersion(new_title, new_body, actor.id, message),
+        NewVersion(new_title, new_body, by.actor.id, message),
         previous=previous,
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
     )
     return new

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.db.models import User
 from signoff.domain.errors import Denial, NotAllowed
-from signoff.domain.states import Origin
 
 
 def do_set_email_preferences(
@@ -17,19 +15,16 @@ def do_set_email_preferences(
     user: User,
     *,
     enabled: bool,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> User:
     """Turn approval emails on or off for `user`; only they may, for themselves."""
-    if actor.id != user.id:
+    if by.actor.id != user.id:
         raise NotAllowed(
             "Only you can change your email preferences.",
             denial=Denial(
                 action="change email preferences",
                 reason="not_yourself",
-                actor_id=actor.id,
+                actor_id=by.actor.id,
             ),
         )
     if user.email_notifications == enabled:
@@ -40,10 +35,7 @@ def do_set_email_preferences(
         session,
         "user.preferences_changed",
         f"{user.display_name} turned approval emails {'on' if enabled else 'off'}.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         details={"emailNotifications": enabled},
     )
     return user

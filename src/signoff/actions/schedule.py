@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signoff.actions.audit import record_event
+from signoff.actions.acting import Acting
+from signoff.actions.events import announce
 from signoff.actions.outbox import enqueue
 from signoff.db.models import ApprovalRequest, Page, RequestStep
-from signoff.domain.states import Origin, RequestStatus, StepStatus
+from signoff.domain.states import RequestStatus, StepStatus
 
 REMIND_BEFORE = timedelta(days=1)
 BEFORE_DUE, OVERDUE = 1, 2
@@ -63,7 +64,7 @@ def due_reminders(session: Session, now: datetime, *, limit: int) -> list[int]:
 
 
 def do_expire_approval(
-    session: Session, request_id: int, *, now: datetime
+    session: Session, request_id: int, *, by: Acting[None]
 ) -> ApprovalRequest | None:
     """Mark one lapsed approval expired; None when it no longer needs it (another
     worker got there first, or it was reset or superseded meanwhile)."""
@@ -72,7 +73,7 @@ def do_expire_approval(
         return None
     page = session.get(Page, request.page_id, with_for_update=True)
     session.refresh(request)
-    lapsed = request.expires_at is not None and request.expires_at <= now
+    lapsed = request.expires_at is not None and request.expires_at <= by.now
     if page is None or request.status != RequestStatus.approved or not lapsed:
         return None
     request.status = RequestStatus.expired
@@ -82,15 +83,21 @@ def do_expire_approval(
     details = {
         "expiredAt": request.expires_at.isoformat() if request.expires_at else None
     }
-    record_event(
+    announce(
         session,
         "approval.expired",
         f"The approval of '{page.title}' version {request.page_version} expired "
         f"after {request.valid_for_days} day(s); the page needs a new review.",
-        actor=None,
-        origin=Origin.system,
-        client_id=None,
-        now=now,
+        {
+            "pageId": request.page_id,
+            "requestId": request.id,
+            "version": request.page_version,
+            "status": request.status,
+            "origin": by.origin.value,
+            "changeSetId": request.change_set_id,
+            **details,
+        },
+        by=by,
         space_id=request.space_id,
         page_id=request.page_id,
         page_version=request.page_version,
@@ -98,32 +105,17 @@ def do_expire_approval(
         change_set_id=request.change_set_id,
         details=details,
     )
-    enqueue(
-        session,
-        "approval.expired",
-        {
-            "pageId": request.page_id,
-            "requestId": request.id,
-            "version": request.page_version,
-            "status": request.status,
-            "origin": Origin.system.value,
-            "changeSetId": request.change_set_id,
-            **details,
-        },
-        now=now,
-        space_id=request.space_id,
-    )
     return request
 
 
-def do_remind_step(session: Session, step_id: int, *, now: datetime) -> bool:
+def do_remind_step(session: Session, step_id: int, *, by: Acting[None]) -> bool:
     """Queue the reminder a step is owed now; False when it is owed none."""
     step = session.get(RequestStep, step_id, with_for_update=True)
     if step is None or step.status != StepStatus.active or step.due_at is None:
         return False
-    overdue = step.due_at <= now
+    overdue = step.due_at <= by.now
     stage = OVERDUE if overdue else BEFORE_DUE
-    if step.reminders_sent >= stage or step.due_at > now + REMIND_BEFORE:
+    if step.reminders_sent >= stage or step.due_at > by.now + REMIND_BEFORE:
         return False
     step.reminders_sent = stage
     request = session.get(ApprovalRequest, step.request_id)
@@ -139,10 +131,10 @@ def do_remind_step(session: Session, step_id: int, *, now: datetime) -> bool:
             "step": step.name,
             "dueAt": step.due_at.isoformat(),
             "overdue": overdue,
-            "origin": Origin.system.value,
+            "origin": by.origin.value,
             "changeSetId": request.change_set_id,
         },
-        now=now,
+        now=by.now,
         space_id=request.space_id,
     )
     return True

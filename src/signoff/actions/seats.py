@@ -12,12 +12,11 @@ step that can no longer pass ends the review now rather than stall it when reach
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.approvals import complete_step
 from signoff.actions.assignments import unassign
 from signoff.actions.audit import record_event
@@ -31,7 +30,7 @@ from signoff.db.models import (
     Space,
     User,
 )
-from signoff.domain.states import Origin, RequestStatus, StepStatus
+from signoff.domain.states import RequestStatus, StepStatus
 from signoff.domain.steps import StepOutcome, can_ever_pass, step_outcome
 from signoff.queries.facts import (
     request_exclusions,
@@ -84,10 +83,7 @@ def drop_seats(
     user: User,
     space: Space,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> None:
     """`user` has left `space`: drop their seats in `requests` (from
     `lock_reviews_held_by`) and settle each review as its seats now stand."""
@@ -102,10 +98,7 @@ def drop_seats(
                 + ", ".join(f"'{name}'" for name in dropped)
                 + f" of the review of '{page.title}' version {request.page_version}"
                 " was dropped.",
-                actor=actor,
-                origin=origin,
-                client_id=client_id,
-                now=now,
+                by=by,
                 space_id=request.space_id,
                 page_id=request.page_id,
                 page_version=request.page_version,
@@ -117,10 +110,7 @@ def drop_seats(
             session,
             page,
             request,
-            actor=actor,
-            origin=origin,
-            client_id=client_id,
-            now=now,
+            by=by,
         )
 
 
@@ -155,20 +145,11 @@ def _settle(
     page: Page,
     request: ApprovalRequest,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> None:
     """Count the current step as a decision would, and the steps it starts; then
     end the review if a step still to come can no longer pass."""
     excluded = request_exclusions(request)
-    settle: dict[str, Any] = {
-        "actor": actor,
-        "origin": origin,
-        "client_id": client_id,
-        "now": now,
-    }
     while request.status == RequestStatus.pending and request.current_step is not None:
         step = request.steps[request.current_step]
         seats = step_seats(session, step)
@@ -176,10 +157,10 @@ def _settle(
         outcome = step_outcome(step_rule(step), seats, decided, excluded)
         if outcome is StepOutcome.open:
             break
-        complete_step(session, page, request, step, outcome, **settle)
+        complete_step(session, page, request, step, outcome, by=by)
     if request.status != RequestStatus.pending or request.current_step is None:
         return
     for step in request.steps[request.current_step + 1 :]:
         if not can_ever_pass(step_rule(step), step_seats(session, step), excluded):
-            complete_step(session, page, request, step, StepOutcome.rejected, **settle)
+            complete_step(session, page, request, step, StepOutcome.rejected, by=by)
             return

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.auth.passwords import hash_password, verify_password
 from signoff.auth.tokens import hash_secret
@@ -25,7 +26,6 @@ from signoff.domain.lifetimes import (
     SESSION_TOUCH_AFTER,
     session_expiry,
 )
-from signoff.domain.states import Origin
 
 MAX_USERNAME_AUDITED = 100
 
@@ -64,9 +64,7 @@ def do_sign_in(
     session: Session,
     user: User,
     *,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
     max_age: timedelta = SESSION_MAX_AGE,
 ) -> SignedIn:
     """Start a session for `user`, whose credentials `check_credentials` accepted.
@@ -75,7 +73,7 @@ def do_sign_in(
     """
     session.execute(
         delete(WebSession).where(
-            WebSession.user_id == user.id, WebSession.expires_at <= now
+            WebSession.user_id == user.id, WebSession.expires_at <= by.now
         )
     )
     secret = secrets.token_urlsafe(32)
@@ -83,9 +81,9 @@ def do_sign_in(
         token_hash=hash_secret(secret),
         user_id=user.id,
         csrf_token=secrets.token_urlsafe(32),
-        created_at=now,
-        last_seen_at=now,
-        expires_at=session_expiry(now, now, max_age),
+        created_at=by.now,
+        last_seen_at=by.now,
+        expires_at=session_expiry(by.now, by.now, max_age),
     )
     session.add(web_session)
     session.flush()
@@ -93,10 +91,7 @@ def do_sign_in(
         session,
         "auth.signed_in",
         f"{user.display_name} signed in.",
-        actor=user,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by.with_actor(user),
         details={"sessionId": web_session.id},
     )
     return SignedIn(session=web_session, user=user, secret=secret)
@@ -106,19 +101,14 @@ def do_record_failed_sign_in(
     session: Session,
     username: str,
     *,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> None:
     """Audit a refused sign-in with the username tried (never the password)."""
     record_event(
         session,
         "auth.sign_in_failed",
         "A sign-in was refused.",
-        actor=None,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by.with_actor(None),
         details={"username": username[:MAX_USERNAME_AUDITED]},
     )
 
@@ -127,9 +117,7 @@ def do_sign_out(
     session: Session,
     web_session: WebSession,
     *,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> None:
     user = session.get(User, web_session.user_id)
     session.delete(web_session)
@@ -138,10 +126,7 @@ def do_sign_out(
         session,
         "auth.signed_out",
         f"{user.display_name if user else 'Someone'} signed out.",
-        actor=user,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by.with_actor(user),
     )
 
 
@@ -149,13 +134,13 @@ def do_touch_session(
     session: Session,
     web_session: WebSession,
     *,
-    now: datetime,
+    by: Acting[User | None],
     max_age: timedelta = SESSION_MAX_AGE,
 ) -> None:
     """Slide the idle expiry forward, up to the session's lifetime; not audited (it
     changes no one's rights)."""
-    if now - web_session.last_seen_at < SESSION_TOUCH_AFTER:
+    if by.now - web_session.last_seen_at < SESSION_TOUCH_AFTER:
         return
-    web_session.last_seen_at = now
-    web_session.expires_at = session_expiry(web_session.created_at, now, max_age)
+    web_session.last_seen_at = by.now
+    web_session.expires_at = session_expiry(web_session.created_at, by.now, max_age)
     session.flush()

@@ -7,20 +7,20 @@ Removing a member also drops their seats in the space's pending reviews
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
+from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
-from signoff.actions.outbox import enqueue
+from signoff.actions.events import announce
 from signoff.actions.seats import drop_seats, lock_reviews_held_by
 from signoff.actions.users import require_site_admin
 from signoff.actions.validate import check_pattern, clean_text
 from signoff.db.models import Space, SpaceMember, User
 from signoff.domain.errors import BadInput, InvalidState
-from signoff.domain.states import Origin, Role
+from signoff.domain.states import Role
 from signoff.queries.readers import forget_readers
 
 SPACE_KEY = re.compile(r"[A-Z][A-Z0-9]{1,49}")
@@ -31,12 +31,9 @@ def do_create_space(
     key: str,
     name: str,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> Space:
-    require_site_admin(actor, "create spaces")
+    require_site_admin(by.actor, "create spaces")
     check_pattern(
         key, SPACE_KEY, field="key", hint="must be 2-50 upper-case letters and digits"
     )
@@ -44,24 +41,24 @@ def do_create_space(
     if session.scalar(select(Space.id).where(Space.key == key)) is not None:
         raise InvalidState(f"A space with key {key!r} already exists.")
     space = Space(
-        key=key, name=name, created_at=now, created_by=actor.id if actor else None
+        key=key,
+        name=name,
+        created_at=by.now,
+        created_by=by.actor.id if by.actor else None,
     )
     session.add(space)
     session.flush()
-    if actor is not None:
+    if by.actor is not None:
         session.add(
             SpaceMember(
-                space_id=space.id, user_id=actor.id, role=Role.admin, added_at=now
+                space_id=space.id, user_id=by.actor.id, role=Role.admin, added_at=by.now
             )
         )
     record_event(
         session,
         "space.created",
         f"Space {key} ({name}) was created.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         space_id=space.id,
         details={"key": key, "name": name},
     )
@@ -74,14 +71,11 @@ def do_add_member(
     user: User,
     role: Role | str,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> SpaceMember:
     """Add `user` to the space, or change their role if they are already a member."""
-    if actor is not None:
-        require_role(session, actor, space.id, Role.admin, action="manage members")
+    if by.actor is not None:
+        require_role(session, by.actor, space.id, Role.admin, action="manage members")
     try:
         role = Role(role)
     except ValueError:
@@ -90,7 +84,7 @@ def do_add_member(
     previous = member.role if member else None
     if member is None:
         member = SpaceMember(
-            space_id=space.id, user_id=user.id, role=role, added_at=now
+            space_id=space.id, user_id=user.id, role=role, added_at=by.now
         )
         session.add(member)
     elif previous == role:
@@ -99,27 +93,18 @@ def do_add_member(
         member.role = role
     session.flush()
     forget_readers(session)
-    record_event(
+    announce(
         session,
         "space.member_added",
         f"{user.display_name} was given the {role.value} role in {space.key}.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        {"spaceId": space.id, "accountId": user.account_id, "role": role.value},
+        by=by,
         space_id=space.id,
         details={
             "accountId": user.account_id,
             "role": role.value,
             "previousRole": previous,
         },
-    )
-    enqueue(
-        session,
-        "space.member_added",
-        {"spaceId": space.id, "accountId": user.account_id, "role": role.value},
-        now=now,
-        space_id=space.id,
     )
     return member
 
@@ -129,13 +114,10 @@ def do_remove_member(
     space: Space,
     user: User,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> None:
-    if actor is not None:
-        require_role(session, actor, space.id, Role.admin, action="manage members")
+    if by.actor is not None:
+        require_role(session, by.actor, space.id, Role.admin, action="manage members")
     member = session.get(SpaceMember, (space.id, user.id))
     if member is None:
         raise InvalidState(f"{user.display_name} is not a member of {space.key}.")
@@ -149,10 +131,7 @@ def do_remove_member(
         session,
         "space.member_removed",
         f"{user.display_name} was removed from {space.key}.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         space_id=space.id,
         details={"accountId": user.account_id, "previousRole": member.role},
     )
@@ -162,10 +141,7 @@ def do_remove_member(
         held,
         user,
         space,
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
     )
 
 

@@ -7,12 +7,13 @@ Creating and revoking a token are audited; noting when a token was last used is 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, or_, update
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.actions.users import require_site_admin
 from signoff.actions.validate import clean_text
@@ -21,7 +22,6 @@ from signoff.auth.tokens import PERSONAL_TOKEN_PREFIX, hash_secret, mint_secret
 from signoff.db.models import PersonalToken, User
 from signoff.domain.errors import BadInput, InvalidState
 from signoff.domain.lifetimes import TOKEN_USE_PRECISION
-from signoff.domain.states import Origin
 
 MAX_EXPIRY_DAYS = 3650
 
@@ -33,14 +33,11 @@ def do_create_token(
     scopes: Sequence[str],
     name: str | None = None,
     expires_days: int | None = None,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> tuple[PersonalToken, str]:
     """Mint a token for `owner`; the plaintext is returned once and never stored."""
-    if actor is None or actor.id != owner.id:
-        require_site_admin(actor, "create tokens for other people")
+    if by.actor is None or by.actor.id != owner.id:
+        require_site_admin(by.actor, "create tokens for other people")
     unknown = sorted(set(scopes) - ALL_SCOPES)
     if not scopes or unknown:
         raise BadInput(
@@ -59,8 +56,8 @@ def do_create_token(
         name=label,
         token_hash=hash_secret(secret),
         scopes=sorted(set(scopes)),
-        created_at=now,
-        expires_at=now + timedelta(days=expires_days) if expires_days else None,
+        created_at=by.now,
+        expires_at=by.now + timedelta(days=expires_days) if expires_days else None,
     )
     session.add(token)
     session.flush()
@@ -68,10 +65,7 @@ def do_create_token(
         session,
         "token.created",
         f"A personal token '{label}' was created for {owner.display_name}.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         details={
             "tokenId": token.id,
             "owner": owner.account_id,
@@ -86,31 +80,27 @@ def do_revoke_token(
     session: Session,
     token: PersonalToken,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> PersonalToken:
-    if actor is None or actor.id != token.user_id:
-        require_site_admin(actor, "revoke other people's tokens")
+    if by.actor is None or by.actor.id != token.user_id:
+        require_site_admin(by.actor, "revoke other people's tokens")
     if token.revoked_at is not None:
         raise InvalidState("The token is already revoked.")
-    token.revoked_at = now
+    token.revoked_at = by.now
     session.flush()
     record_event(
         session,
         "token.revoked",
         f"Personal token '{token.name}' was revoked.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         details={"tokenId": token.id},
     )
     return token
 
 
-def do_record_token_use(session: Session, token_id: int, *, now: datetime) -> bool:
+def do_record_token_use(
+    session: Session, token_id: int, *, by: Acting[User | None]
+) -> bool:
     """Note that the token was used at `now`, unless a use within the last minute is
     already noted; whether the row changed.
 
@@ -125,10 +115,10 @@ def do_record_token_use(session: Session, token_id: int, *, now: datetime) -> bo
                 PersonalToken.id == token_id,
                 or_(
                     PersonalToken.last_used_at.is_(None),
-                    PersonalToken.last_used_at <= now - TOKEN_USE_PRECISION,
+                    PersonalToken.last_used_at <= by.now - TOKEN_USE_PRECISION,
                 ),
             )
-            .values(last_used_at=now)
+            .values(last_used_at=by.now)
             .execution_options(synchronize_session=False)
         ),
     )

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.db.models import User
 from signoff.db.session import Database
@@ -49,10 +50,7 @@ def record_denial(
             "auth.denied",
             f"{actor.display_name if actor else 'Someone'} was refused: "
             f"{refusal.message}",
-            actor=actor,
-            origin=origin,
-            client_id=client_id,
-            now=utcnow(),
+            by=Acting(actor, origin, client_id, utcnow()),
             space_id=denial.space_id,
             page_id=denial.page_id,
             change_set_id=denial.change_set_id,

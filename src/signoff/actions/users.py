@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.assignments import assign_new_member
 from signoff.actions.audit import record_event
 from signoff.actions.validate import check_pattern, clean_text
 from signoff.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from signoff.db.models import Group, GroupMember, User
 from signoff.domain.errors import BadInput, Denial, InvalidState, NotAllowed
-from signoff.domain.states import Origin
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 GROUP_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
@@ -46,12 +45,9 @@ def do_create_user(
     display_name: str | None = None,
     email: str | None = None,
     site_admin: bool = False,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> User:
-    require_site_admin(actor, "create users")
+    require_site_admin(by.actor, "create users")
     check_pattern(
         username,
         USERNAME,
@@ -76,7 +72,7 @@ def do_create_user(
         password_hash=hash_password(password) if password else None,
         is_site_admin=site_admin,
         is_active=True,
-        created_at=now,
+        created_at=by.now,
     )
     session.add(user)
     session.flush()
@@ -84,10 +80,7 @@ def do_create_user(
         session,
         "user.created",
         f"User {username} was created{' as site administrator' if site_admin else ''}.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         details={
             "accountId": user.account_id,
             "username": username,
@@ -101,12 +94,9 @@ def do_create_group(
     session: Session,
     name: str,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> Group:
-    require_site_admin(actor, "create groups")
+    require_site_admin(by.actor, "create groups")
     check_pattern(
         name,
         GROUP_NAME,
@@ -115,17 +105,14 @@ def do_create_group(
     )
     if session.scalar(select(Group.id).where(Group.name == name)) is not None:
         raise InvalidState(f"A group named {name!r} already exists.")
-    group = Group(name=name, created_at=now)
+    group = Group(name=name, created_at=by.now)
     session.add(group)
     session.flush()
     record_event(
         session,
         "group.created",
         f"Group {name} was created.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         details={"group": name},
     )
     return group
@@ -136,12 +123,9 @@ def do_add_group_member(
     group: Group,
     user: User,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> None:
-    require_site_admin(actor, "change group membership")
+    require_site_admin(by.actor, "change group membership")
     if session.get(GroupMember, (group.id, user.id)) is not None:
         return
     session.add(GroupMember(group_id=group.id, user_id=user.id))
@@ -151,9 +135,6 @@ def do_add_group_member(
         session,
         "group.member_added",
         f"{user.display_name} joined group {group.name}.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         details={"group": group.name, "accountId": user.account_id},
     )

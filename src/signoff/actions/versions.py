@@ -16,14 +16,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.actions.comments import notice_in_thread
-from signoff.actions.outbox import enqueue
+from signoff.actions.events import announce
 from signoff.actions.reviews import close_request
 from signoff.actions.validate import clean_text
 from signoff.connectors import source_of
 from signoff.db.models import ApprovalRequest, Page, PageVersion, User
-from signoff.domain.states import Origin, RequestStatus, StaleOn
+from signoff.domain.states import RequestStatus, StaleOn
 from signoff.domain.versions import goes_stale, supersedes
 from signoff.queries.facts import request_ref, version_ref
 from signoff.storage_format.normalise import content_hash
@@ -57,26 +58,20 @@ def record_version(
     new: NewVersion,
     *,
     previous: PageVersion | None = None,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> PageVersion:
     """Append `new` as `page`'s next version, audit it, and follow it through the
     page's reviews. `previous` is the page's latest version when the caller has read
     it; `actor` is None for an author who maps to no user here."""
     if previous is None:
         previous = source_of(page).latest_version(session, page)
-    version = _append(session, page, previous.number + 1, new, now=now)
-    who = actor.display_name if actor else "An author outside Signoff"
+    version = _append(session, page, previous.number + 1, new, now=by.now)
+    who = by.actor.display_name if by.actor else "An author outside Signoff"
     record_event(
         session,
         "page.edited",
         f"{who} edited page '{new.title}' (version {version.number}).",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         space_id=page.space_id,
         page_id=page.id,
         page_version=version.number,
@@ -87,10 +82,7 @@ def record_version(
         page,
         previous,
         version,
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
     )
     return version
 
@@ -122,10 +114,7 @@ def _follow_edit(
     previous: PageVersion,
     new: PageVersion,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> None:
     """Supersede a pending review or mark a standing approval stale, as rules say."""
     latest = (
@@ -143,13 +132,13 @@ def _follow_edit(
             stale_on=StaleOn(latest.stale_on),
         )
     ):
-        close_request(session, latest, RequestStatus.superseded, now=now)
+        close_request(session, latest, RequestStatus.superseded, now=by.now)
         notice_in_thread(
             session,
             latest,
             f"Version {new.number} was saved during the review: this review of "
             f"version {latest.page_version} is superseded.",
-            now=now,
+            now=by.now,
         )
         _announce(
             session,
@@ -159,10 +148,7 @@ def _follow_edit(
             page,
             latest,
             new,
-            actor=actor,
-            origin=origin,
-            client_id=client_id,
-            now=now,
+            by=by,
         )
     approved = (
         session.get(ApprovalRequest, page.approved_request_id)
@@ -175,13 +161,13 @@ def _follow_edit(
         version_ref(new),
         StaleOn(approved.stale_on),
     ):
-        approved.stale_at = now
+        approved.stale_at = by.now
         notice_in_thread(
             session,
             approved,
             f"Version {new.number} changed the approved content: the approval of "
             f"version {approved.page_version} is stale.",
-            now=now,
+            now=by.now,
         )
         _announce(
             session,
@@ -191,10 +177,7 @@ def _follow_edit(
             page,
             approved,
             new,
-            actor=actor,
-            origin=origin,
-            client_id=client_id,
-            now=now,
+            by=by,
         )
 
 
@@ -206,31 +189,19 @@ def _announce(
     request: ApprovalRequest,
     new: PageVersion,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> None:
     details = {"requestVersion": request.page_version, "currentVersion": new.number}
-    record_event(
+    announce(
         session,
         action,
         text,
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        {"pageId": page.id, "requestId": request.id, **details},
+        by=by,
         space_id=page.space_id,
         page_id=page.id,
         page_version=new.number,
         request_id=request.id,
         change_set_id=request.change_set_id,
         details=details,
-    )
-    enqueue(
-        session,
-        action,
-        {"pageId": page.id, "requestId": request.id, **details},
-        now=now,
-        space_id=page.space_id,
     )

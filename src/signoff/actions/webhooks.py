@@ -10,18 +10,18 @@ string, which may carry a receiver's token.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
+from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.db.models import Space, User, WebhookSubscription
 from signoff.domain.errors import BadInput
 from signoff.domain.events import check_event_selection
-from signoff.domain.states import Origin, Role
+from signoff.domain.states import Role
 from signoff.outbound.secrets import new_salt
 from signoff.outbound.url_policy import AllowList, Resolver, check_webhook_url
 
@@ -64,12 +64,9 @@ def do_create_webhook(
     events: Sequence[str],
     allow: AllowList,
     resolver: Resolver | None = None,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> WebhookSubscription:
-    _require_admin(session, actor, space.id)
+    _require_admin(session, by.actor, space.id)
     chosen = check_event_selection(list(events))
     checked = _checked_url(url, allow, resolver)
     count = session.scalar(
@@ -85,20 +82,17 @@ def do_create_webhook(
         events=chosen,
         salt=new_salt(),
         is_active=True,
-        created_at=now,
-        created_by=actor.id if actor else None,
-        updated_at=now,
+        created_at=by.now,
+        created_by=by.actor.id if by.actor else None,
+        updated_at=by.now,
     )
     session.add(webhook)
     session.flush()
     record_event(
         session,
         "webhook.created",
-        f"{_name(actor)} added a webhook to {_shown(checked)}.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        f"{_name(by.actor)} added a webhook to {_shown(checked)}.",
+        by=by,
         space_id=space.id,
         details={"webhookId": webhook.id, "url": _shown(checked), "events": chosen},
     )
@@ -114,13 +108,10 @@ def do_update_webhook(
     active: bool | None = None,
     allow: AllowList,
     resolver: Resolver | None = None,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> WebhookSubscription:
     """Change what is given: the URL (checked again), the events, paused or not."""
-    _require_admin(session, actor, webhook.space_id)
+    _require_admin(session, by.actor, webhook.space_id)
     changed: list[str] = []
     if events is not None:
         chosen = check_event_selection(list(events))
@@ -134,18 +125,15 @@ def do_update_webhook(
         webhook.is_active, changed = active, [*changed, "active"]
     if not changed:
         return webhook
-    webhook.updated_at = now
+    webhook.updated_at = by.now
     session.flush()
     record_event(
         session,
         "webhook.updated",
-        f"{_name(actor)} changed the webhook to {_shown(webhook.url)}"
+        f"{_name(by.actor)} changed the webhook to {_shown(webhook.url)}"
         + ("" if webhook.is_active else " (paused)")
         + ".",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         space_id=webhook.space_id,
         details={"webhookId": webhook.id, "changed": changed},
     )
@@ -156,24 +144,19 @@ def do_rotate_webhook_secret(
     session: Session,
     webhook: WebhookSubscription,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> WebhookSubscription:
     """A new secret from now on; deliveries already queued are signed with it too."""
-    _require_admin(session, actor, webhook.space_id)
+    _require_admin(session, by.actor, webhook.space_id)
     webhook.salt = new_salt()
-    webhook.updated_at = now
+    webhook.updated_at = by.now
     session.flush()
     record_event(
         session,
         "webhook.secret_rotated",
-        f"{_name(actor)} rotated the secret of the webhook to {_shown(webhook.url)}.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        f"{_name(by.actor)} rotated the secret of the webhook to "
+        f"{_shown(webhook.url)}.",
+        by=by,
         space_id=webhook.space_id,
         details={"webhookId": webhook.id},
     )
@@ -184,21 +167,15 @@ def do_delete_webhook(
     session: Session,
     webhook: WebhookSubscription,
     *,
-    actor: User | None,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User | None],
 ) -> None:
     """Remove it with its delivery log; queued deliveries to it are dropped."""
-    _require_admin(session, actor, webhook.space_id)
+    _require_admin(session, by.actor, webhook.space_id)
     record_event(
         session,
         "webhook.deleted",
-        f"{_name(actor)} removed the webhook to {_shown(webhook.url)}.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        f"{_name(by.actor)} removed the webhook to {_shown(webhook.url)}.",
+        by=by,
         space_id=webhook.space_id,
         details={"webhookId": webhook.id, "url": _shown(webhook.url)},
     )

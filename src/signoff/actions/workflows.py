@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
 from enum import Enum
 from typing import Any, Final, cast
 
@@ -18,6 +17,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
+from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.actions.reviews import adopt_definition, has_decisions
 from signoff.actions.validate import clean_text
@@ -31,7 +31,7 @@ from signoff.db.models import (
     WorkflowStep,
 )
 from signoff.domain.errors import BadInput, InvalidState
-from signoff.domain.states import Origin, RequestStatus, Role, Rule, StaleOn
+from signoff.domain.states import RequestStatus, Role, Rule, StaleOn
 from signoff.domain.workflows import (
     MAX_NAME,
     StepDefinition,
@@ -138,12 +138,9 @@ def do_create_workflow(
     valid_for_days: int | None = None,
     notify_requests: bool = True,
     notify_status: bool = True,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> Workflow:
-    require_role(session, actor, space.id, Role.admin, action="manage workflows")
+    require_role(session, by.actor, space.id, Role.admin, action="manage workflows")
     steps = _named(steps)
     check_workflow_definition(name, steps)
     _check_valid_for(valid_for_days)
@@ -165,9 +162,9 @@ def do_create_workflow(
         notify_requests=notify_requests,
         notify_status=notify_status,
         revision=1,
-        created_at=now,
-        created_by=actor.id,
-        updated_at=now,
+        created_at=by.now,
+        created_by=by.actor.id,
+        updated_at=by.now,
         steps=_stored_steps(steps),
     )
     session.add(workflow)
@@ -175,11 +172,8 @@ def do_create_workflow(
     record_event(
         session,
         "workflow.created",
-        f"{actor.display_name} created workflow '{name}' with {len(steps)} step(s).",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        f"{by.actor.display_name} created workflow '{name}' with {len(steps)} step(s).",
+        by=by,
         space_id=space.id,
         details={"workflowId": workflow.id, "name": name, "steps": len(steps)},
     )
@@ -198,15 +192,12 @@ def do_update_workflow(
     valid_for_days: int | _Keep | None = KEEP,
     notify_requests: bool | None = None,
     notify_status: bool | None = None,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> Workflow:
     """Change what is given; `None` keeps a field, except `valid_for_days=None`,
     which removes the expiry (`KEEP` keeps it)."""
     require_role(
-        session, actor, workflow.space_id, Role.admin, action="manage workflows"
+        session, by.actor, workflow.space_id, Role.admin, action="manage workflows"
     )
     if not workflow.is_active:
         raise InvalidState(f"Workflow '{workflow.name}' is deactivated.")
@@ -250,17 +241,14 @@ def do_update_workflow(
     if not changed:
         return workflow
     workflow.revision += 1
-    workflow.updated_at = now
+    workflow.updated_at = by.now
     session.flush()
     adopted = _adopt_in_pending(session, workflow)
     record_event(
         session,
         "workflow.updated",
-        f"{actor.display_name} updated workflow '{workflow.name}'.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        f"{by.actor.display_name} updated workflow '{workflow.name}'.",
+        by=by,
         space_id=workflow.space_id,
         details={
             "workflowId": workflow.id,
@@ -292,18 +280,15 @@ def do_deactivate_workflow(
     session: Session,
     workflow: Workflow,
     *,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> Workflow:
     require_role(
-        session, actor, workflow.space_id, Role.admin, action="manage workflows"
+        session, by.actor, workflow.space_id, Role.admin, action="manage workflows"
     )
     if not workflow.is_active:
         raise InvalidState(f"Workflow '{workflow.name}' is already deactivated.")
     workflow.is_active = False
-    workflow.updated_at = now
+    workflow.updated_at = by.now
     result = session.execute(
         update(Page).where(Page.workflow_id == workflow.id).values(workflow_id=None)
     )
@@ -316,11 +301,8 @@ def do_deactivate_workflow(
     record_event(
         session,
         "workflow.deactivated",
-        f"{actor.display_name} deactivated workflow '{workflow.name}'.",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        f"{by.actor.display_name} deactivated workflow '{workflow.name}'.",
+        by=by,
         space_id=workflow.space_id,
         details={
             "workflowId": workflow.id,
@@ -337,14 +319,11 @@ def do_assign_workflow(
     *,
     page_ids: Sequence[int] = (),
     space_default: bool = False,
-    actor: User,
-    origin: Origin,
-    client_id: str | None,
-    now: datetime,
+    by: Acting[User],
 ) -> Workflow:
     """Assign to pages explicitly and/or make it the space default."""
     require_role(
-        session, actor, workflow.space_id, Role.admin, action="assign workflows"
+        session, by.actor, workflow.space_id, Role.admin, action="assign workflows"
     )
     if not workflow.is_active:
         raise InvalidState(f"Workflow '{workflow.name}' is deactivated.")
@@ -369,15 +348,12 @@ def do_assign_workflow(
     record_event(
         session,
         "workflow.assigned",
-        f"{actor.display_name} assigned workflow '{workflow.name}' to "
+        f"{by.actor.display_name} assigned workflow '{workflow.name}' to "
         + (f"{len(pages)} page(s)" if pages else "")
         + (" and " if pages and space_default else "")
         + ("the space as default" if space_default else "")
         + ".",
-        actor=actor,
-        origin=origin,
-        client_id=client_id,
-        now=now,
+        by=by,
         space_id=workflow.space_id,
         details={
             "workflowId": workflow.id,

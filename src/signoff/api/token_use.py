@@ -12,10 +12,12 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
+from signoff.actions.acting import Acting
 from signoff.actions.tokens import do_record_token_use
 from signoff.api.principal import Principal
 from signoff.db.session import Database
 from signoff.domain.lifetimes import token_use_due
+from signoff.domain.states import Origin
 
 # Tokens remembered per process; past it the memory starts over (the database's own
 # condition still keeps the writes to one a minute per token).
@@ -43,7 +45,11 @@ class TokenUses:
             return
         try:
             with db.write() as session:
-                do_record_token_use(session, token_id, now=now)
+                do_record_token_use(
+                    session,
+                    token_id,
+                    by=Acting(None, Origin.api, principal.client_id, now),
+                )
         except BaseException:
             with self._lock:
                 self._written.pop(token_id, None)  # the next call tries again

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.changesets import MAX_PAGES, do_create_change_set
 from signoff.actions.pages import do_create_page
 from signoff.actions.spaces import do_add_member, do_create_space
@@ -50,7 +51,7 @@ def bulk_pages(pages: int) -> int:
 
 
 def by(actor: User | None) -> dict[str, Any]:
-    return {"actor": actor, "origin": Origin.cli, "client_id": None, "now": utcnow()}
+    return {"by": Acting(actor, Origin.cli, None, utcnow())}
 
 
 def build_world(db: Database, pages: int, progress: Progress) -> World:

@@ -8,6 +8,7 @@ action does the rest, as it does for the API: rules, audit chain, outbox rows.
 from __future__ import annotations
 
 from signoff.access import access_change_set, access_page
+from signoff.actions.acting import Acting
 from signoff.actions.approvals import do_record_decision, do_submit_page
 from signoff.actions.changesets import PageResult, do_submit_change_set
 from signoff.actions.unit import unit_of_work, utcnow
@@ -23,9 +24,7 @@ def submit_page(db: Database, actor_id: int, page_id: int) -> None:
     with unit_of_work(db, origin=ORIGIN) as session:
         actor = session.get_one(User, actor_id)
         page = access_page(session, actor, page_id)
-        do_submit_page(
-            session, page, actor=actor, origin=ORIGIN, client_id=None, now=utcnow()
-        )
+        do_submit_page(session, page, by=Acting(actor, ORIGIN, None, utcnow()))
 
 
 def approve_page(db: Database, actor_id: int, page_id: int) -> None:
@@ -39,10 +38,7 @@ def approve_page(db: Database, actor_id: int, page_id: int) -> None:
             DecisionKind.approve,
             version=page.current_version,
             comment=None,
-            actor=actor,
-            origin=ORIGIN,
-            client_id=None,
-            now=utcnow(),
+            by=Acting(actor, ORIGIN, None, utcnow()),
         )
 
 
@@ -56,8 +52,5 @@ def submit_change_set(
         return do_submit_change_set(
             session,
             change_set,
-            actor=actor,
-            origin=ORIGIN,
-            client_id=None,
-            now=utcnow(),
+            by=Acting(actor, ORIGIN, None, utcnow()),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from signoff.actions.acting import Acting
 from signoff.actions.site import do_set_api_enabled
 from signoff.actions.unit import unit_of_work, utcnow
 from signoff.cli.common import (
@@ -49,10 +50,7 @@ def switch(settings: Settings, *, enabled: bool, as_json: bool) -> None:
         changed = do_set_api_enabled(
             session,
             enabled,
-            actor=None,
-            origin=Origin.cli,
-            client_id=None,
-            now=utcnow(),
+            by=Acting(None, Origin.cli, None, utcnow()),
         )
     state = "enabled" if enabled else "disabled"
     emit(

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from signoff.actions.acting import Acting
 from signoff.actions.oauth import do_register_client
 from signoff.actions.unit import unit_of_work, utcnow
 from signoff.auth.scopes import ALL_SCOPES
@@ -56,10 +57,7 @@ def add(
             name=name,
             redirect_uris=redirect_uri,
             scopes=scope,
-            actor=None,
-            origin=Origin.cli,
-            client_id=None,
-            now=utcnow(),
+            by=Acting(None, Origin.cli, None, utcnow()),
         )
         client_id, scopes, uris = client.client_id, client.scopes, client.redirect_uris
     emit(

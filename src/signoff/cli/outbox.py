@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from signoff.actions.acting import Acting
 from signoff.actions.outbox import ALL_DEAD, do_retry_dead
 from signoff.actions.unit import unit_of_work, utcnow
 from signoff.cli.common import (
@@ -112,10 +113,7 @@ def retry(
         count = do_retry_dead(
             session,
             ALL_DEAD if all_dead else list(ids or []),
-            actor=None,
-            origin=Origin.cli,
-            client_id=None,
-            now=utcnow(),
+            by=Acting(None, Origin.cli, None, utcnow()),
         )
     emit(
         as_json,

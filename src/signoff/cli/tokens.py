@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.tokens import do_create_token, do_revoke_token
 from signoff.actions.unit import unit_of_work, utcnow
 from signoff.auth.scopes import ALL_SCOPES
@@ -67,10 +68,7 @@ def add(
             scopes=scope,
             name=name,
             expires_days=expires_days,
-            actor=None,
-            origin=Origin.cli,
-            client_id=None,
-            now=utcnow(),
+            by=Acting(None, Origin.cli, None, utcnow()),
         )
         token_id, scopes, expires_at = token.id, list(token.scopes), token.expires_at
     expires = expires_at.isoformat().replace("+00:00", "Z") if expires_at else None
@@ -152,10 +150,7 @@ def revoke(
         token = do_revoke_token(
             session,
             _token(session, token_id),
-            actor=None,
-            origin=Origin.cli,
-            client_id=None,
-            now=now,
+            by=Acting(None, Origin.cli, None, now),
         )
         view = token_view(session, token, now)
     emit(

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from signoff.actions.acting import Acting
 from signoff.actions.unit import unit_of_work, utcnow
 from signoff.actions.users import do_create_user
 from signoff.cli.common import (
@@ -58,10 +59,7 @@ def add(
             display_name=display_name,
             email=email,
             site_admin=site_admin,
-            actor=None,
-            origin=Origin.cli,
-            client_id=None,
-            now=utcnow(),
+            by=Acting(None, Origin.cli, None, utcnow()),
         )
         account_id = user.account_id
     emit(

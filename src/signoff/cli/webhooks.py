@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.unit import unit_of_work, utcnow
 from signoff.actions.webhooks import (
     do_create_webhook,
@@ -86,10 +87,7 @@ def add(
             url=url,
             events=event,
             allow=settings.webhook_allow_list,
-            actor=None,
-            origin=Origin.cli,
-            client_id=None,
-            now=utcnow(),
+            by=Acting(None, Origin.cli, None, utcnow()),
         )
         view = webhook_view(session, hook).to_json()
         secret = _show_secret(settings, hook)
@@ -156,10 +154,7 @@ def update(
             events=event or None,
             active=None if pause is None else not pause,
             allow=settings.webhook_allow_list,
-            actor=None,
-            origin=Origin.cli,
-            client_id=None,
-            now=utcnow(),
+            by=Acting(None, Origin.cli, None, utcnow()),
         )
         view = webhook_view(session, hook).to_json()
     state = "active" if view["active"] else "paused"
@@ -184,10 +179,7 @@ def rotate(
         hook = do_rotate_webhook_secret(
             session,
             _hook(session, webhook_id),
-            actor=None,
-            origin=Origin.cli,
-            client_id=None,
-            now=utcnow(),
+            by=Acting(None, Origin.cli, None, utcnow()),
         )
         secret = _show_secret(settings, hook)
     emit(as_json, {"webhookId": str(webhook_id), "secret": secret}, secret)
@@ -207,10 +199,7 @@ def remove(
         do_delete_webhook(
             session,
             _hook(session, webhook_id),
-            actor=None,
-            origin=Origin.cli,
-            client_id=None,
-            now=utcnow(),
+            by=Acting(None, Origin.cli, None, utcnow()),
         )
     emit(as_json, {"removed": str(webhook_id)}, f"Webhook {webhook_id} removed.")
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from signoff.actions.acting import Acting
 from signoff.actions.schedule import (
     do_expire_approval,
     do_remind_step,
@@ -56,7 +57,7 @@ class Sweeper:
     def _one(self, act: Callable[..., object], ident: int, now: datetime) -> int:
         try:
             with unit_of_work(self.db, origin=Origin.system) as session:
-                return 1 if act(session, ident, now=now) else 0
+                return 1 if act(session, ident, by=Acting.system(now)) else 0
         except SQLAlchemyError:
             logger.exception("sweeper: %s(%s) failed; next sweep retries", act, ident)
             return 0

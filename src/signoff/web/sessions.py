@@ -19,11 +19,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from signoff.actions.acting import Acting
 from signoff.actions.sessions import do_touch_session
 from signoff.auth.tokens import hash_secret
 from signoff.db.models import User, WebSession
 from signoff.db.session import Database
 from signoff.domain.lifetimes import SESSION_MAX_AGE, SESSION_TOUCH_AFTER, session_over
+from signoff.domain.states import Origin
 from signoff.web import context
 
 SESSION_COOKIE = "signoff_session"
@@ -89,7 +91,12 @@ def load_session(
         with db.write() as session:
             row = session.get(WebSession, current.session_id)
             if row is not None:
-                do_touch_session(session, row, now=now, max_age=max_age)
+                do_touch_session(
+                    session,
+                    row,
+                    by=Acting(None, Origin.ui, None, now),
+                    max_age=max_age,
+                )
     return current
 
 

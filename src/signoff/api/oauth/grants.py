@@ -167,7 +167,7 @@ class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
             scope=request.scope,
             code_challenge=data["code_challenge"],
             code_challenge_method=data["code_challenge_method"],
-            now=self.server.now,
+            by=self.server.acting(request.client.row),
         )
 
     def query_authorization_code(self, code: str, client: ClientView) -> Any:
@@ -209,7 +209,7 @@ class RotatingRefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
             # Reuse is settled here, before Authlib's scope checks could answer
             # first and let a replay with a different scope go unnoticed.
             do_revoke_reused_family(
-                server.session, row, client=client.row, now=server.now
+                server.session, row, client=client.row, by=server.acting(client.row)
             )
             return None
         if row.revoked_at is not None or (
@@ -249,7 +249,7 @@ class Revocation(RevocationEndpoint):  # type: ignore[misc]
             token.secret,
             token_type_hint=token.hint,
             client=request.client.row,
-            now=self.server.now,
+            by=self.server.acting(request.client.row),
         )
 
 

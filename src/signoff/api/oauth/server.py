@@ -30,6 +30,7 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator  # type: ignore[import-u
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signoff.actions.acting import Acting
 from signoff.actions.oauth import (
     ACCESS_TOKEN_TTL,
     S256,
@@ -62,6 +63,7 @@ from signoff.auth.tokens import (
 )
 from signoff.db.models import OAuthClient
 from signoff.db.session import Database
+from signoff.domain.states import Origin
 
 AUTHORIZE_PATH = "/oauth/authorize"
 TOKEN_PATH = "/oauth/token"  # noqa: S105 (a path)
@@ -93,6 +95,11 @@ class SignoffAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         self.register_grant(CodeGrant, [S256CodeChallenge(required=True)])
         self.register_grant(RotatingRefreshGrant)
         self.register_endpoint(Revocation)
+
+    def acting(self, client: OAuthClient) -> Acting[None]:
+        """The token and revocation endpoints act for `client`, through the API, at
+        this request's time; each action names the grant's user it acts for."""
+        return Acting(None, Origin.api, client.client_id, self.now)
 
     def query_client(self, client_id: str) -> ClientView | None:
         row = self.session.scalar(
@@ -140,7 +147,8 @@ class SignoffAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         back, is refused and its lineage revoked (the refusal is an OAuth error
         response, and the route commits the revocation with it).
         """
-        client, session, now = request.client.row, self.session, self.now
+        client, session = request.client.row, self.session
+        by = self.acting(client)
         try:
             if request.payload.grant_type == "authorization_code":
                 do_exchange_code(
@@ -149,7 +157,7 @@ class SignoffAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
                     client=client,
                     access_token=token["access_token"],
                     refresh_token=token["refresh_token"],
-                    now=now,
+                    by=by,
                 )
             else:
                 do_refresh(
@@ -159,7 +167,7 @@ class SignoffAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
                     access_token=token["access_token"],
                     refresh_token=token["refresh_token"],
                     scope=token["scope"],
-                    now=now,
+                    by=by,
                 )
         except InvalidGrant as refusal:
             raise InvalidGrantError(description=refusal.message) from None

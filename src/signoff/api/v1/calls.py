@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from signoff.actions.acting import Acting
 from signoff.actions.site import API_ENABLED
 from signoff.actions.unit import record_denial, unit_of_work
 from signoff.api.idempotency import (
@@ -88,13 +89,10 @@ class ApiCall:
         self.fingerprint = fingerprint
 
     def by(self, actor: User) -> dict[str, Any]:
-        """The keyword arguments every action takes, for an API caller."""
-        return {
-            "actor": actor,
-            "origin": Origin.api,
-            "client_id": self.principal.client_id,
-            "now": self.now,
-        }
+        """The keyword every action takes, `by`, for an API caller: `actor` acting
+        through the API with this call's client, at this call's time. Handlers
+        spread it, `do_x(session, ..., **call.by(actor))`."""
+        return {"by": Acting(actor, Origin.api, self.principal.client_id, self.now)}
 
     def actor(self, session: Session) -> User:
         user = session.get(User, self.principal.user_id)

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from signoff.actions.acting import Acting
 from signoff.actions.oauth import do_revoke_grant
 from signoff.actions.preferences import do_set_email_preferences
 from signoff.actions.tokens import do_create_token, do_revoke_token
@@ -118,10 +119,7 @@ def _set_preferences(
             user,
             # An unticked box is not posted: absent means off.
             enabled=bool(first(form, "email_notifications")),
-            actor=user,
-            origin=Origin.ui,
-            client_id=None,
-            now=context.now(request),
+            by=Acting(user, Origin.ui, None, context.now(request)),
         )
 
 
@@ -153,10 +151,7 @@ def _create(
             scopes=scopes,
             name=first(form, "name").strip() or None,
             expires_days=expires_days,
-            actor=user,
-            origin=Origin.ui,
-            client_id=None,
-            now=context.now(request),
+            by=Acting(user, Origin.ui, None, context.now(request)),
         )
         return token.name, secret
 
@@ -188,10 +183,7 @@ def _revoke_token(request: Request, current: CurrentSession, token_id: int) -> N
         do_revoke_token(
             session,
             token,
-            actor=user,
-            origin=Origin.ui,
-            client_id=None,
-            now=context.now(request),
+            by=Acting(user, Origin.ui, None, context.now(request)),
         )
 
 
@@ -217,10 +209,7 @@ def _revoke_grant(request: Request, current: CurrentSession, client_id: str) -> 
             session,
             user,
             client,
-            actor=user,
-            origin=Origin.ui,
-            client_id=None,
-            now=context.now(request),
+            by=Acting(user, Origin.ui, None, context.now(request)),
         )
 
 

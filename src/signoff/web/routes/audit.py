@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from signoff.access import access_space_by_key, require_role, space_role
+from signoff.actions.acting import Acting
 from signoff.actions.audit_export import do_record_export
 from signoff.actions.unit import unit_of_work
 from signoff.db.models import AuditEvent, Page, Space, User
@@ -209,10 +210,7 @@ def _record(request: Request, current: CurrentSession, key: str, fmt: str) -> in
             session,
             space,
             export_format=fmt,
-            actor=user,
-            origin=Origin.ui,
-            client_id=None,
-            now=context.now(request),
+            by=Acting(user, Origin.ui, None, context.now(request)),
         )
         return space.id
 

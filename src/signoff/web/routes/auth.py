@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from signoff.actions.acting import Acting
 from signoff.actions.sessions import (
     SignedIn,
     check_credentials,
@@ -182,21 +183,13 @@ def sign_in(
     with db.read() as session:
         user = check_credentials(session, username, given.password)
         user_id = user.id if user is not None else None
+    by = Acting(None, Origin.ui, None, now)  # the action names who signs in
     with db.write() as session:
         verified = session.get(User, user_id) if user_id is not None else None
         if verified is None:
-            do_record_failed_sign_in(
-                session, username, origin=Origin.ui, client_id=None, now=now
-            )
+            do_record_failed_sign_in(session, username, by=by)
             return None
-        return do_sign_in(
-            session,
-            verified,
-            origin=Origin.ui,
-            client_id=None,
-            now=now,
-            max_age=max_age,
-        )
+        return do_sign_in(session, verified, by=by, max_age=max_age)
 
 
 @router.post("/logout")
@@ -223,4 +216,4 @@ def sign_out(db: Database, session_id: int, now: datetime) -> None:
     with db.write() as session:
         web_session = session.get(WebSession, session_id)
         if web_session is not None:
-            do_sign_out(session, web_session, origin=Origin.ui, client_id=None, now=now)
+            do_sign_out(session, web_session, by=Acting(None, Origin.ui, None, now))

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from signoff.access import access_change_set, access_space_by_key, space_role
+from signoff.actions.acting import Acting
 from signoff.actions.changesets import (
     PageResult,
     check_submit_change_set,
@@ -228,10 +229,7 @@ def _create(
                 summary=values["summary"],
                 reference_url=values["reference_url"] or None,
                 page_ids=_page_ids(values["page_ids"]),
-                actor=user,
-                origin=Origin.ui,
-                client_id=None,
-                now=context.now(request),
+                by=Acting(user, Origin.ui, None, context.now(request)),
             )
             return change_set.id, {}, 303
     except FORM_REFUSALS as refused:
@@ -316,10 +314,7 @@ def _update(
                 summary=values["summary"],
                 reference_url=values["reference_url"] or None,
                 page_ids=_page_ids(values["page_ids"]),
-                actor=user,
-                origin=Origin.ui,
-                client_id=None,
-                now=context.now(request),
+                by=Acting(user, Origin.ui, None, context.now(request)),
             )
             return True, {}, 303
     except FORM_REFUSALS as refused:
@@ -434,10 +429,7 @@ def _submit(
     results = do_submit_change_set(
         session,
         change_set,
-        actor=user,
-        origin=Origin.ui,
-        client_id=None,
-        now=context.now(request),
+        by=Acting(user, Origin.ui, None, context.now(request)),
     )
     sent = sum(r.success for r in results)
     return results, "Submission", f"{sent} of {len(results)} page(s) sent for approval."
@@ -449,10 +441,7 @@ def _archive(
     do_archive_change_set(
         session,
         change_set,
-        actor=user,
-        origin=Origin.ui,
-        client_id=None,
-        now=context.now(request),
+        by=Acting(user, Origin.ui, None, context.now(request)),
     )
     return [], "", "The change set is archived; it is now read-only."
 

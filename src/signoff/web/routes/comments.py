@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from signoff.actions.acting import Acting
 from signoff.actions.comments import do_mark_mentions_read, do_post_comment
 from signoff.actions.unit import unit_of_work
 from signoff.db.models import User
@@ -53,10 +54,7 @@ def post_comment(
             page,
             body=comment_markup(session, page.space_id, text),
             parent_id=None,
-            actor=user,
-            origin=Origin.ui,
-            client_id=None,
-            now=now,
+            by=Acting(user, Origin.ui, None, now),
         )
         return comment.id
 
@@ -111,11 +109,12 @@ def _mark_read(request: Request, current: CurrentSession, ids: list[str]) -> int
             raise BadInput("Choose mentions from the list.")
         wanted = [int(i) for i in ids]
     with unit_of_work(context.database(request), origin=Origin.ui) as session:
+        user = signed_in_user(session, current)
         return do_mark_mentions_read(
             session,
-            signed_in_user(session, current),
+            user,
             mention_ids=wanted,
-            now=context.now(request),
+            by=Acting(user, Origin.ui, None, context.now(request)),
         )
 
 

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from signoff.actions.acting import Acting
 from signoff.actions.outbox import ALL_DEAD, do_retry_dead
 from signoff.actions.unit import unit_of_work
 from signoff.actions.users import require_site_admin
@@ -64,10 +65,9 @@ def _retry(request: Request, current: CurrentSession, ids: list[str]) -> int:
         return do_retry_dead(
             session,
             ids or ALL_DEAD,
-            actor=signed_in_user(session, current),
-            origin=Origin.ui,
-            client_id=None,
-            now=context.now(request),
+            by=Acting(
+                signed_in_user(session, current), Origin.ui, None, context.now(request)
+            ),
         )
 
 

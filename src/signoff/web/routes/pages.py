@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from signoff.access import access_page, access_space_by_key, space_role
+from signoff.actions.acting import Acting
 from signoff.actions.approvals import (
     do_cancel_request,
     do_record_decision,
@@ -131,10 +132,7 @@ def submit_act(form: FormValues) -> PageAct:
             session,
             page,
             workflow_id=workflow_id,
-            actor=user,
-            origin=UI,
-            client_id=None,
-            now=now,
+            by=Acting(user, UI, None, now),
         )
 
     return act
@@ -151,10 +149,7 @@ def decide_act(kind: DecisionKind) -> Callable[[FormValues], PageAct]:
                 kind,
                 version=version,
                 comment=comment,
-                actor=user,
-                origin=UI,
-                client_id=None,
-                now=now,
+                by=Acting(user, UI, None, now),
             )
 
         return act
@@ -164,9 +159,7 @@ def decide_act(kind: DecisionKind) -> Callable[[FormValues], PageAct]:
 
 def withdraw_act(form: FormValues) -> PageAct:
     def act(session: Session, page: Page, user: User, now: datetime) -> object:
-        return do_cancel_request(
-            session, page, actor=user, origin=UI, client_id=None, now=now
-        )
+        return do_cancel_request(session, page, by=Acting(user, UI, None, now))
 
     return act
 
@@ -262,10 +255,7 @@ def save_edit(
             body=values["body"],
             expected_version=_started_from(values),
             message=values["message"],
-            actor=user,
-            origin=UI,
-            client_id=None,
-            now=now,
+            by=Acting(user, UI, None, now),
         )
 
 
@@ -369,10 +359,7 @@ def create_page(
             title=values["title"],
             body=values["body"],
             message=values["message"],
-            actor=user,
-            origin=UI,
-            client_id=None,
-            now=now,
+            by=Acting(user, UI, None, now),
         )
         return page.id
 

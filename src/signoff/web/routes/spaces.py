@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from signoff.access import access_space_by_key, access_workflow, space_role
+from signoff.actions.acting import Acting
 from signoff.actions.approvals import do_reset_approval
 from signoff.actions.unit import unit_of_work
 from signoff.actions.workflows import do_assign_workflow
@@ -129,10 +130,7 @@ def assign(
             session,
             workflow,
             page_ids=[page_id],
-            actor=user,
-            origin=Origin.ui,
-            client_id=None,
-            now=now,
+            by=Acting(user, Origin.ui, None, now),
         )
 
 
@@ -161,6 +159,4 @@ def reset(db: Database, user_id: int, key: str, page_id: int, now: datetime) -> 
         if page is None or page.space_id != found.id:
             raise NotFound(f"Page {page_id} not found.")
         assert user is not None
-        do_reset_approval(
-            session, page, actor=user, origin=Origin.ui, client_id=None, now=now
-        )
+        do_reset_approval(session, page, by=Acting(user, Origin.ui, None, now))

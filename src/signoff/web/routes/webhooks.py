@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from signoff.actions.acting import Acting
 from signoff.actions.unit import unit_of_work
 from signoff.actions.webhooks import (
     do_create_webhook,
@@ -109,10 +110,7 @@ def _add(
                 url=url,
                 events=events,
                 allow=context.settings(request).webhook_allow_list,
-                actor=user,
-                origin=Origin.ui,
-                client_id=None,
-                now=context.now(request),
+                by=Acting(user, Origin.ui, None, context.now(request)),
             )
             secret = webhook_secret(request.app.state.secret_key, hook.id, hook.salt)
             shown = {"url": hook.url, "secret": secret}
@@ -148,21 +146,16 @@ def _change(
         user = signed_in_user(session, current)
         space = admin_space(session, user, key, action=MANAGE)
         hook = _hook_of(session, space, webhook_id)
-        by: dict[str, Any] = {
-            "actor": user,
-            "origin": Origin.ui,
-            "client_id": None,
-            "now": context.now(request),
-        }
+        by = Acting(user, Origin.ui, None, context.now(request))
         if what == "remove":
-            do_delete_webhook(session, hook, **by)
+            do_delete_webhook(session, hook, by=by)
             return None
         if what == "rotate":
-            do_rotate_webhook_secret(session, hook, **by)
+            do_rotate_webhook_secret(session, hook, by=by)
             secret = webhook_secret(request.app.state.secret_key, hook.id, hook.salt)
             return {"url": hook.url, "secret": secret}
         allow = context.settings(request).webhook_allow_list
-        do_update_webhook(session, hook, active=what == "resume", allow=allow, **by)
+        do_update_webhook(session, hook, active=what == "resume", allow=allow, by=by)
         return None
 
 

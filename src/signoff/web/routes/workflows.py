@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from signoff.actions.acting import Acting
 from signoff.actions.unit import unit_of_work
 from signoff.actions.workflows import (
     do_assign_workflow,
@@ -284,10 +285,7 @@ def _save(
                 "valid_for_days": fields.valid_for(),
                 "notify_requests": fields.notify_requests,
                 "notify_status": fields.notify_status,
-                "actor": user,
-                "origin": Origin.ui,
-                "client_id": None,
-                "now": context.now(request),
+                "by": Acting(user, Origin.ui, None, context.now(request)),
             }
             if workflow_id is None:
                 do_create_workflow(session, space, name=fields.name, **options)
@@ -369,10 +367,7 @@ def _deactivate(
         do_deactivate_workflow(
             session,
             _workflow_of(session, space, workflow_id),
-            actor=user,
-            origin=Origin.ui,
-            client_id=None,
-            now=context.now(request),
+            by=Acting(user, Origin.ui, None, context.now(request)),
         )
 
 
@@ -393,10 +388,7 @@ def _assign(
             _workflow_of(session, space, workflow_id),
             page_ids=page_ids,
             space_default=space_default,
-            actor=user,
-            origin=Origin.ui,
-            client_id=None,
-            now=context.now(request),
+            by=Acting(user, Origin.ui, None, context.now(request)),
         )
 
 
