@@ -1,4 +1,5 @@
-"""The audit trail page's listing: one space's events with the UI's extra filters.
+"""The audit trail page's listing: one space's events with the UI's extra filters,
+and the titles of the pages they name.
 
 `queries/audit.py` lists by space, page and change set; the page also filters by
 actor, action, origin and a UTC time range, all in SQL, newest first by id cursor.
@@ -6,13 +7,14 @@ actor, action, origin and a UTC time range, all in SQL, newest first by id curso
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signoff.db.models import AuditEvent
+from signoff.db.models import AuditEvent, Page
 from signoff.domain.errors import BadInput
 from signoff.queries.audit import MAX_LIMIT
 from signoff.queries.keyset import id_cursor
@@ -80,3 +82,11 @@ def list_space_audit_events(
     more = len(events) > limit
     events = events[:limit]
     return events, (str(events[-1].id) if more and events else None)
+
+
+def page_titles(session: Session, page_ids: Collection[int]) -> dict[int, str]:
+    """The current titles of the pages a listing of events names, in one statement."""
+    if not page_ids:
+        return {}
+    rows = session.execute(select(Page.id, Page.title).where(Page.id.in_(page_ids)))
+    return {row[0]: row[1] for row in rows}

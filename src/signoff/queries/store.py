@@ -279,3 +279,13 @@ def list_versions(
         for row in rows
     ]
     return views, cursor
+
+
+def list_page_choices(session: Session, space_id: int) -> list[tuple[int, str]]:
+    """The space's current pages as a picker offers them: (id, title), by title."""
+    rows = session.execute(
+        select(Page.id, Page.title)
+        .where(Page.space_id == space_id, Page.status == "current")
+        .order_by(Page.title, Page.id)
+    )
+    return [(page_id, title) for page_id, title in rows]

@@ -1,5 +1,5 @@
 """Workflow definitions as clients read and write them: people by account id, groups
-by name.
+by name; and what a space admin's workflow screens list.
 
 Definitions store user and group ids; these views translate both ways with one
 statement per kind, however many workflows and steps are listed.
@@ -12,10 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from signoff.db.models import Group, Space, SpaceMember, User, Workflow, WorkflowStep
+from signoff.db.models import (
+    Group,
+    Page,
+    Space,
+    SpaceMember,
+    User,
+    Workflow,
+    WorkflowStep,
+)
 from signoff.domain.states import Rule, StaleOn
 from signoff.queries.page_approvals import utc_iso
 
@@ -209,3 +217,47 @@ def group_choices(session: Session) -> list[tuple[int, str]]:
     """Every group, by name: groups are site-wide."""
     rows = session.execute(select(Group.id, Group.name).order_by(Group.name)).all()
     return [(row[0], row[1]) for row in rows]
+
+
+# -- the space admin's workflow screens --------------------------------------------
+
+
+def list_space_workflows(session: Session, space_id: int) -> list[Workflow]:
+    """Every workflow of the space, active or not, oldest first, with its steps."""
+    return list(
+        session.scalars(
+            select(Workflow)
+            .where(Workflow.space_id == space_id)
+            .order_by(Workflow.id)
+            .options(selectinload(Workflow.steps))
+        )
+    )
+
+
+def count_pages_by_workflow(session: Session, space_id: int) -> dict[int, int]:
+    """How many of the space's pages each workflow is assigned to explicitly."""
+    rows = session.execute(
+        select(Page.workflow_id, func.count())
+        .where(Page.space_id == space_id, Page.workflow_id.is_not(None))
+        .group_by(Page.workflow_id)
+    )
+    return {workflow_id: count for workflow_id, count in rows if workflow_id}
+
+
+@dataclass(frozen=True)
+class PageWorkflow:
+    id: int
+    title: str
+    workflow: str | None
+    """The name of the page's own workflow; None when it has none."""
+
+
+def list_pages_with_workflows(session: Session, space_id: int) -> list[PageWorkflow]:
+    """The space's current pages by title, each with its own workflow's name."""
+    rows = session.execute(
+        select(Page.id, Page.title, Workflow.name)
+        .outerjoin(Workflow, Workflow.id == Page.workflow_id)
+        .where(Page.space_id == space_id, Page.status == "current")
+        .order_by(Page.title, Page.id)
+    )
+    return [PageWorkflow(page_id, title, name) for page_id, title, name in rows]

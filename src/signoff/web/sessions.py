@@ -14,18 +14,17 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from signoff.actions.acting import Acting
 from signoff.actions.sessions import do_touch_session
-from signoff.auth.tokens import hash_secret
 from signoff.db.models import User, WebSession
 from signoff.db.session import Database
 from signoff.domain.lifetimes import SESSION_MAX_AGE, SESSION_TOUCH_AFTER, session_over
 from signoff.domain.states import Origin
+from signoff.queries.sessions import get_web_session
 from signoff.web import context
 
 SESSION_COOKIE = "signoff_session"
@@ -67,9 +66,7 @@ def load_session(
     if not secret:
         return None
     with db.read() as session:
-        row = session.scalar(
-            select(WebSession).where(WebSession.token_hash == hash_secret(secret))
-        )
+        row = get_web_session(session, secret)
         user = session.get(User, row.user_id) if row is not None else None
         if (
             row is None

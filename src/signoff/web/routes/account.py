@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -22,10 +21,12 @@ from signoff.actions.preferences import do_set_email_preferences
 from signoff.actions.tokens import do_create_token, do_revoke_token
 from signoff.actions.unit import unit_of_work
 from signoff.auth.scopes import Scope
-from signoff.db.models import OAuthClient, OAuthToken, PersonalToken, User
+from signoff.db.models import PersonalToken, User
 from signoff.domain.errors import BadInput, NotFound
 from signoff.domain.states import Origin
 from signoff.ids import Id
+from signoff.queries.grants import get_oauth_client, list_live_grants
+from signoff.queries.tokens import list_personal_tokens
 from signoff.web import context
 from signoff.web.forms import FormValues, first
 from signoff.web.refusals import FORM_REFUSALS, refusal
@@ -50,51 +51,14 @@ def _account_page(request: Request, current: CurrentSession) -> dict[str, Any]:
     with context.database(request).read() as session:
         me = _user(session, current)
         email = {"address": me.email, "enabled": me.email_notifications}
-        tokens = list(
-            session.scalars(
-                select(PersonalToken)
-                .where(PersonalToken.user_id == current.user_id)
-                .order_by(PersonalToken.id.desc())
-            )
-        )
-        rows = session.execute(
-            select(OAuthToken, OAuthClient)
-            .join(OAuthClient, OAuthClient.id == OAuthToken.client_id)
-            .where(
-                OAuthToken.user_id == current.user_id,
-                OAuthToken.revoked_at.is_(None),
-            )
-            .order_by(OAuthClient.name, OAuthToken.id)
-        ).all()
-        grants: dict[int, dict[str, Any]] = {}
-        for token, client in rows:
-            live = token.access_expires_at > now or (
-                token.refresh_expires_at is not None
-                and token.refresh_used_at is None
-                and token.refresh_expires_at > now
-            )
-            if not live:
-                continue
-            grant = grants.setdefault(
-                client.id,
-                {
-                    "client_id": client.client_id,
-                    "name": client.name,
-                    "scopes": set(),
-                    "since": token.created_at,
-                },
-            )
-            grant["scopes"].update(token.scope.split())
-            grant["since"] = min(grant["since"], token.created_at)
-        session.expunge_all()
+        tokens = list_personal_tokens(session, now, user_id=current.user_id)
+        grants = list_live_grants(session, current.user_id, now)
     return {
         "current": current,
         "csrf_token": current.csrf_token,
         "email": email,
-        "tokens": tokens,
-        "grants": [
-            {**grant, "scopes": sorted(grant["scopes"])} for grant in grants.values()
-        ],
+        "tokens": tokens[::-1],  # newest first
+        "grants": grants,
         "scopes": [scope.value for scope in Scope],
         "now": now,
     }
@@ -200,9 +164,7 @@ async def revoke_token(request: Request, token_id: Id) -> Response:
 def _revoke_grant(request: Request, current: CurrentSession, client_id: str) -> None:
     with unit_of_work(context.database(request), origin=Origin.ui) as session:
         user = _user(session, current)
-        client = session.scalar(
-            select(OAuthClient).where(OAuthClient.client_id == client_id)
-        )
+        client = get_oauth_client(session, client_id)
         if client is None:
             raise NotFound(CLIENT_NOT_FOUND)
         do_revoke_grant(

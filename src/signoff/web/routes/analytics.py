@@ -18,7 +18,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
-from signoff.access import access_space_by_key, require_role, space_role
+from signoff.access import access_space_by_key, require_role
 from signoff.actions.unit import unit_of_work
 from signoff.db.models import Space, User
 from signoff.domain.errors import BadInput
@@ -30,11 +30,11 @@ from signoff.queries.analytics import (
     analytics,
     busiest_approvers,
 )
+from signoff.queries.spaces import list_spaces_for
 from signoff.web import context
 from signoff.web.analytics_charts import status_chart, trend_chart
 from signoff.web.refusals import FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in
-from signoff.web.routes.queue import member_spaces
 from signoff.web.sessions import CurrentSession
 from signoff.web.templating import render
 
@@ -190,8 +190,8 @@ def _chooser(request: Request, current: CurrentSession) -> dict[str, Any]:
         user = _user(session, current)
         spaces = [
             {"key": space.key, "name": space.name}
-            for space in member_spaces(session, user)
-            if space_role(session, user, space.id) is Role.admin
+            for space in list_spaces_for(session, user)
+            if space.role is Role.admin
         ]
     return {"current": current, "space": None, "admin_spaces": spaces}
 

@@ -15,17 +15,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from signoff.access import access_space_by_key, require_role, space_role
+from signoff.access import access_space_by_key, require_role
 from signoff.actions.acting import Acting
 from signoff.actions.audit_export import do_record_export
 from signoff.actions.unit import unit_of_work
-from signoff.db.models import AuditEvent, Page, Space, User
+from signoff.db.models import AuditEvent, Space, User
 from signoff.domain.errors import BadInput
 from signoff.domain.states import Origin, Role
 from signoff.queries.audit import (
@@ -36,12 +35,16 @@ from signoff.queries.audit import (
     iter_audit_events,
     verify_audit_chains,
 )
-from signoff.queries.audit_view import AuditViewFilter, list_space_audit_events
+from signoff.queries.audit_view import (
+    AuditViewFilter,
+    list_space_audit_events,
+    page_titles,
+)
+from signoff.queries.spaces import list_spaces_for
 from signoff.web import context
 from signoff.web.forms import first
 from signoff.web.refusals import FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in, signed_in_form
-from signoff.web.routes.queue import member_spaces
 from signoff.web.sessions import CurrentSession
 from signoff.web.templating import render
 
@@ -111,12 +114,7 @@ def _where(space_id: int, params: dict[str, str]) -> AuditViewFilter:
 def _chooser(request: Request, current: CurrentSession) -> dict[str, Any]:
     with context.database(request).read() as session:
         user = _user(session, current)
-        spaces = [
-            space
-            for space in member_spaces(session, user)
-            if space_role(session, user, space.id) is Role.admin
-        ]
-        session.expunge_all()
+        spaces = [s for s in list_spaces_for(session, user) if s.role is Role.admin]
     return {"current": current, "space": None, "admin_spaces": spaces}
 
 
@@ -146,13 +144,7 @@ def _audit_page(
         except FORM_REFUSALS as refused:
             shown = refusal(refused)
             error, status = shown.sentence, shown.status
-        page_ids = {event.page_id for event in events if event.page_id}
-        titles: dict[int, str] = {
-            row[0]: row[1]
-            for row in session.execute(
-                select(Page.id, Page.title).where(Page.id.in_(page_ids))
-            )
-        }
+        titles = page_titles(session, {e.page_id for e in events if e.page_id})
         report = verify_audit_chains(session, space_key=space.key)[0]
         kept = {name: params[name] for name in FILTERS if params[name]}
         rows = [

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -29,16 +28,17 @@ from signoff.actions.changesets import (
     do_update_change_set,
 )
 from signoff.actions.unit import unit_of_work
-from signoff.db.models import ChangeSet, Page, Space, User
+from signoff.db.models import ChangeSet, Space, User
 from signoff.domain.errors import BadInput, InvalidState
 from signoff.domain.states import ChangeSetStatus, Origin, Role
 from signoff.ids import Id
 from signoff.queries.changesets import change_set_detail, list_change_sets
+from signoff.queries.spaces import list_spaces_for
+from signoff.queries.store import list_page_choices
 from signoff.web import context
 from signoff.web.forms import PICKER_FIELDS, PICKER_FORM_BYTES, FormValues, first
 from signoff.web.refusals import FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in, signed_in_form
-from signoff.web.routes.queue import member_spaces
 from signoff.web.sessions import CurrentSession
 from signoff.web.templating import render
 
@@ -90,12 +90,12 @@ def _list_page(
 ) -> dict[str, Any]:
     with context.database(request).read() as session:
         user = _user(session, current)
-        spaces = member_spaces(session, user)
+        spaces = list_spaces_for(session, user)
         shown = [s for s in spaces if not space_key or s.key == space_key]
         sections = [
             {
                 "space": space,
-                "can_edit": _is_editor(session, user, space.id),
+                "can_edit": space.role.includes(Role.editor),
                 "sets": list_change_sets(session, space.id),
             }
             for space in shown
@@ -119,15 +119,6 @@ async def changesets(request: Request) -> Response:
 
 
 # -- create and edit -------------------------------------------------------------
-
-
-def _space_pages(session: Session, space_id: int) -> list[tuple[int, str]]:
-    rows = session.execute(
-        select(Page.id, Page.title)
-        .where(Page.space_id == space_id, Page.status == "current")
-        .order_by(Page.title, Page.id)
-    ).all()
-    return [(row[0], row[1]) for row in rows]
 
 
 def _form_values(form: FormValues) -> dict[str, Any]:
@@ -161,7 +152,7 @@ def _editor_context(
         **_globals(current),
         "space": space,
         "change_set": change_set,
-        "pages": _space_pages(session, space.id),
+        "pages": list_page_choices(session, space.id),
         "values": values,
         "selected": {str(v) for v in values["page_ids"]},
         "error": error,
@@ -179,7 +170,7 @@ def _new_form(
     with context.database(request).read() as session:
         user = _user(session, current)
         spaces = [
-            s for s in member_spaces(session, user) if _is_editor(session, user, s.id)
+            s for s in list_spaces_for(session, user) if s.role.includes(Role.editor)
         ]
         if not space_key and len(spaces) == 1:
             space_key = spaces[0].key

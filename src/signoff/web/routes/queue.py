@@ -11,15 +11,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from signoff.db.models import ChangeSet, Space, SpaceMember, User, Workflow
+from signoff.db.models import User
 from signoff.domain.errors import BadInput
+from signoff.queries.inbox import display_names
 from signoff.queries.queue import list_queue, queue_counts
+from signoff.queries.queue_filters import (
+    list_change_set_choices,
+    list_workflow_choices,
+    submitter_id,
+)
+from signoff.queries.spaces import list_spaces_for
 from signoff.web import context
 from signoff.web.refusals import FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in
@@ -51,18 +56,6 @@ TABS = (
 TAB_BY_KEY = {tab.key: tab for tab in TABS}
 
 
-def member_spaces(session: Session, user: User) -> list[Space]:
-    """The spaces the user belongs to (every space for a site admin), by key."""
-    query = select(Space).order_by(Space.key)
-    if not user.is_site_admin:
-        query = query.where(
-            Space.id.in_(
-                select(SpaceMember.space_id).where(SpaceMember.user_id == user.id)
-            )
-        )
-    return list(session.scalars(query))
-
-
 def optional_id(value: str, label: str) -> int | None:
     if not value:
         return None
@@ -79,22 +72,8 @@ def queue_page(
     with context.database(request).read() as session:
         user = session.get(User, current.user_id)
         assert user is not None
-        spaces = member_spaces(session, user)
+        spaces = list_spaces_for(session, user)
         space_ids = [space.id for space in spaces]
-        workflows = list(
-            session.scalars(
-                select(Workflow)
-                .where(Workflow.space_id.in_(space_ids))
-                .order_by(Workflow.name)
-            )
-        )
-        change_sets = list(
-            session.scalars(
-                select(ChangeSet)
-                .where(ChangeSet.space_id.in_(space_ids))
-                .order_by(ChangeSet.id.desc())
-            )
-        )
         counts = queue_counts(session, user)
         error, status = None, 200
         now = context.now(request)
@@ -105,13 +84,9 @@ def queue_page(
         try:
             workflow_id = optional_id(params.get("workflow", ""), "workflow")
             change_set_id = optional_id(params.get("changeset", ""), "change set")
-            submitter_id = None
-            if submitter_name:
-                submitter_id = session.scalar(
-                    select(User.id).where(User.username == submitter_name)
-                )
-                if submitter_id is None:
-                    raise BadInput(f"No user is called {submitter_name!r}.")
+            submitter = (
+                submitter_id(session, submitter_name) if submitter_name else None
+            )
             if tab.status == "pending" and not params.get("cursor"):
                 # Overdue reviews come first, above the newest-first list.
                 overdue, _ = list_queue(
@@ -121,7 +96,7 @@ def queue_page(
                     assigned_to_me=tab.assigned_to_me,
                     workflow_id=workflow_id,
                     change_set_id=change_set_id,
-                    submitter_id=submitter_id,
+                    submitter_id=submitter,
                     overdue_at=now,
                     limit=PAGE_SIZE,
                 )
@@ -132,20 +107,14 @@ def queue_page(
                 assigned_to_me=tab.assigned_to_me,
                 workflow_id=workflow_id,
                 change_set_id=change_set_id,
-                submitter_id=submitter_id,
+                submitter_id=submitter,
                 cursor=params.get("cursor") or None,
                 limit=PAGE_SIZE,
             )
         except FORM_REFUSALS as refused:
             shown = refusal(refused)
             error, status = shown.sentence, shown.status
-        accounts = {item.submitted_by for item in [*items, *overdue]}
-        rows = session.execute(
-            select(User.account_id, User.display_name).where(
-                User.account_id.in_(accounts)
-            )
-        ).all()
-        names = {row[0]: row[1] for row in rows}
+        names = display_names(session, {i.submitted_by for i in [*items, *overdue]})
         filters = {
             "workflow": params.get("workflow", ""),
             "changeset": params.get("changeset", ""),
@@ -171,8 +140,8 @@ def queue_page(
             "space_keys": {space.id: space.key for space in spaces},
             "names": names,
             "status_labels": {"pending": "In review"},
-            "workflows": [(w.id, w.name) for w in workflows],
-            "change_sets": [(c.id, c.title) for c in change_sets],
+            "workflows": list_workflow_choices(session, space_ids),
+            "change_sets": list_change_set_choices(session, space_ids),
             "filters": filters,
             "error": error,
             "next_href": (

@@ -10,12 +10,10 @@ origin `ui`.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -29,11 +27,17 @@ from signoff.actions.workflows import (
     do_deactivate_workflow,
     do_update_workflow,
 )
-from signoff.db.models import Page, Space, User, Workflow
+from signoff.db.models import Space, User, Workflow
 from signoff.domain.errors import BadInput, InvalidState, NotFound
 from signoff.domain.states import Origin
 from signoff.ids import Id
-from signoff.queries.workflows import approver_choices, group_choices
+from signoff.queries.workflows import (
+    approver_choices,
+    count_pages_by_workflow,
+    group_choices,
+    list_pages_with_workflows,
+    list_space_workflows,
+)
 from signoff.web import context
 from signoff.web.forms import PICKER_FIELDS, PICKER_FORM_BYTES, FormValues, first
 from signoff.web.refusals import FORM_REFUSALS, refusal
@@ -103,19 +107,10 @@ def _rule_text(rule: str, quorum: int | None) -> str:
 
 
 def _rows(session: Session, space: Space) -> list[WorkflowRow]:
-    workflows = session.scalars(
-        select(Workflow).where(Workflow.space_id == space.id).order_by(Workflow.id)
-    ).all()
+    workflows = list_space_workflows(session, space.id)
     people = dict(approver_choices(session, space.id, _named(workflows)))
     groups = dict(group_choices(session))
-    pages: Counter[int] = Counter()
-    for workflow_id, count in session.execute(
-        select(Page.workflow_id, func.count())
-        .where(Page.space_id == space.id, Page.workflow_id.is_not(None))
-        .group_by(Page.workflow_id)
-    ):
-        if workflow_id is not None:
-            pages[workflow_id] = count
+    pages = count_pages_by_workflow(session, space.id)
     return [
         WorkflowRow(
             id=w.id,
@@ -134,7 +129,7 @@ def _rows(session: Session, space: Space) -> list[WorkflowRow]:
                 )
                 for step in w.steps
             ],
-            pages=pages[w.id],
+            pages=pages.get(w.id, 0),
             options=_options(w),
         )
         for w in workflows
@@ -430,19 +425,11 @@ def _pages_page(
         workflow = _workflow_of(session, space, workflow_id)
         if not workflow.is_active:
             raise InvalidState(f"Workflow '{workflow.name}' is deactivated.")
-        rows = session.execute(
-            select(Page.id, Page.title, Workflow.name)
-            .outerjoin(Workflow, Workflow.id == Page.workflow_id)
-            .where(Page.space_id == space.id, Page.status == "current")
-            .order_by(Page.title, Page.id)
-        ).all()
         return {
             "current": current,
             "space": space,
             "workflow": workflow,
-            "pages": [
-                {"id": row[0], "title": row[1], "workflow": row[2]} for row in rows
-            ],
+            "pages": list_pages_with_workflows(session, space.id),
             "error": error,
         }
 
