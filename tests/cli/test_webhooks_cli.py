@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from factories import by, make_space, make_user
+from factories import AT, make_space, make_user
 from signoff.config import Settings, site_secret
 from signoff.db.models import AuditEvent, WebhookDelivery, WebhookSubscription
 from signoff.db.session import Database
@@ -117,7 +117,7 @@ def test_list_update_rotate_deliveries_and_remove(
                 status_code=502,
                 duration_ms=12,
                 error="status: 502 Bad Gateway",
-                at=by(None)["now"],
+                at=AT,
             )
         )
     log = signoff(db_url, tmp_path, "webhook", "deliveries", hook_id)
