@@ -16,16 +16,22 @@ from factories import by
 from signoff.actions.pages import do_create_page
 from signoff.actions.spaces import do_add_member
 from signoff.actions.users import do_create_user
-from signoff.api.v1.responses import AuditPage
+from signoff.api.v1.responses import AuditPage, plain
+from signoff.api.v1.shapes.audit import audit_event_out
 from signoff.db.models import AuditEvent, Space
 from signoff.domain.states import Origin, Role
-from signoff.queries.audit import CSV_COLUMNS, event_json, neutralise_cell
+from signoff.queries.audit import CSV_COLUMNS, neutralise_cell
 
 from .helpers import fix_clock, last_event, ok, only_a_denial, refused, review_by
 from .support import AppClient, Team
 
 VECTORS = XSS_VECTORS_FILE
 FORMULA_START = ("=", "+", "-", "@")
+
+
+def event_json(event: AuditEvent) -> dict[str, Any]:
+    """An event as the API writes it (`GET /api/v1/audit`)."""
+    return plain(audit_event_out(event))
 
 
 def _space_events(team: Team) -> list[dict[str, Any]]:

@@ -25,6 +25,8 @@ from factories import AT, by
 from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.actions.users import do_create_user
+from signoff.api.v1.responses import plain
+from signoff.api.v1.shapes.audit import audit_event_out
 from signoff.db.models import AuditEvent
 from signoff.db.session import Database
 from signoff.domain.states import Origin
@@ -32,7 +34,6 @@ from signoff.queries import audit
 from signoff.queries.audit import (
     CSV_COLUMNS,
     AuditFilter,
-    event_json,
     export_csv,
     export_jsonl,
     iter_audit_events,
@@ -58,6 +59,11 @@ class Trail:
     hashes: list[str]
     named_id: int
     formula_id: int
+
+
+def event_json(event: AuditEvent) -> dict[str, Any]:
+    """An event as the API writes it (`GET /api/v1/audit`)."""
+    return plain(audit_event_out(event))
 
 
 @pytest.fixture

@@ -42,6 +42,8 @@ from oauth.support import Clock
 from signoff.actions.site import do_set_api_enabled
 from signoff.actions.tokens import do_create_token
 from signoff.api.app import create_app
+from signoff.api.v1.responses import plain
+from signoff.api.v1.shapes.audit import audit_event_out
 from signoff.auth.scopes import ALL_SCOPES
 from signoff.config import Settings
 from signoff.db.models import AuditEvent
@@ -50,7 +52,6 @@ from signoff.domain.states import Origin, Role
 from signoff.queries.audit import (
     CSV_COLUMNS,
     AuditFilter,
-    event_json,
     export_csv,
     export_jsonl,
     iter_audit_events,
@@ -221,6 +222,11 @@ def test_every_log_record_is_one_line_of_its_own(world: World) -> None:
 def stored_events(world: World) -> list[dict[str, Any]]:
     with world.db.read() as session:
         return [event_json(e) for e in session.query(AuditEvent).order_by("id")]
+
+
+def event_json(event: AuditEvent) -> dict[str, Any]:
+    """An event as the API writes it (`GET /api/v1/audit`)."""
+    return plain(audit_event_out(event))
 
 
 def jsonl_records(text: str) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from signoff.access import access_change_set, access_space
 from signoff.api.v1.responses import plain
+from signoff.api.v1.shapes.analytics import analytics_out
 from signoff.api.v1.shapes.changesets import change_set_one
 from signoff.api.v1.shapes.queue import queue_page
 from signoff.bench.measure import Stopwatch, current_rss_mb
@@ -59,10 +60,7 @@ def space_analytics(db: Database, actor_id: int, space_id: int) -> dict[str, Any
         )
         report = analytics(session, space.id, start=None, end=None, interval="day")
         approvers = busiest_approvers(session, space.id, start=None, end=None)
-        return {
-            **report.to_json(),
-            "busiestApprovers": [counts.to_json() for counts in approvers],
-        }
+        return plain(analytics_out(report, approvers))
 
 
 SAMPLE_EVERY = 1000  # events: one memory sample per export batch

@@ -2,6 +2,7 @@
 
 The same actions as the REST API and the UI, recorded with origin `cli`; URLs pass
 the outbound policy (with `SIGNOFF_WEBHOOK_ALLOW`), and a secret is printed once.
+With `--json` a webhook and a delivery are the REST API's objects (`api/v1/webhooks`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from signoff.actions.webhooks import (
     do_rotate_webhook_secret,
     do_update_webhook,
 )
+from signoff.api.v1.responses import plain
+from signoff.api.v1.webhooks import delivery_out, webhook_out
 from signoff.cli.common import (
     DatabaseUrlOption,
     DataDirOption,
@@ -89,7 +92,7 @@ def add(
             allow=settings.webhook_allow_list,
             by=Acting(None, Origin.cli, None, utcnow()),
         )
-        view = webhook_view(session, hook).to_json()
+        view = plain(webhook_out(webhook_view(session, hook)))
         secret = _show_secret(settings, hook)
     emit(
         as_json,
@@ -112,7 +115,7 @@ def list_command(
     with open_database(settings) as db, db.read() as session:
         views = list_webhooks(session, space_by_key(session, space).id)
     if as_json:
-        emit(True, {"webhooks": [view.to_json() for view in views]}, "")
+        emit(True, {"webhooks": [plain(webhook_out(view)) for view in views]}, "")
         return
     table = Table("Id", "URL", "Events", "Active", "Last delivery")
     for view in views:
@@ -156,7 +159,7 @@ def update(
             allow=settings.webhook_allow_list,
             by=Acting(None, Origin.cli, None, utcnow()),
         )
-        view = webhook_view(session, hook).to_json()
+        view = plain(webhook_out(webhook_view(session, hook)))
     state = "active" if view["active"] else "paused"
     emit(
         as_json,
@@ -219,7 +222,7 @@ def deliveries(
             session, _hook(session, webhook_id).id, cursor=None, limit=limit
         )
     if as_json:
-        emit(True, {"deliveries": [row.to_json() for row in rows]}, "")
+        emit(True, {"deliveries": [plain(delivery_out(row)) for row in rows]}, "")
         return
     table = Table("At (UTC)", "Event", "Attempt", "Status", "ms", "Error", "Message id")
     for row in rows:

@@ -94,7 +94,7 @@ def utc_text(moment: datetime) -> str:
 
 
 class AuditRecord(Protocol):
-    """An audit event as `hashed_fields` and `event_json` read it: a mapped
+    """An audit event as `hashed_fields` and the API's event read it: a mapped
     `AuditEvent`, or anything with its attributes."""
 
     @property

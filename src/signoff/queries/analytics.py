@@ -12,7 +12,8 @@ indexes on their timestamps: at most two days' rows. Python folds days into ISO 
 fills empty periods and reads percentiles off the histogram.
 
 A request counts as submitted when created in the range and as approved, rejected,
-cancelled or superseded (by the status it has now) when completed in it.
+cancelled or superseded (by the status it has now) when completed in it. `/api/v1`
+writes the report (`api/v1/shapes/analytics.py`).
 """
 
 from __future__ import annotations
@@ -49,7 +50,6 @@ from signoff.db.models import (
 )
 from signoff.domain.errors import BadInput
 from signoff.domain.states import DecisionKind, RequestStatus
-from signoff.queries.page_approvals import utc_iso
 
 INTERVALS = ("day", "week")
 MAX_PERIODS = 1000
@@ -70,16 +70,6 @@ class Totals:
     superseded: int
     pending: int
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "submitted": self.submitted,
-            "approved": self.approved,
-            "rejected": self.rejected,
-            "cancelled": self.cancelled,
-            "superseded": self.superseded,
-            "pending": self.pending,
-        }
-
 
 @dataclass(frozen=True)
 class TrendPoint:
@@ -90,14 +80,6 @@ class TrendPoint:
     approved: int
     rejected: int
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "period": self.period.isoformat(),
-            "submitted": self.submitted,
-            "approved": self.approved,
-            "rejected": self.rejected,
-        }
-
 
 @dataclass(frozen=True)
 class WorkflowCounts:
@@ -107,16 +89,6 @@ class WorkflowCounts:
     approved: int
     rejected: int
     pending: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "workflowId": str(self.workflow_id),
-            "name": self.name,
-            "submitted": self.submitted,
-            "approved": self.approved,
-            "rejected": self.rejected,
-            "pending": self.pending,
-        }
 
 
 @dataclass(frozen=True)
@@ -132,12 +104,6 @@ class Timing:
     median_hours_to_approve: float | None
     p90_hours_to_approve: float | None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "medianHoursToApprove": self.median_hours_to_approve,
-            "p90HoursToApprove": self.p90_hours_to_approve,
-        }
-
 
 @dataclass(frozen=True)
 class ApproverCounts:
@@ -148,15 +114,6 @@ class ApproverCounts:
     decisions: int
     approvals: int
     rejections: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "userId": str(self.user_id),
-            "name": self.name,
-            "decisions": self.decisions,
-            "approvals": self.approvals,
-            "rejections": self.rejections,
-        }
 
 
 @dataclass(frozen=True)
@@ -173,19 +130,6 @@ class Analytics:
     trend: tuple[TrendPoint, ...]
     by_workflow: tuple[WorkflowCounts, ...]
     timing: Timing
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "spaceId": str(self.space_id),
-            "from": utc_iso(self.start) if self.start else None,
-            "to": utc_iso(self.end) if self.end else None,
-            "interval": self.interval,
-            "totals": self.totals.to_json(),
-            "statusBreakdown": dict(self.status_breakdown),
-            "trend": [point.to_json() for point in self.trend],
-            "byWorkflow": [counts.to_json() for counts in self.by_workflow],
-            "timing": self.timing.to_json(),
-        }
 
 
 def analytics(

@@ -2,9 +2,11 @@
 the chain heads a signed checkpoint records.
 
 Listing and export walk the primary key in pages, so their cost and memory grow with
-the page asked for, never with the history. The export reads plain table rows (no
-mapped objects) and writes each line from a fixed template, the bytes exactly those of
-`json.dumps(event_json(event), ensure_ascii=False, sort_keys=True)`.
+the page asked for, never with the history. Listing returns the stored events; the
+API writes them (`api/v1/shapes/audit.py`). The export is a file format of its own,
+streamed alike by the API, the UI and the CLI: it reads plain table rows (no mapped
+objects) and writes each line from a fixed template, the bytes exactly those of
+`json.dumps(event, ensure_ascii=False, sort_keys=True)` of the API's event.
 """
 
 from __future__ import annotations
@@ -24,10 +26,8 @@ from sqlalchemy.orm import Session
 
 from signoff.db.models import AuditChainHead, AuditEvent, Space
 from signoff.domain.audit_chain import (
-    AuditRecord,
     ChainBreak,
     ChainLink,
-    hashed_fields,
     utc_text,
     verify_chain,
 )
@@ -60,13 +60,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Readers that walk the whole trail select table columns, never mapped objects:
 # building an identity-mapped object per event was most of their cost.
 AUDIT = AuditEvent.__table__
-
-
-def event_json(event: AuditRecord) -> dict[str, Any]:
-    """An event in the contract's shape (ids of the engine, `at` in UTC with `Z`)."""
-    fields = hashed_fields(event)
-    del fields["chain"], fields["seq"]
-    return {"id": event.id, **fields, "hash": event.hash}
 
 
 @dataclass(frozen=True)
@@ -210,8 +203,9 @@ def _export_time(at: datetime) -> str:
 
 def export_jsonl(events: Iterable[ExportRow]) -> Iterator[str]:
     """One line per event (one item per line), keys sorted: the bytes of
-    `json.dumps(event_json(event), ensure_ascii=False, sort_keys=True)` with U+0085,
-    U+2028 and U+2029 escaped, built from a template instead of a dict per event."""
+    `json.dumps(event, ensure_ascii=False, sort_keys=True)` of the API's event (its
+    hashed fields with its id and hash) with U+0085, U+2028 and U+2029 escaped,
+    built from a template instead of a dict per event."""
     text_of = encode_basestring  # a JSON string literal, non-ASCII kept as it is
     details_of = _details_renderer()
     for (

@@ -1,12 +1,12 @@
 """Spaces as a caller sees them: the ones they belong to, each with their role.
 
 Site administrators act as admin in every space, so they see every space as admin.
+`/api/v1` writes these values (`api/v1/shapes/spaces.py`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,14 +22,6 @@ class SpaceView:
     name: str
     role: Role
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "key": self.key,
-            "name": self.name,
-            "role": self.role.value,
-        }
-
 
 @dataclass(frozen=True)
 class MemberView:
@@ -39,14 +31,6 @@ class MemberView:
     account_id: str
     display_name: str
     role: Role | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "spaceId": str(self.space_id),
-            "accountId": self.account_id,
-            "displayName": self.display_name,
-            "role": self.role.value if self.role else None,
-        }
 
 
 def list_spaces_for(session: Session, user: User) -> list[SpaceView]:

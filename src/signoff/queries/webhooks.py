@@ -1,23 +1,26 @@
-"""A space's webhooks and each one's delivery log, newest attempt first."""
+"""A space's webhooks and each one's delivery log, newest attempt first.
+
+`/api/v1` and `signoff webhook --json` write these values (`api/v1/webhooks.py`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from signoff.db.models import WebhookDelivery, WebhookSubscription
 from signoff.queries.keyset import decode_cursor, encode_cursor
-from signoff.queries.page_approvals import utc_iso
 
 LOG_ORDER = "deliveries"
 
 
 @dataclass(frozen=True)
 class WebhookView:
+    """A webhook; `last_*` describe its latest attempt (all None before the first)."""
+
     id: int
     space_id: int
     url: str
@@ -28,26 +31,6 @@ class WebhookView:
     last_status: int | None
     last_error: str | None
     last_at: datetime | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "spaceId": str(self.space_id),
-            "url": self.url,
-            "events": list(self.events),
-            "active": self.active,
-            "createdAt": utc_iso(self.created_at),
-            "updatedAt": utc_iso(self.updated_at),
-            "lastDelivery": (
-                None
-                if self.last_at is None
-                else {
-                    "at": utc_iso(self.last_at),
-                    "statusCode": self.last_status,
-                    "error": self.last_error,
-                }
-            ),
-        }
 
 
 def list_webhooks(session: Session, space_id: int) -> list[WebhookView]:
@@ -106,18 +89,6 @@ class DeliveryView:
     duration_ms: int
     error: str | None
     at: datetime
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "messageId": self.message_id,
-            "event": self.event,
-            "attempt": self.attempt,
-            "statusCode": self.status_code,
-            "durationMs": self.duration_ms,
-            "error": self.error,
-            "at": utc_iso(self.at),
-        }
 
 
 def delivery_log(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -25,7 +24,6 @@ from signoff.db.models import (
     WorkflowStep,
 )
 from signoff.domain.states import Rule, StaleOn
-from signoff.queries.page_approvals import utc_iso
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ and the busiest approvers."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from signoff.access import access_space
 from signoff.api.v1.calls import ApiCall, api_call
 from signoff.api.v1.responses import READ_ERRORS, AnalyticsOut, documented
 from signoff.api.v1.schemas import AnalyticsQuery
+from signoff.api.v1.shapes.analytics import analytics_out
 from signoff.auth.scopes import Scope
 from signoff.db.models import User
 from signoff.domain.states import Role
@@ -28,7 +29,7 @@ Auditor = Annotated[ApiCall, Depends(api_call(Scope.read_audit))]
     responses=documented(AnalyticsOut, "The space's analytics.", READ_ERRORS),
 )
 def get_analytics(call: Auditor, query: Annotated[AnalyticsQuery, Query()]) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> AnalyticsOut:
         space = access_space(
             session, actor, query.space_id, Role.admin, action="read analytics"
         )
@@ -42,10 +43,6 @@ def get_analytics(call: Auditor, query: Annotated[AnalyticsQuery, Query()]) -> R
         approvers = busiest_approvers(
             session, space.id, start=query.start, end=query.end
         )
-        return {
-            "success": True,
-            **report.to_json(),
-            "busiestApprovers": [counts.to_json() for counts in approvers],
-        }
+        return analytics_out(report, approvers)
 
     return call.read(work)

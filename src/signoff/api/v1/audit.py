@@ -8,7 +8,7 @@ however long the trail. (The web UI's export is a posted form, and recorded.)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
@@ -18,6 +18,7 @@ from signoff.access import access_change_set, access_page, access_space
 from signoff.api.v1.calls import ApiCall, Download, api_call
 from signoff.api.v1.responses import READ_ERRORS, AuditPage, documented, error_responses
 from signoff.api.v1.schemas import AuditQuery, ExportQuery
+from signoff.api.v1.shapes.audit import audit_page
 from signoff.auth.scopes import Scope
 from signoff.db.models import User
 from signoff.domain.errors import BadInput
@@ -25,7 +26,6 @@ from signoff.domain.states import Role
 from signoff.queries.audit import (
     AuditFilter,
     AuditWriter,
-    event_json,
     export_csv,
     export_jsonl,
     iter_audit_events,
@@ -70,16 +70,12 @@ def _trail(session: Session, actor: User, query: AuditQuery) -> AuditFilter:
     responses=documented(AuditPage, "One page of events.", READ_ERRORS),
 )
 def get_audit(call: Auditor, query: Annotated[AuditQuery, Query()]) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> AuditPage:
         where = _trail(session, actor, query)
         events, next_cursor = list_audit_events(
             session, where, cursor=query.cursor, limit=query.limit
         )
-        return {
-            "success": True,
-            "events": [event_json(event) for event in events],
-            "nextCursor": next_cursor,
-        }
+        return audit_page(events, next_cursor)
 
     return call.read(work)
 

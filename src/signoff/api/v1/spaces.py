@@ -6,7 +6,7 @@ before it says whether the account exists.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from signoff.api.v1.responses import (
     documented,
 )
 from signoff.api.v1.schemas import MemberIn, MemberRef, SpaceCreate
+from signoff.api.v1.shapes.spaces import member_one, space_list, space_one
 from signoff.auth.scopes import Scope
 from signoff.db.models import Space, User
 from signoff.queries.spaces import list_spaces_for, member_view, space_view
@@ -39,12 +40,7 @@ Manager = Annotated[ApiCall, Depends(api_call(Scope.manage_space))]
     ),
 )
 def get_spaces(call: Manager) -> Response:
-    return call.read(
-        lambda s, actor: {
-            "success": True,
-            "spaces": [view.to_json() for view in list_spaces_for(s, actor)],
-        }
-    )
+    return call.read(lambda s, actor: space_list(list_spaces_for(s, actor)))
 
 
 @router.post(
@@ -57,17 +53,17 @@ def get_spaces(call: Manager) -> Response:
     ),
 )
 def post_space(body: SpaceCreate, call: Manager) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> SpaceOne:
         space = do_create_space(session, body.key, body.name, **call.by(actor))
         view = space_view(session, actor, space)
         assert view is not None  # the creator became the space's admin
-        return {"success": True, "space": view.to_json()}
+        return space_one(view)
 
     return call.write(work)
 
 
-def _member(session: Session, space: Space, person: User) -> dict[str, Any]:
-    return {"success": True, "member": member_view(session, space, person).to_json()}
+def _member(session: Session, space: Space, person: User) -> MemberOne:
+    return member_one(member_view(session, space, person))
 
 
 @router.post(
@@ -76,7 +72,7 @@ def _member(session: Session, space: Space, person: User) -> dict[str, Any]:
     responses=documented(MemberOne, "The membership as it now stands.", WRITE_ERRORS),
 )
 def post_space_member(body: MemberIn, call: Manager) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> MemberOne:
         space = access_space(session, actor, body.space_id)
         person = access_member_account(session, actor, space, body.account_id)
         do_add_member(session, space, person, body.role, **call.by(actor))
@@ -93,7 +89,7 @@ def post_space_member(body: MemberIn, call: Manager) -> Response:
     ),
 )
 def post_space_member_remove(body: MemberRef, call: Manager) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> MemberOne:
         space = access_space(session, actor, body.space_id)
         person = access_member_account(session, actor, space, body.account_id)
         do_remove_member(session, space, person, **call.by(actor))

@@ -2,12 +2,15 @@
 and read the delivery log. Space admins only, with the `manage:space` scope.
 
 The signing secret is in the answer of `POST /webhooks` and of `/webhooks/rotate`
-only; it is never stored, so it cannot be shown again (rotate to get a new one).
+only; it is never stored, so it cannot be shown again (rotate to get a new one). The
+response models and the functions that build them from `queries.webhooks`' values
+live here, beside the routes; `signoff webhook --json` prints the same objects.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from collections.abc import Sequence
+from typing import Annotated, ClassVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
@@ -40,7 +43,13 @@ from signoff.domain.events import WEBHOOK_EVENTS
 from signoff.domain.states import Role
 from signoff.outbound.secrets import webhook_secret
 from signoff.queries.keyset import MAX_LIMIT
-from signoff.queries.webhooks import delivery_log, list_webhooks, webhook_view
+from signoff.queries.webhooks import (
+    DeliveryView,
+    WebhookView,
+    delivery_log,
+    list_webhooks,
+    webhook_view,
+)
 
 router = APIRouter(tags=["webhooks"])
 
@@ -167,6 +176,44 @@ class EventList(Envelope):
     }
 
 
+# -- shapes: the models built from the read models' values ----------------------
+
+
+def webhook_out(view: WebhookView) -> WebhookOut:
+    """The webhook, with its latest attempt (null before the first)."""
+    last = (
+        None
+        if view.last_at is None
+        else LastDeliveryOut(
+            at=view.last_at, status_code=view.last_status, error=view.last_error
+        )
+    )
+    return WebhookOut(
+        id=view.id,
+        space_id=view.space_id,
+        url=view.url,
+        events=view.events,
+        active=view.active,
+        created_at=view.created_at,
+        updated_at=view.updated_at,
+        last_delivery=last,
+    )
+
+
+def delivery_out(view: DeliveryView) -> DeliveryOut:
+    return DeliveryOut.model_validate(view)
+
+
+def delivery_log_page(
+    views: Sequence[DeliveryView], next_cursor: str | None
+) -> DeliveryLog:
+    return DeliveryLog(
+        success=True,
+        deliveries=[delivery_out(view) for view in views],
+        next_cursor=next_cursor,
+    )
+
+
 # -- routes ----------------------------------------------------------------------
 
 
@@ -183,15 +230,17 @@ def _managed(session: Session, actor: User, webhook_id: int) -> WebhookSubscript
     return webhook
 
 
-def _one(session: Session, webhook: WebhookSubscription) -> dict[str, Any]:
-    return {"success": True, "webhook": webhook_view(session, webhook).to_json()}
+def _one(session: Session, webhook: WebhookSubscription) -> WebhookOne:
+    return WebhookOne(success=True, webhook=webhook_out(webhook_view(session, webhook)))
 
 
 def _with_secret(
     request: Request, session: Session, webhook: WebhookSubscription
-) -> dict[str, Any]:
+) -> WebhookWithSecret:
     secret = webhook_secret(request.app.state.secret_key, webhook.id, webhook.salt)
-    return {**_one(session, webhook), "secret": secret}
+    return WebhookWithSecret(
+        success=True, webhook=webhook_out(webhook_view(session, webhook)), secret=secret
+    )
 
 
 @router.get(
@@ -200,14 +249,14 @@ def _with_secret(
     responses=documented(EventList, "Every event, by name.", READ_ERRORS),
 )
 def get_webhook_events(call: Manager) -> Response:
-    def work(_session: Session, _actor: User) -> dict[str, Any]:
-        return {
-            "success": True,
-            "events": [
-                {"name": name, "description": text}
+    def work(_session: Session, _actor: User) -> EventList:
+        return EventList(
+            success=True,
+            events=[
+                EventOut(name=name, description=text)
                 for name, text in WEBHOOK_EVENTS.items()
             ],
-        }
+        )
 
     return call.read(work)
 
@@ -220,10 +269,10 @@ def get_webhook_events(call: Manager) -> Response:
 def get_webhooks(
     call: Manager, space_id: Annotated[ObjectId, Query(alias="spaceId")]
 ) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> WebhookList:
         space = access_space(session, actor, space_id, Role.admin, action=MANAGE)
         views = list_webhooks(session, space.id)
-        return {"success": True, "webhooks": [view.to_json() for view in views]}
+        return WebhookList(success=True, webhooks=[webhook_out(view) for view in views])
 
     return call.read(work)
 
@@ -238,7 +287,7 @@ def get_webhooks(
 def post_webhook(request: Request, body: WebhookCreate, call: Manager) -> Response:
     settings = _settings(request)
 
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> WebhookWithSecret:
         space = access_space(session, actor, body.space_id, Role.admin, action=MANAGE)
         webhook = do_create_webhook(
             session,
@@ -263,7 +312,7 @@ def post_webhook_update(
 ) -> Response:
     settings = _settings(request)
 
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> WebhookOne:
         webhook = _managed(session, actor, body.webhook_id)
         do_update_webhook(
             session,
@@ -287,7 +336,7 @@ def post_webhook_update(
     ),
 )
 def post_webhook_rotate(request: Request, body: WebhookRef, call: Manager) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> WebhookWithSecret:
         webhook = _managed(session, actor, body.webhook_id)
         do_rotate_webhook_secret(session, webhook, **call.by(actor))
         return _with_secret(request, session, webhook)
@@ -301,7 +350,7 @@ def post_webhook_rotate(request: Request, body: WebhookRef, call: Manager) -> Re
     responses=documented(WebhookOne, "The webhook as it was.", WRITE_ERRORS),
 )
 def post_webhook_delete(body: WebhookRef, call: Manager) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> WebhookOne:
         webhook = _managed(session, actor, body.webhook_id)
         shown = _one(session, webhook)
         do_delete_webhook(session, webhook, **call.by(actor))
@@ -321,15 +370,11 @@ def get_webhook_deliveries(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> DeliveryLog:
         webhook = _managed(session, actor, webhook_id)
         rows, next_cursor = delivery_log(
             session, webhook.id, cursor=cursor, limit=limit
         )
-        return {
-            "success": True,
-            "deliveries": [row.to_json() for row in rows],
-            "nextCursor": next_cursor,
-        }
+        return delivery_log_page(rows, next_cursor)
 
     return call.read(work)

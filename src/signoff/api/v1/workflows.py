@@ -8,7 +8,7 @@ Changes need a space admin, checked before any name is looked up.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
@@ -37,6 +37,7 @@ from signoff.api.v1.schemas import (
     WorkflowRef,
     WorkflowUpdate,
 )
+from signoff.api.v1.shapes.workflows import workflow_list, workflow_one
 from signoff.auth.scopes import Scope
 from signoff.db.models import User, Workflow
 from signoff.domain.errors import BadInput
@@ -56,8 +57,8 @@ Manager = Annotated[ApiCall, Depends(api_call(Scope.manage_space))]
 MANAGE = "manage workflows"
 
 
-def _rendered(session: Session, workflow: Workflow) -> dict[str, Any]:
-    return {"success": True, "workflow": workflow_view(session, workflow).to_json()}
+def _rendered(session: Session, workflow: Workflow) -> WorkflowOne:
+    return workflow_one(workflow_view(session, workflow))
 
 
 def _managed(session: Session, actor: User, workflow_id: int) -> Workflow:
@@ -101,10 +102,9 @@ def _definition(session: Session, steps: Sequence[StepIn]) -> list[StepDefinitio
 def get_workflows(
     call: Reader, space_id: Annotated[ObjectId, Query(alias="spaceId")]
 ) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> WorkflowList:
         space = access_space(session, actor, space_id)
-        views = list_workflows(session, space.id)
-        return {"success": True, "workflows": [view.to_json() for view in views]}
+        return workflow_list(list_workflows(session, space.id))
 
     return call.read(work)
 
@@ -115,7 +115,7 @@ def get_workflows(
     responses=documented(WorkflowOne, "The new workflow.", WRITE_ERRORS),
 )
 def post_workflow(body: WorkflowCreate, call: Manager) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> WorkflowOne:
         space = access_space(session, actor, body.space_id, Role.admin, action=MANAGE)
         workflow = do_create_workflow(
             session,
@@ -141,7 +141,7 @@ def post_workflow(body: WorkflowCreate, call: Manager) -> Response:
     responses=documented(WorkflowOne, "The workflow, revision bumped.", WRITE_ERRORS),
 )
 def post_workflow_update(body: WorkflowUpdate, call: Manager) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> WorkflowOne:
         workflow = _managed(session, actor, body.workflow_id)
         do_update_workflow(
             session,
@@ -172,7 +172,7 @@ def post_workflow_update(body: WorkflowUpdate, call: Manager) -> Response:
     responses=documented(WorkflowOne, "The workflow, no longer active.", WRITE_ERRORS),
 )
 def post_workflow_deactivate(body: WorkflowRef, call: Manager) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> WorkflowOne:
         workflow = _managed(session, actor, body.workflow_id)
         do_deactivate_workflow(session, workflow, **call.by(actor))
         return _rendered(session, workflow)
@@ -186,7 +186,7 @@ def post_workflow_deactivate(body: WorkflowRef, call: Manager) -> Response:
     responses=documented(WorkflowOne, "The workflow as assigned.", WRITE_ERRORS),
 )
 def post_workflow_assign(body: WorkflowAssign, call: Manager) -> Response:
-    def work(session: Session, actor: User) -> dict[str, Any]:
+    def work(session: Session, actor: User) -> WorkflowOne:
         workflow = _managed(session, actor, body.workflow_id)
         do_assign_workflow(
             session,
