@@ -2,7 +2,8 @@
 by name; and what a space admin's workflow screens list.
 
 Definitions store user and group ids; these views translate both ways with one
-statement per kind, however many workflows and steps are listed.
+statement per kind, however many workflows and steps are listed. `/api/v1` writes
+the views (`api/v1/shapes/workflows.py`).
 """
 
 from __future__ import annotations
@@ -38,17 +39,6 @@ class StepDefinitionView:
     min_rejections: int
     due_days: int | None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "approvers": list(self.approvers),
-            "groups": list(self.groups),
-            "rule": self.rule.value,
-            "quorum": self.quorum,
-            "minRejections": self.min_rejections,
-            "dueDays": self.due_days,
-        }
-
 
 @dataclass(frozen=True)
 class WorkflowView:
@@ -67,25 +57,6 @@ class WorkflowView:
     notify_status: bool
     created_at: datetime
     updated_at: datetime
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "spaceId": str(self.space_id),
-            "name": self.name,
-            "active": self.active,
-            "revision": self.revision,
-            "spaceDefault": self.space_default,
-            "steps": [step.to_json() for step in self.steps],
-            "expireOnEdit": self.expire_on_edit,
-            "staleOn": self.stale_on.value,
-            "allowSelfApproval": self.allow_self_approval,
-            "validForDays": self.valid_for_days,
-            "notifyRequests": self.notify_requests,
-            "notifyStatus": self.notify_status,
-            "createdAt": utc_iso(self.created_at),
-            "updatedAt": utc_iso(self.updated_at),
-        }
 
 
 def list_workflows(session: Session, space_id: int) -> list[WorkflowView]:
