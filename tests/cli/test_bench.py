@@ -22,6 +22,7 @@ from signoff.bench.replay import StatementRecorder, replay, snapshot
 from signoff.bench.runner import run_bench
 from signoff.bench.tables import FIGURES, scaling_table
 from signoff.bench.world import build_world
+from signoff.cli.bench import bench_json
 from signoff.cli.main import build_app
 from signoff.db import migrate
 from signoff.db.session import Database, make_engine
@@ -271,7 +272,7 @@ def test_bench_runs_on_postgresql_in_a_database_it_drops(
 
 
 def test_scaling_table_puts_each_size_in_a_column_of_its_own(scratch: Path) -> None:
-    results = [run_bench(pages).to_json() for pages in (1, 2)]
+    results = [bench_json(run_bench(pages)) for pages in (1, 2)]
 
     table = scaling_table(results)
 

@@ -77,45 +77,6 @@ class BenchResult:
     replay_submit: Replay | None
     replay_approve: Replay | None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "pages": self.pages,
-            "backend": self.backend,
-            "submitPerSecond": self.submit_per_second,
-            "approvePerSecond": self.approve_per_second,
-            "queueP50Ms": self.queue_p50_ms,
-            "queueP95Ms": self.queue_p95_ms,
-            "bulkSubmitPages": self.bulk_submit_pages,
-            "bulkSubmitSeconds": self.bulk_submit_seconds,
-            "rollupMs": self.rollup_ms,
-            "analyticsMs": self.analytics_ms,
-            "auditExportEvents": self.audit_export_events,
-            "auditExportMB": self.audit_export_mb,
-            "auditExportMBPerSecond": self.audit_export_mb_per_second,
-            "auditExportRssGrowthMB": self.audit_export_rss_growth_mb,
-            "peakRssMB": self.peak_rss_mb,
-            "statementsPerSubmit": self.statements_per_submit,
-            "statementsPerApprove": self.statements_per_approve,
-            "floorSubmitPerSecond": self.floor_submit_per_second,
-            "floorApprovePerSecond": self.floor_approve_per_second,
-            "submitFractionOfFloor": self.submit_per_second
-            / self.floor_submit_per_second,
-            "approveFractionOfFloor": self.approve_per_second
-            / self.floor_approve_per_second,
-            **_replay_figures(self.replay_submit, self.replay_approve),
-        }
-
-
-def _replay_figures(submit: Replay | None, approve: Replay | None) -> dict[str, Any]:
-    """The replay's figures; None where there was no replay (PostgreSQL)."""
-    return {
-        "replayTransactions": submit.transactions if submit else None,
-        "replaySubmitPerSecond": submit.per_second if submit else None,
-        "replayApprovePerSecond": approve.per_second if approve else None,
-        "pagesWrittenPerSubmit": submit.pages_written if submit else None,
-        "pagesWrittenPerApprove": approve.pages_written if approve else None,
-    }
-
 
 def check_pages(pages: int) -> None:
     if pages < 1:

@@ -2,12 +2,13 @@
 
 `list` shows the newest messages first; `retry` makes dead messages due again with
 their attempts reset, by row id or message id, or every dead one with `--all-dead`.
+With `--json` a message is `message_json`'s object.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -40,6 +41,27 @@ app = typer.Typer(
 )
 
 
+def message_json(row: OutboxRow) -> dict[str, Any]:
+    """A message as `list --json` prints it: ids as numbers, times as stored
+    (ISO 8601 with their offset), `nextAttemptAt` null once delivered or dead."""
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": row.id,
+        "messageId": row.message_id,
+        "kind": row.kind,
+        "spaceId": row.space_id,
+        "status": row.status,
+        "attempts": row.attempts,
+        "nextAttemptAt": iso(row.next_attempt),
+        "createdAt": iso(row.created_at),
+        "deliveredAt": iso(row.delivered_at),
+        "lastError": row.last_error,
+    }
+
+
 @app.command("list")
 def list_command(
     status: Annotated[
@@ -58,7 +80,7 @@ def list_command(
     with open_database(settings) as db:
         rows = list_messages(db, status, limit)
     if as_json:
-        emit(True, {"messages": [row.to_json() for row in rows]}, "")
+        emit(True, {"messages": [message_json(row) for row in rows]}, "")
     elif not rows:
         out().print(
             "No outbox messages" + (f" with status {status}." if status else ".")

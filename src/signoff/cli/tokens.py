@@ -2,12 +2,13 @@
 
 `add` mints one, `list` shows them with their last use, `revoke` ends one at once;
 each goes through the same actions as the account page, recorded with origin `cli`.
+With `--json` a token is `token_json`'s object (only this command shows tokens so).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -30,11 +31,32 @@ from signoff.cli.common import (
     user_by_username,
 )
 from signoff.db.models import PersonalToken
+from signoff.domain.audit_chain import utc_text
 from signoff.domain.errors import NotFound
 from signoff.domain.states import Origin
 from signoff.queries.tokens import TokenView, list_personal_tokens, token_view
 
 app = typer.Typer(help="Personal access tokens for the REST API.", no_args_is_help=True)
+
+
+def token_json(view: TokenView) -> dict[str, Any]:
+    """A token as `list` and `revoke` print it: its id as a number, times in UTC
+    with `Z` (null when never), never the secret."""
+
+    def when(moment: datetime | None) -> str | None:
+        return None if moment is None else utc_text(moment)
+
+    return {
+        "tokenId": view.id,
+        "user": view.owner,
+        "name": view.name,
+        "scopes": list(view.scopes),
+        "state": view.state,
+        "createdAt": utc_text(view.created_at),
+        "expiresAt": when(view.expires_at),
+        "lastUsedAt": when(view.last_used_at),
+        "revokedAt": when(view.revoked_at),
+    }
 
 
 @app.command("add")
@@ -98,7 +120,7 @@ def list_command(
         owner = user_by_username(session, user).id if user is not None else None
         views = list_personal_tokens(session, utcnow(), owner)
     if as_json:
-        emit(True, {"tokens": [view.to_json() for view in views]}, "")
+        emit(True, {"tokens": [token_json(view) for view in views]}, "")
         return
     out().print(_table(views) if views else "No personal tokens.")
 
@@ -155,6 +177,6 @@ def revoke(
         view = token_view(session, token, now)
     emit(
         as_json,
-        {"token": view.to_json()},
+        {"token": token_json(view)},
         f"Token {view.id} '{escape(view.name)}' of {escape(view.owner)} revoked.",
     )

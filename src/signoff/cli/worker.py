@@ -35,9 +35,23 @@ from signoff.domain.errors import BadInput
 from signoff.notify.channels import channel_handlers
 from signoff.notify.handlers import Handlers
 from signoff.notify.sweeper import Sweeper
-from signoff.notify.worker import OutboxWorker
+from signoff.notify.worker import OutboxWorker, WorkerStats
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def counts_json(stats: WorkerStats) -> dict[str, int]:
+    """What `--once --json` prints of a run: messages processed, then each outcome."""
+    return {
+        "processed": stats.processed,
+        "delivered": stats.delivered,
+        "retried": stats.retried,
+        "dead": stats.dead,
+        "abandoned": stats.abandoned,
+        "lost": stats.lost,
+        "released": stats.released,
+        "followUps": stats.follow_ups,
+    }
 
 
 def worker(
@@ -110,7 +124,7 @@ def worker(
     stats = outbox.stats
     emit(
         as_json,
-        {"processed": stats.processed, **stats.as_dict(), **swept},
+        {**counts_json(stats), **swept},
         f"Processed {stats.processed} message(s): {stats.delivered} delivered, "
         f"{stats.retried} to retry, {stats.dead} dead."
         + (

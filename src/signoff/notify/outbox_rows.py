@@ -2,7 +2,8 @@
 
 Statuses: `pending` (new, due at `available_at`), `delivering` (claimed by a worker
 until `available_at`, its lease), `retry` (failed, due again at `available_at`),
-`delivered`, and `dead` (gave up; only `do_retry_dead` brings it back).
+`delivered`, and `dead` (gave up; only `do_retry_dead` brings it back). The rows are
+values; `signoff outbox list --json` writes them (`cli/outbox.py`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import select
 
@@ -44,23 +44,6 @@ class OutboxRow:
         """When a worker may take it (again); none once it is delivered or dead."""
         done = (OutboxStatus.delivered, OutboxStatus.dead)
         return None if self.status in done else self.available_at
-
-    def to_json(self) -> dict[str, Any]:
-        def iso(value: datetime | None) -> str | None:
-            return value.isoformat() if value else None
-
-        return {
-            "id": self.id,
-            "messageId": self.message_id,
-            "kind": self.kind,
-            "spaceId": self.space_id,
-            "status": self.status,
-            "attempts": self.attempts,
-            "nextAttemptAt": iso(self.next_attempt),
-            "createdAt": iso(self.created_at),
-            "deliveredAt": iso(self.delivered_at),
-            "lastError": self.last_error,
-        }
 
 
 def _row(message: OutboxMessage) -> OutboxRow:

@@ -87,18 +87,6 @@ class WorkerStats:
         """Messages whose handler ran and whose outcome was settled or dropped."""
         return self.delivered + self.retried + self.dead + self.lost
 
-    def as_dict(self) -> dict[str, int]:
-        """The counts under the CLI's camelCase JSON names."""
-        return {
-            "delivered": self.delivered,
-            "retried": self.retried,
-            "dead": self.dead,
-            "abandoned": self.abandoned,
-            "lost": self.lost,
-            "released": self.released,
-            "followUps": self.follow_ups,
-        }
-
 
 @dataclass
 class OutboxWorker:

@@ -7,7 +7,6 @@ request, so change-set and status read models cost the same for 2 pages or 200.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, select
@@ -25,11 +24,6 @@ from signoff.domain.states import (
     StaleOn,
 )
 from signoff.domain.versions import VersionRef, is_stale, version_delta
-
-
-def utc_iso(moment: datetime) -> str:
-    """UTC ISO 8601 with a `Z`, as every time in the contract is written."""
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,25 @@
 """Personal access tokens as an operator lists them: whose, what for, and when used.
 
 Never the secret (only its hash is stored, and is not shown either). A token's state
-is `revoked`, `expired` or `active`, decided at the time the caller gives.
+is `revoked`, `expired` or `active`, decided at the time the caller gives. `signoff
+token list --json` writes these values (`cli/tokens.py`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signoff.db.models import PersonalToken, User
-from signoff.queries.page_approvals import utc_iso
 
 
 @dataclass(frozen=True)
 class TokenView:
+    """A token as listed; `owner` is its user's username."""
+
     id: int
     owner: str
     name: str
@@ -28,22 +29,6 @@ class TokenView:
     last_used_at: datetime | None
     revoked_at: datetime | None
     state: str
-
-    def to_json(self) -> dict[str, Any]:
-        def when(moment: datetime | None) -> str | None:
-            return None if moment is None else utc_iso(moment)
-
-        return {
-            "tokenId": self.id,
-            "user": self.owner,
-            "name": self.name,
-            "scopes": list(self.scopes),
-            "state": self.state,
-            "createdAt": utc_iso(self.created_at),
-            "expiresAt": when(self.expires_at),
-            "lastUsedAt": when(self.last_used_at),
-            "revokedAt": when(self.revoked_at),
-        }
 
 
 def token_state(token: PersonalToken, now: datetime) -> str:
