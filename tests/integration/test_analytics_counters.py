@@ -49,6 +49,7 @@ from signoff.actions.approvals import (
 from signoff.actions.changesets import do_submit_change_set
 from signoff.actions.pages import do_edit_page
 from signoff.actions.schedule import do_expire_approval
+from signoff.actions.workflows import do_assign_workflow
 from signoff.api.v1.responses import plain
 from signoff.api.v1.shapes.analytics import analytics_out
 from signoff.db import migrate
@@ -147,7 +148,14 @@ class History:
         return make_page(self.s, space, self.bob, title=f"Page {self.pages}")
 
     def submit(self, page: Page, workflow: Workflow, when: datetime) -> None:
-        do_submit_page(self.s, page, workflow_id=workflow.id, **by(self.bob, now=when))
+        """bob submits `page` under `workflow`; alice assigns it to the page first
+        when it is not the space default, since a submitter cannot choose another."""
+        space = self.docs if page.space_id == self.docs.id else self.ops
+        if workflow.id not in (space.default_workflow_id, page.workflow_id):
+            do_assign_workflow(
+                self.s, workflow, page_ids=[page.id], **by(self.alice, now=when)
+            )
+        do_submit_page(self.s, page, **by(self.bob, now=when))
 
     def decide(
         self, page: Page, person: User, kind: DecisionKind, when: datetime
@@ -868,30 +876,35 @@ def test_postgresql_a_counter_row_never_closes_a_cycle_of_waits(
         with db.write() as s:
             history = History(s, seed=1)
             bob_id = history.bob.id
-            workflows = {"legal": history.legal.id, "brand": history.brand.id}
-            page_ids = [history.page().id for _ in range(3)]
+            pages = [history.page() for _ in range(3)]
+            # Legal is the space default; the other two are assigned to Brand.
+            do_assign_workflow(
+                s,
+                history.brand,
+                page_ids=[p.id for p in pages[1:]],
+                **by(history.alice),
+            )
+            page_ids = [page.id for page in pages]
         failures: list[BaseException] = []
 
-        def submit(s: Session, page_index: int, workflow: str) -> None:
+        def submit(s: Session, page_index: int) -> None:
             page, bob = s.get(Page, page_ids[page_index]), s.get(User, bob_id)
             assert page is not None
-            do_submit_page(
-                s, page, workflow_id=workflows[workflow], **by(bob, now=at(1, 10))
-            )
+            do_submit_page(s, page, **by(bob, now=at(1, 10)))
 
         def second() -> None:
             try:
                 with db.write() as s:
-                    submit(s, 1, "brand")
+                    submit(s, 1)
             except BaseException as error:  # asserted on below
                 failures.append(error)
 
         with db.write() as s:
-            submit(s, 0, "legal")
+            submit(s, 0)
             thread = threading.Thread(target=second)
             thread.start()
             wait_for_a_lock_wait(db.engine)
-            submit(s, 2, "brand")
+            submit(s, 2)
         thread.join(timeout=30)
         assert not thread.is_alive()
         assert failures == []
