@@ -117,8 +117,9 @@ def app_raising(app: FastAPI, error: SignoffError) -> None:
     def take(item: Item) -> dict[str, int]:
         return {"pageId": item.pageId}
 
+    app.add_api_route("/api/v1/boom", boom, methods=["GET"])
+    app.add_api_route("/api/v1/take", take, methods=["POST"])
     app.add_api_route("/boom", boom, methods=["GET"])
-    app.add_api_route("/take", take, methods=["POST"])
 
 
 @pytest.mark.parametrize(
@@ -137,10 +138,23 @@ def test_signoff_errors_map_to_their_status_with_the_envelope(
     app = app_for(f"sqlite:///{tmp_path}/x.db", tmp_path)
     app_raising(app, error)
 
-    response = get(app, "/boom")
+    response = get(app, "/api/v1/boom")
 
     assert response.status_code == status
     assert response.json() == {"success": False, "error": error.message}
+
+
+def test_a_signoff_error_on_a_page_of_the_site_is_an_html_page_saying_it(
+    tmp_path: Path,
+) -> None:
+    app = app_for(f"sqlite:///{tmp_path}/x.db", tmp_path)
+    app_raising(app, InvalidState("The change set is archived."))
+
+    response = get(app, "/boom")
+
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("text/html")
+    assert "The change set is archived." in response.text
 
 
 @pytest.mark.parametrize(
@@ -156,7 +170,7 @@ def test_validation_errors_are_400_naming_the_field(
     app = app_for(f"sqlite:///{tmp_path}/x.db", tmp_path)
     app_raising(app, NotFound("unused"))
 
-    response = call(app, ("POST", "/take", body))[0]
+    response = call(app, ("POST", "/api/v1/take", body))[0]
 
     assert response.status_code == 400
     assert response.json()["success"] is False
