@@ -27,8 +27,8 @@ from signoff.db.models import AuditEvent, User, Workflow
 from signoff.db.session import Database
 from signoff.domain.errors import NotAllowed
 from signoff.domain.states import Origin
-from webqueue.conftest import World, populate
-from webworkflows.test_workflows_pages import BASE, post_form, two_steps
+from web.conftest import World, populate
+from web.workflows.test_workflows_pages import BASE, post_form, two_steps
 
 CHECKBOX = re.compile(r'<input type="checkbox" name="email_notifications"[^>]*>')
 REQUESTS_LABEL = "Email approvers when they are needed"
@@ -37,8 +37,8 @@ STATUS_LABEL = "Email the submitter about decisions"
 
 @pytest.fixture
 def world(db_url: str, tmp_path: Path) -> Iterator[World]:
-    """The webqueue world, signed in per role (as tests/webaccount builds it); the
-    editor has an address on file, the viewer has none."""
+    """The web UI's `world` (as tests/web/conftest.py builds it), signed in per role,
+    here on both backends; the editor has an address on file, the viewer has none."""
     app = create_app(Settings(data_dir=tmp_path / "data", database_url=db_url))
     clock = Clock(later(10))
     app.state.clock = clock

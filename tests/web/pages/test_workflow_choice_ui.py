@@ -8,8 +8,7 @@ import httpx
 from factories import make_page, make_space, make_workflow, step
 from signoff.db.models import ApprovalRequest, Space, User
 from signoff.domain.states import Role
-
-from .conftest import Web
+from web.conftest import Web
 
 PICKER = '<select id="workflow_id" name="workflow_id"'
 

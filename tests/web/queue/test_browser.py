@@ -24,8 +24,7 @@ from signoff.api.app import create_app
 from signoff.config import Settings
 from signoff.db.models import ApprovalRequest, Page
 from signoff.db.session import Database
-
-from .conftest import populate
+from web.conftest import populate
 
 pytestmark = pytest.mark.slow
 

@@ -22,16 +22,9 @@ from signoff.db.models import (
     Workflow,
 )
 from signoff.queries.changesets import change_set_detail
-
-from .conftest import PAGES, SUBMITTED, World
+from web.conftest import PAGES, SUBMITTED, World, csrf
 
 MEMBERS = ("admin", "editor", "approver", "viewer")
-
-
-def csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF field on the page"
-    return match.group(1)
 
 
 def tab_counts(html: str) -> dict[str, int]:

@@ -15,16 +15,9 @@ from signoff.actions.site import do_set_api_enabled
 from signoff.auth.scopes import Scope
 from signoff.db.models import AuditEvent, OAuthToken, PersonalToken, Space
 from signoff.domain.states import Origin
-
-from .conftest import World
+from web.conftest import World, csrf
 
 SECRET = re.compile(r'class="token-secret" value="([^"]+)"')
-
-
-def csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF field on the page"
-    return match.group(1)
 
 
 def docs_id(world: World) -> int:

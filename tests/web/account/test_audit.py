@@ -21,8 +21,7 @@ from signoff.actions.users import do_create_user
 from signoff.db.models import AuditEvent, Space
 from signoff.domain.states import Origin
 from signoff.web.sessions import SESSION_COOKIE
-
-from .conftest import World
+from web.conftest import World
 
 ROWS = re.compile(r"<tr>\s*<td data-label=\"Time \(UTC\)\">")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -10,15 +10,9 @@ from sqlalchemy import func, select
 
 from corpora import XSS_VECTORS_FILE
 from signoff.db.models import Comment, Mention
-from webqueue.conftest import SUBMITTED, World
+from web.conftest import SUBMITTED, World, csrf
 
 XSS = XSS_VECTORS_FILE
-
-
-def csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
 
 
 def page_path(world: World, index: int) -> str:

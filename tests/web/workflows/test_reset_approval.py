@@ -16,7 +16,7 @@ from factories import by, later, make_page
 from signoff.actions.approvals import do_submit_page
 from signoff.db.models import ApprovalRequest, Page, Space, User
 from signoff.queries.page_screen import space_tree
-from webqueue.conftest import World
+from web.conftest import World
 
 from .test_workflows_pages import events, post_form, visible
 

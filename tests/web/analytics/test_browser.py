@@ -20,7 +20,7 @@ from factories import PASSWORD
 from live_server import live_server
 from signoff.api.app import create_app
 from signoff.config import Settings
-from webqueue.conftest import populate
+from web.conftest import populate
 
 pytestmark = pytest.mark.slow
 

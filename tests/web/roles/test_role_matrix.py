@@ -7,7 +7,7 @@ space gets 404, as in the API; a visitor without a session is sent to sign in.
 
 from __future__ import annotations
 
-from webqueue.conftest import World
+from web.conftest import World
 
 ROLES = ("admin", "editor", "approver", "viewer", "outsider")
 OK, REFUSED, HIDDEN = 200, 403, 404

@@ -11,15 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from signoff.db.models import AuditEvent, Page, Space, Workflow
-from webqueue.conftest import World
+from web.conftest import World, csrf
 
 BASE = "/spaces/DOCS/workflows"
-
-
-def csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
 
 
 def visible(html: str) -> str:

@@ -12,7 +12,7 @@ from factories import by
 from signoff.actions.approvals import do_record_decision
 from signoff.db.models import AuditEvent, Page, User
 from signoff.domain.states import DecisionKind
-from webqueue.conftest import World
+from web.conftest import World
 
 
 def stat(html: str, name: str) -> str:

@@ -3,8 +3,6 @@ back in line; nobody else sees it."""
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import select, update
 
 from factories import AT, by
@@ -13,7 +11,7 @@ from signoff.actions.outbox import enqueue
 from signoff.actions.sessions import do_sign_in
 from signoff.db.models import AuditEvent, OutboxMessage, User
 from signoff.web.sessions import SESSION_COOKIE
-from webqueue.conftest import World
+from web.conftest import World, csrf
 
 
 def dead_letters(world: World, count: int) -> list[str]:
@@ -40,12 +38,6 @@ def site_admin(world: World) -> Browser:
     browser = world.site.browser()
     browser.client.cookies.set(SESSION_COOKIE, secret)
     return browser
-
-
-def csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
 
 
 def status_of(world: World, message_id: str) -> str:

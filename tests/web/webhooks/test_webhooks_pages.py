@@ -3,7 +3,6 @@ shown once), pause, resume, rotate, remove and read the delivery log."""
 
 from __future__ import annotations
 
-import re
 from html import unescape
 
 import pytest
@@ -12,16 +11,10 @@ from sqlalchemy import select
 from factories import AT
 from signoff.db.models import AuditEvent, WebhookDelivery, WebhookSubscription
 from signoff.outbound.secrets import webhook_secret
-from webqueue.conftest import World
+from web.conftest import World, csrf
 
 BASE = "/spaces/DOCS/webhooks"
 URL = "http://127.0.0.1:8099/hooks"
-
-
-def csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
 
 
 def post(world: World, role: str, path: str, fields: dict[str, object]) -> object:

@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from .conftest import Web, csrf
+from web.conftest import Web, csrf
 
 BUTTONS = ("Request approval", "Approve", "Reject", "Withdraw")
 
