@@ -101,7 +101,7 @@ def do_revoke_token(
 def do_record_token_use(
     session: Session, token_id: int, *, by: Acting[User | None]
 ) -> bool:
-    """Note that the token was used at `now`, unless a use within the last minute is
+    """Note that the token was used at `by.now`, unless a use within the last minute is
     already noted; whether the row changed.
 
     One conditional UPDATE by primary key, with no read before it: callers that saw

@@ -62,7 +62,7 @@ def record_version(
 ) -> PageVersion:
     """Append `new` as `page`'s next version, audit it, and follow it through the
     page's reviews. `previous` is the page's latest version when the caller has read
-    it; `actor` is None for an author who maps to no user here."""
+    it; `by.actor` is None for an author who maps to no user here."""
     if previous is None:
         previous = source_of(page).latest_version(session, page)
     version = _append(session, page, previous.number + 1, new, now=by.now)
