@@ -116,16 +116,28 @@ class PageModel:
 
     @property
     def approval_status(self) -> str:
-        return self.latest.status if self.latest else "none"
+        """The latest review's status, except that an approval which still covers the
+        current version reads `approved` whatever closed review came after it."""
+        return self.status_from(self.latest, self.approved)
+
+    def status_from(self, latest: Request | None, approved: Request | None) -> str:
+        if latest is not None and latest.status == PENDING:
+            return PENDING
+        if approved is not None and not self.stale_from(approved):
+            return "approved"
+        return latest.status if latest else "none"
+
+    def stale_from(self, approved: Request | None) -> bool:
+        if approved is None:
+            return False
+        at, now = approved.version, self.current
+        return now.number > at.number and not same_content(
+            at, now, approved.workflow.stale_on
+        )
 
     @property
     def is_stale(self) -> bool:
-        if self.approved is None:
-            return False
-        at, now = self.approved.version, self.current
-        return now.number > at.number and not same_content(
-            at, now, self.approved.workflow.stale_on
-        )
+        return self.stale_from(self.approved)
 
     @property
     def version_delta(self) -> int:

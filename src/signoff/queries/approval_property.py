@@ -38,8 +38,11 @@ class ApprovalValue:
     - `commented`: account ids of those who gave a comment with their decision or
       replied in the review's comment thread, in order of first comment.
     - `status`: the page's approval status as `/api/v1` reports it (`pending`,
-      `approved`, `rejected`, `cancelled`, `superseded`, `expired`); `isStale` says
-      whether the page has moved on from an approved version.
+      `approved`, `rejected`, `cancelled`, `superseded`, `expired`), by the one rule
+      of `domain.standing`: `approved` while an approval covers the current version
+      and nothing is pending, even if the latest review (whose people the other
+      fields list) was withdrawn; `isStale` says whether the page has moved on from
+      an approved version.
     - `isComplete`: the review has ended (any status but `pending`);
       `completedAt` when it did.
     - `createdAt`, `createdBy`: when and by whom the review was submitted.

@@ -34,10 +34,9 @@ from signoff.domain.states import (
     RequestStatus,
     Role,
     Rule,
-    StaleOn,
 )
 from signoff.domain.steps import Seat, StepRule, can_ever_pass
-from signoff.domain.versions import VersionRef, is_stale, version_delta
+from signoff.domain.versions import VersionRef
 from signoff.domain.workflow_choice import (
     WorkflowChoice,
     choose_workflow,
@@ -45,6 +44,7 @@ from signoff.domain.workflow_choice import (
 )
 from signoff.domain.workflows import Resolution, resolve_workflow
 from signoff.queries.authors import request_authors, submission_authors
+from signoff.queries.page_approvals import standing_at
 from signoff.queries.readers import space_readers
 
 
@@ -169,34 +169,6 @@ def request_exclusions(request: ApprovalRequest) -> frozenset[int]:
     )
 
 
-@dataclass(frozen=True)
-class Staleness:
-    approved: ApprovalRequest | None
-    is_stale: bool
-    version_delta: int
-
-    @property
-    def approved_at(self) -> int | None:
-        return self.approved.page_version if self.approved else None
-
-
-def page_staleness(session: Session, page: Page, current: PageVersion) -> Staleness:
-    """Whether the page's standing approval still covers its current version."""
-    approved = (
-        session.get(ApprovalRequest, page.approved_request_id)
-        if page.approved_request_id
-        else None
-    )
-    if approved is None:
-        return Staleness(None, False, 0)
-    stale = is_stale(
-        request_ref(approved), version_ref(current), StaleOn(approved.stale_on)
-    )
-    return Staleness(
-        approved, stale, version_delta(approved.page_version, current.number)
-    )
-
-
 def latest_request(session: Session, page: Page) -> ApprovalRequest | None:
     if page.latest_request_id is None:
         return None
@@ -317,8 +289,8 @@ def submit_facts(
         version = current_version(session, page)
     pending = latest_request(session, page)
     has_pending = pending is not None and pending.status == RequestStatus.pending
-    staleness = page_staleness(session, page, version)
-    approved_current = staleness.approved is not None and not staleness.is_stale
+    # The same rule and facts as every read of the page's standing.
+    approved_current = standing_at(session, page, version).covers_current
     impassable: list[str] = []
     excluded: frozenset[int] = frozenset()
     if workflow is not None and actor is not None:

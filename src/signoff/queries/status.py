@@ -96,10 +96,13 @@ class RequestView:
 class PageStatus:
     """A page's approval: its standing and its latest review.
 
-    The standing is `approval_status` (the latest request's status, `none` when
-    never submitted), `approved_at_version` (the standing approval's version, None
-    without one), `is_stale` and `version_delta` (how far the current version has
-    moved past it); the same four as a change set's `PageApprovalFacts`.
+    The standing is `approval_status` (the latest review's status, `none` when
+    never submitted, `approved` whenever an approval covers the current version and
+    no review is pending: `domain.standing`), `approved_at_version` (the standing
+    approval's version, None without one), `is_stale` and `version_delta` (how far
+    the current version has moved past it); the same four as a change set's
+    `PageApprovalFacts`. `request` is the latest review itself, whatever the
+    standing says.
     """
 
     page_id: int
