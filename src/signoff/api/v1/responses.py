@@ -13,13 +13,12 @@ the published document, so examples avoid them.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from pydantic.alias_generators import to_camel
 from pydantic.config import JsonDict
 
-from signoff.domain.audit_chain import utc_text
 from signoff.domain.states import (
     ApprovalStatus,
     ChangeSetStatus,
@@ -41,14 +40,12 @@ IdText = Annotated[
 """An object's id, written as a string of digits (as the reference product does)."""
 Moment = Annotated[
     datetime,
-    PlainSerializer(utc_text, return_type=str),
     WithJsonSchema({"type": "string", "description": "UTC, ISO 8601 with `Z`"}),
 ]
-Day = Annotated[
-    date,
-    PlainSerializer(date.isoformat, return_type=str),
-    WithJsonSchema({"type": "string"}),
-]
+"""A time as pydantic writes an aware datetime: ISO 8601, microseconds when there are
+any, `Z` for UTC (the queries' times all are); the same text as `utc_text`."""
+Day = Annotated[date, WithJsonSchema({"type": "string"})]
+"""A date, written `YYYY-MM-DD`."""
 
 
 def _absent(value: object) -> bool:
@@ -78,7 +75,7 @@ class ApiModel(BaseModel):
     """camelCase keys, nothing undeclared; `example` (if set) is shown in the docs.
 
     Built by field name, from keywords or from a read model's attributes of the same
-    names (`model_validate(view)`); written by alias.
+    names (`of(view)`); written by alias.
     """
 
     model_config = ConfigDict(
@@ -89,6 +86,13 @@ class ApiModel(BaseModel):
         json_schema_extra=_with_example,
     )
     example: ClassVar[JsonDict | None] = None
+
+    @classmethod
+    def of(cls, view: object) -> Self:
+        """The model built from `view`'s attributes (or keys) of the same names, as a
+        read model holds them. By name only: trying each camelCase alias first would
+        cost a failed attribute lookup per field."""
+        return cls.model_validate(view, by_alias=False, by_name=True)
 
 
 def plain(model: BaseModel, *, exclude: set[str] | None = None) -> dict[str, Any]:

@@ -201,7 +201,7 @@ def webhook_out(view: WebhookView) -> WebhookOut:
 
 
 def delivery_out(view: DeliveryView) -> DeliveryOut:
-    return DeliveryOut.model_validate(view)
+    return DeliveryOut.of(view)
 
 
 def delivery_log_page(

@@ -6,14 +6,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from signoff.api.v1.responses import AnalyticsOut
+from signoff.api.v1.responses import (
+    AnalyticsOut,
+    ApproverCounts,
+    Timing,
+    Totals,
+    TrendPoint,
+    WorkflowCounts,
+)
 
 if TYPE_CHECKING:
-    from signoff.queries.analytics import Analytics, ApproverCounts
+    from signoff.queries import analytics
 
 
 def analytics_out(
-    report: Analytics, approvers: Sequence[ApproverCounts]
+    report: analytics.Analytics, approvers: Sequence[analytics.ApproverCounts]
 ) -> AnalyticsOut:
     return AnalyticsOut(
         success=True,
@@ -21,10 +28,10 @@ def analytics_out(
         start=report.start,
         end=report.end,
         interval=report.interval,
-        totals=report.totals,
+        totals=Totals.of(report.totals),
         status_breakdown=report.status_breakdown,
-        trend=report.trend,
-        by_workflow=report.by_workflow,
-        timing=report.timing,
-        busiest_approvers=approvers,
+        trend=[TrendPoint.of(point) for point in report.trend],
+        by_workflow=[WorkflowCounts.of(counts) for counts in report.by_workflow],
+        timing=Timing.of(report.timing),
+        busiest_approvers=[ApproverCounts.of(counts) for counts in approvers],
     )

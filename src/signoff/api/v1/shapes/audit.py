@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def audit_event_out(event: AuditRecord) -> AuditEventOut:
-    return AuditEventOut.model_validate(event)
+    return AuditEventOut.of(event)
 
 
 def audit_page(events: Sequence[AuditRecord], next_cursor: str | None) -> AuditPage:

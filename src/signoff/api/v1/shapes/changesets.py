@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 def change_set_summary(view: changesets.ChangeSetView) -> ChangeSetSummary:
-    return ChangeSetSummary.model_validate(view)
+    return ChangeSetSummary.of(view)
 
 
 def change_set_list(views: Sequence[changesets.ChangeSetView]) -> ChangeSetList:
@@ -34,7 +34,7 @@ def change_set_list(views: Sequence[changesets.ChangeSetView]) -> ChangeSetList:
 
 
 def change_set_detail_out(view: changesets.ChangeSetDetail) -> ChangeSetDetail:
-    return ChangeSetDetail.model_validate(view)
+    return ChangeSetDetail.of(view)
 
 
 def change_set_one(view: changesets.ChangeSetDetail) -> ChangeSetOne:
@@ -48,7 +48,7 @@ def change_set_submitted(results: Sequence[PageResult]) -> ChangeSetSubmitted:
         success=True,
         submitted_count=submitted,
         skipped_count=len(results) - submitted,
-        results=[SubmitResult.model_validate(result) for result in results],
+        results=[SubmitResult.of(result) for result in results],
     )
 
 

@@ -31,14 +31,14 @@ def page_status_out(view: status.PageStatus) -> PageStatus:
         approved_at_version=view.approved_at_version,
         is_stale=view.is_stale,
         version_delta=view.version_delta,
-        request=view.request,
+        request=RequestOut.of(view.request) if view.request is not None else None,
     )
 
 
 def page_submitted(view: status.PageStatus) -> PageSubmitted:
     """The review a submission opened: the page's latest, which it always has."""
     assert view.request is not None, "a submitted page has a latest request"
-    return PageSubmitted(success=True, request=RequestOut.model_validate(view.request))
+    return PageSubmitted(success=True, request=RequestOut.of(view.request))
 
 
 def page_preflight(verdict: Verdict, workflow: Workflow | None) -> PagePreflight:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def queue_item_out(item: queue.QueueItem) -> QueueItem:
-    return QueueItem.model_validate(item)
+    return QueueItem.of(item)
 
 
 def queue_page(
@@ -26,5 +26,5 @@ def queue_page(
         success=True,
         items=[queue_item_out(item) for item in items],
         next_cursor=next_cursor,
-        counts=QueueCounts.model_validate(counts),
+        counts=QueueCounts.of(counts),
     )

@@ -20,13 +20,13 @@ if TYPE_CHECKING:
 
 def space_list(views: Sequence[SpaceView]) -> SpaceWithRoleList:
     return SpaceWithRoleList(
-        success=True, spaces=[SpaceWithRole.model_validate(view) for view in views]
+        success=True, spaces=[SpaceWithRole.of(view) for view in views]
     )
 
 
 def space_one(view: SpaceView) -> SpaceOne:
-    return SpaceOne(success=True, space=SpaceWithRole.model_validate(view))
+    return SpaceOne(success=True, space=SpaceWithRole.of(view))
 
 
 def member_one(view: MemberView) -> MemberOne:
-    return MemberOne(success=True, member=MemberOut.model_validate(view))
+    return MemberOne(success=True, member=MemberOut.of(view))

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def workflow_out(view: WorkflowView) -> WorkflowOut:
-    return WorkflowOut.model_validate(view)
+    return WorkflowOut.of(view)
 
 
 def workflow_list(views: Sequence[WorkflowView]) -> WorkflowList:
