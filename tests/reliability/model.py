@@ -2,16 +2,20 @@
 
 It restates the rules of DESIGN.md (seats and rules, version awareness, preflight
 reasons, rollup precedence) without the product's code, so the machine can predict
-every answer the API gives and what each page's status must read afterwards.
+every answer the API gives and what each page's status must read afterwards. Time is
+a tick counted per event: a change set counts a page's reviews from the tick it
+joined, as the product does from the moment.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 APPROVE, REJECT = "approve", "reject"
 PENDING = "pending"
+TICKS = itertools.count(1)  # one tick per submission or page joining a set
 
 
 class Refusal(StrEnum):
@@ -84,6 +88,7 @@ class Request:
     current: int | None = 0
     decisions: list[dict[str, tuple[str, int]]] = field(default_factory=list)
     step_status: list[str] = field(default_factory=list)
+    submitted: int = field(default_factory=lambda: next(TICKS))
 
     def __post_init__(self) -> None:
         count = len(self.workflow.steps)
@@ -134,6 +139,21 @@ class PageModel:
         return now.number > at.number and not same_content(
             at, now, approved.workflow.stale_on
         )
+
+    def in_set(self, joined: int) -> tuple[str, bool]:
+        """(status, stale) as a change set the page joined at tick `joined` reads it:
+        reviews since then, a pending one, and an approval still covering the page."""
+        latest = self.latest
+        if (
+            latest is not None
+            and latest.status != PENDING
+            and latest.submitted < joined
+        ):
+            latest = None
+        approved = self.approved
+        if approved is not None and approved.submitted < joined:
+            approved = None if self.stale_from(approved) else approved
+        return self.status_from(latest, approved), self.stale_from(approved)
 
     @property
     def is_stale(self) -> bool:
@@ -277,17 +297,28 @@ class ChangeSetModel:
     reference_url: str | None
     page_ids: list[int]
     archived: bool = False
+    joined: dict[int, int] = field(default_factory=dict)
+    """The tick each page joined at; a page kept through an edit keeps its own."""
+
+    def __post_init__(self) -> None:
+        self.list_pages(self.page_ids)
+
+    def list_pages(self, page_ids: list[int]) -> None:
+        now = next(TICKS)
+        self.joined = {page: self.joined.get(page, now) for page in page_ids}
+        self.page_ids = page_ids
 
 
-def rollup(pages: list[PageModel]) -> str:
-    """The change set's one word, in DESIGN.md's precedence."""
-    statuses = [page.approval_status for page in pages]
-    current = [p.approval_status == "approved" and not p.is_stale for p in pages]
+def rollup(pages: list[tuple[str, bool]]) -> str:
+    """The change set's one word from its pages' (status, stale), in DESIGN.md's
+    precedence."""
+    statuses = [status for status, _ in pages]
+    current = [status == "approved" and not stale for status, stale in pages]
     if all(status == "none" for status in statuses):
         return "open"
     if "rejected" in statuses:
         return "has_rejections"
-    if any(p.approval_status == "approved" and p.is_stale for p in pages):
+    if any(status == "approved" and stale for status, stale in pages):
         return "stale"
     if all(current):
         return "all_approved"

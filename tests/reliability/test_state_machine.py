@@ -444,7 +444,7 @@ class ReviewMachine(RuleBasedStateMachine):
             listed = [*model.page_ids, page]  # listing a page twice is refused
         refs = {"pageRefs": [{"pageId": str(p)} for p in listed]}
         if self._update(change_set, "ed", refs, len(set(listed)) == len(listed)):
-            model.page_ids = listed
+            model.list_pages(listed)
 
     @rule(change_set=change_sets)
     @counted
@@ -651,11 +651,18 @@ class ReviewMachine(RuleBasedStateMachine):
                 model.reference_url,
                 "archived" if model.archived else "open",
             )
-            pages = [self.page_models[page_id] for page_id in model.page_ids]
+            # The set reads each page from the moment it joined.
+            pages = [
+                self.page_models[page_id].in_set(model.joined[page_id])
+                for page_id in model.page_ids
+            ]
             assert [
                 (int(r["pageId"]), r["approvalStatus"], r["isStale"])
                 for r in shown["pageRefs"]
-            ] == [(p.id, p.approval_status, p.is_stale) for p in pages]
+            ] == [
+                (page_id, *page)
+                for page_id, page in zip(model.page_ids, pages, strict=True)
+            ]
             assert shown["rollupState"] == rollup(pages)
 
     @staticmethod

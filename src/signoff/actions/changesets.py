@@ -11,8 +11,9 @@ space's audit chain.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -49,8 +50,15 @@ _UNSET = object()
 
 
 def _page_refs(
-    session: Session, space_id: int, page_ids: Sequence[int]
+    session: Session,
+    space_id: int,
+    page_ids: Sequence[int],
+    *,
+    now: datetime,
+    joined: Mapping[int, datetime] | None = None,
 ) -> list[ChangeSetPage]:
+    """The set's rows for `page_ids`, in order. A page already in the set keeps the
+    time it `joined` (the set counts its reviews since then); a new one joins now."""
     if len(page_ids) > MAX_PAGES:
         raise BadInput(
             f"A change set holds at most {MAX_PAGES} pages.", field="pageRefs"
@@ -70,7 +78,8 @@ def _page_refs(
                 field=f"pageRefs[{index}].pageId",
             )
         seen.add(page_id)
-        refs.append(ChangeSetPage(page_id=page_id, position=index))
+        joined_at = (joined or {}).get(page_id, now)
+        refs.append(ChangeSetPage(page_id=page_id, position=index, joined_at=joined_at))
     return refs
 
 
@@ -100,7 +109,7 @@ def do_create_change_set(
         created_at=by.now,
         created_by=by.actor.id,
         updated_at=by.now,
-        page_refs=_page_refs(session, space.id, page_ids),
+        page_refs=_page_refs(session, space.id, page_ids, now=by.now),
     )
     session.add(change_set)
     session.flush()
@@ -158,7 +167,10 @@ def do_update_change_set(
         change_set.reference_url = clean_url(reference_url, field="referenceUrl")
         changed.append("referenceUrl")
     if page_ids is not None:
-        refs = _page_refs(session, change_set.space_id, page_ids)
+        joined = {ref.page_id: ref.joined_at for ref in change_set.page_refs}
+        refs = _page_refs(
+            session, change_set.space_id, page_ids, now=by.now, joined=joined
+        )
         change_set.page_refs.clear()
         session.flush()
         change_set.page_refs.extend(refs)

@@ -241,6 +241,10 @@ class ChangeSetPage(Base):
     )
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
+    joined_at: Mapped[datetime]
+    """When the page was put in the set: the set counts the page's reviews submitted
+    since then (`domain.standing.change_set_standing`). Kept when the set's pages
+    are edited and the page stays."""
 
 
 class ApprovalRequest(Base):

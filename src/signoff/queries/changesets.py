@@ -84,9 +84,10 @@ View = TypeVar("View", bound=ChangeSetView)
 def _page_refs(
     session: Session, where: ColumnElement[bool]
 ) -> defaultdict[int, list[PageApprovalFacts]]:
-    """Each matching change set's pages, in order, with their approval facts."""
+    """Each matching change set's pages, in order, with their approval facts as the
+    set counts them: since each page joined it (`domain.standing`)."""
     query = (
-        approval_facts_select(ChangeSetPage.change_set_id)
+        approval_facts_select(ChangeSetPage.change_set_id, ChangeSetPage.joined_at)
         .join(ChangeSetPage, ChangeSetPage.page_id == Page.id)
         .join(ChangeSet, ChangeSet.id == ChangeSetPage.change_set_id)
         .where(where)
@@ -94,7 +95,7 @@ def _page_refs(
     )
     refs: defaultdict[int, list[PageApprovalFacts]] = defaultdict(list)
     for row in session.execute(query):
-        refs[row[0]].append(approval_facts(row, offset=1))
+        refs[row[0]].append(approval_facts(row, offset=2, joined_at=row[1]))
     return refs
 
 
