@@ -1,8 +1,9 @@
 """A page's standing reads the same on every surface, on both databases.
 
-The REST status, preflight, the `signoff-approval` property, the byline (badge and
-buttons), the space page and the change-set detail (HTML and JSON, with its rollup)
-are read for one page and must all say the same.
+Each status a page can be in (never submitted, pending, approved, approved but stale,
+rejected, withdrawn, superseded, expired) is walked through the REST status,
+preflight, the `signoff-approval` property, the byline (badge and buttons), the space
+page, the queue, the change-set detail (HTML and JSON) and its rollup.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from sqlalchemy.orm import Session
 
 from factories import by, make_change_set, make_workflow, step
 from signoff.actions.acting import Acting
-from signoff.actions.approvals import do_cancel_request, do_record_decision
+from signoff.actions.approvals import (
+    do_cancel_request,
+    do_record_decision,
+    do_reset_approval,
+)
 from signoff.actions.pages import do_edit_page
 from signoff.actions.schedule import do_expire_approval
 from signoff.actions.sessions import do_sign_in
-from signoff.db.models import Page, Space, User
+from signoff.db.models import ChangeSet, Page, Space, User
 from signoff.domain.rollup import rollup_state
 from signoff.domain.standing import PageState, Standing
 from signoff.domain.states import ApprovalStatus, DecisionKind
@@ -343,6 +348,22 @@ def queued_statuses(world: World) -> set[tuple[str, str]]:
     }
 
 
+@pytest.mark.parametrize("state", list(WALKS), ids=[s.value for s in WALKS])
+def test_every_surface_reads_the_page_the_same(world: World, state: PageState) -> None:
+    WALKS[state](world)
+    assert read_everything(world) == expected_reading(state)
+    status = world.json(
+        "GET", "/api/v1/pages/status", params={"pageId": str(world.page_id)}
+    )
+    request = status["request"]
+    if request is None:
+        assert queued_statuses(world) == set()
+        return
+    assert (request["status"], request["id"]) in queued_statuses(world)
+    if state in QUEUE_TABS:
+        assert queue_labels(world, state) == {LABELS[state]}
+
+
 def test_a_page_edited_back_to_its_approved_content_reads_approved_everywhere(
     world: World,
 ) -> None:
@@ -367,3 +388,30 @@ def test_a_page_edited_back_to_its_approved_content_reads_approved_everywhere(
     ) == ("approved", False, 1, 2)
     assert status["request"]["status"] == "cancelled"
     assert read_everything(world) == expected_reading(PageState.approved)
+
+
+def test_a_page_back_on_its_approved_content_can_be_reset_to_draft(
+    world: World,
+) -> None:
+    to_approved(world)
+    edit(world, "<p>Second text</p>")
+    to_pending(world)
+    withdraw(world)
+    edit(world, "<p>v1</p>")
+    space_page = world.html("alice", "/spaces/DOCS")
+    assert f'/pages/{world.page_id}/reset-approval"' in space_page
+    world.act(
+        lambda s, page, people: do_reset_approval(
+            s, page, **by(people["alice"], now=NOW)
+        )
+    )
+    assert read_everything(world) == expected_reading(PageState.none)
+
+
+def test_the_change_set_reads_a_stale_page_as_stale_not_approved(world: World) -> None:
+    to_stale(world)
+    with world.team.db.read() as s:
+        assert s.get_one(ChangeSet, world.change_set_id).status == "open"
+    html = world.html("bob", f"/changesets/{world.change_set_id}")
+    assert _row(html, world.page_id) == "Stale"
+    assert _badge(world.html("bob", f"/spaces/DOCS/pages/{world.page_id}")) == "Stale"

@@ -43,6 +43,7 @@ from signoff.domain.errors import (
 )
 from signoff.domain.preflight import Blocker, Verdict, submit_blocker
 from signoff.domain.states import (
+    ApprovalStatus,
     DecisionKind,
     RequestStatus,
     Role,
@@ -52,6 +53,7 @@ from signoff.domain.states import (
 from signoff.domain.steps import (
     REFUSALS,
     DecideRefusal,
+    Seat,
     StepOutcome,
     can_decide,
     step_outcome,
@@ -60,6 +62,7 @@ from signoff.domain.versions import same_content
 from signoff.queries.authors import remember_request_authors
 from signoff.queries.facts import (
     SubmitPlan,
+    current_version,
     get_version,
     latest_request,
     request_exclusions,
@@ -70,9 +73,9 @@ from signoff.queries.facts import (
     submit_facts,
     version_ref,
 )
+from signoff.queries.page_approvals import standing_at
 
 MAX_COMMENT = 5000
-RESETTABLE = (RequestStatus.approved, RequestStatus.rejected)
 
 
 def check_submit_page(
@@ -264,6 +267,28 @@ def _pending_request(session: Session, page: Page) -> ApprovalRequest:
     return request
 
 
+def check_cancel_request(
+    session: Session, page: Page, *, actor: User
+) -> ApprovalRequest:
+    """The pending review `actor` may withdraw: theirs, or any as a space admin.
+
+    Raises what `do_cancel_request` refuses with (`InvalidState` when nothing is
+    pending, `NotAllowed` for anyone else); writes nothing, so the byline offers
+    `Withdraw` exactly when the action would take it.
+    """
+    request = _pending_request(session, page)
+    if request.submitted_by != actor.id:
+        require_role(
+            session,
+            actor,
+            page.space_id,
+            Role.admin,
+            action="withdraw another person's submission",
+            page_id=page.id,
+        )
+    return request
+
+
 def do_cancel_request(
     session: Session,
     page: Page,
@@ -273,16 +298,7 @@ def do_cancel_request(
     """The submitter (or a space admin) withdraws the pending review."""
     locked = lock_page(session, page.id)
     assert locked is not None
-    request = _pending_request(session, locked)
-    if request.submitted_by != by.actor.id:
-        require_role(
-            session,
-            by.actor,
-            locked.space_id,
-            Role.admin,
-            action="withdraw another person's submission",
-            page_id=locked.id,
-        )
+    request = check_cancel_request(session, locked, actor=by.actor)
     close_request(session, request, RequestStatus.cancelled, now=by.now)
     _record(
         session,
@@ -317,20 +333,23 @@ def do_reset_approval(
         action="reset a page's approval",
         page_id=locked.id,
     )
-    request = (
-        session.get(ApprovalRequest, locked.latest_request_id)
-        if locked.latest_request_id is not None
-        else None
-    )
-    if request is None or request.status not in RESETTABLE:
+    standing = standing_at(session, locked, current_version(session, locked))
+    if not standing.resettable:
         raise InvalidState(
             f"'{locked.title}' has no approval or rejection to reset."
             + (
                 " Withdraw the pending review instead."
-                if request is not None and request.status == RequestStatus.pending
+                if standing.approval_status is ApprovalStatus.pending
                 else ""
             )
         )
+    # The review the page stands on: its approval, or the rejection that decided it.
+    approved = standing.approval_status is ApprovalStatus.approved
+    stands_on = (locked.approved_request_id if approved else None) or (
+        locked.latest_request_id
+    )
+    assert stands_on is not None, "a decided page has the review it stands on"
+    request = session.get_one(ApprovalRequest, stands_on)
     locked.latest_request_id = None
     locked.approved_request_id = locked.approved_version = None
     session.flush()
@@ -382,18 +401,7 @@ def do_record_decision(
         raise BadInput("A rejection needs a comment saying why.", field="comment")
     request = _pending_request(session, locked)
     _check_version(session, locked, request, version)
-    step = request.steps[request.current_step or 0]
-    seats = step_seats(session, step)
-    decided = step_decisions(session, step)
-    excluded = request_exclusions(request)
-    refusal = can_decide(
-        person=by.actor.id,
-        status=RequestStatus(request.status),
-        seats=seats,
-        excluded=excluded,
-        decided=decided,
-    )
-    _raise_refusal(refusal, locked, by.actor)
+    step, seats, decided, excluded = _decider(session, request, locked, by.actor)
     session.add(
         Decision(
             request_id=request.id,
@@ -437,6 +445,46 @@ def do_record_decision(
         session, request, step, approver=by.actor, kind=kind, comment=text, now=by.now
     )
     return request
+
+
+def check_record_decision(session: Session, page: Page, *, actor: User) -> None:
+    """Whether `actor` may decide on the page's current step now.
+
+    Raises what `do_record_decision` refuses a person with (their role, no pending
+    review, no seat, authorship, a decision already made), through the same code;
+    writes nothing. The version named and the comment are the decision's own, and
+    checked when it is made. The byline offers `Approve` and `Reject` only when this
+    passes.
+    """
+    require_role(
+        session,
+        actor,
+        page.space_id,
+        Role.viewer,
+        action="decide on approvals",
+        page_id=page.id,
+    )
+    _decider(session, _pending_request(session, page), page, actor)
+
+
+def _decider(
+    session: Session, request: ApprovalRequest, page: Page, actor: User
+) -> tuple[RequestStep, list[Seat], dict[int, DecisionKind], frozenset[int]]:
+    """The current step, its seats, its decisions so far and who may never decide,
+    once `actor` is known to be one who may decide on it now; else the refusal."""
+    step = request.steps[request.current_step or 0]
+    seats = step_seats(session, step)
+    decided = step_decisions(session, step)
+    excluded = request_exclusions(request)
+    refusal = can_decide(
+        person=actor.id,
+        status=RequestStatus(request.status),
+        seats=seats,
+        excluded=excluded,
+        decided=decided,
+    )
+    _raise_refusal(refusal, page, actor)
+    return step, seats, decided, excluded
 
 
 def _check_version(

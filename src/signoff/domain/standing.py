@@ -82,6 +82,15 @@ class Standing:
         return self.state is PageState.approved
 
     @property
+    def resettable(self) -> bool:
+        """A decided review stands (an approval, current or stale, or a rejection):
+        a space admin may return the page to draft."""
+        return self.approval_status in (
+            ApprovalStatus.approved,
+            ApprovalStatus.rejected,
+        )
+
+    @property
     def covers_current(self) -> bool:
         """A standing approval covers the current version (submit has nothing to
         ask for), whatever review has been opened since."""

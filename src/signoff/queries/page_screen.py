@@ -1,8 +1,8 @@
-"""What the web UI's page view shows: badge, byline buttons, progress, history, diff.
+"""What the web UI's page view and space page show: state, progress, history, diff.
 
-The rules about which byline buttons a person sees live here (and in the domain
-functions they call), never in a template, so the UI offers exactly what the actions
-would accept.
+A page's state comes from `domain.standing` like every other surface's; the words
+for it are the web's (`web.labels`), and which byline buttons a person sees is
+decided by the actions' own checks (`web.byline`), never here or in a template.
 """
 
 from __future__ import annotations
@@ -16,20 +16,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signoff.access import space_role
 from signoff.db.models import Page, PageVersion, Space, User, Workflow
-from signoff.domain.states import ApprovalStatus, RequestStatus, Role
-from signoff.domain.steps import can_decide
+from signoff.domain.standing import PageState, state_of
 from signoff.domain.workflows import resolve_workflow
 from signoff.queries.facts import (
     active_workflow_ids,
     get_version,
     latest_request,
-    page_workflow_choices,
-    request_exclusions,
     resolve_page_workflow,
-    step_decisions,
-    step_seats,
 )
 from signoff.queries.page_approvals import (
     LATEST,
@@ -38,73 +32,6 @@ from signoff.queries.page_approvals import (
 )
 from signoff.queries.status import PageStatus, page_status
 from signoff.storage_format.normalise import normalise_body
-
-BADGES: dict[ApprovalStatus, str] = {
-    ApprovalStatus.none: "Draft",
-    ApprovalStatus.cancelled: "Draft",
-    ApprovalStatus.pending: "In review",
-    ApprovalStatus.approved: "Approved",
-    ApprovalStatus.rejected: "Rejected",
-    ApprovalStatus.superseded: "Superseded",
-    ApprovalStatus.expired: "Expired",
-}
-
-
-def badge(status: ApprovalStatus, *, is_stale: bool) -> str:
-    """The byline's badge: `Stale` when the approval no longer covers the page."""
-    if status is ApprovalStatus.approved and is_stale:
-        return "Stale"
-    return BADGES[status]
-
-
-@dataclass(frozen=True)
-class Buttons:
-    """Which byline buttons a person sees; `workflows` fills the picker when set."""
-
-    request_approval: bool = False
-    workflows: tuple[tuple[int, str], ...] = ()
-    decide: bool = False
-    withdraw: bool = False
-    edit: bool = False
-
-
-def byline_buttons(session: Session, page: Page, user: User) -> Buttons:
-    """The buttons `user` may use on `page` now, by the rules the actions apply."""
-    role = space_role(session, user, page.space_id)
-    if role is None:
-        return Buttons()
-    editor = role.includes(Role.editor)
-    request = latest_request(session, page)
-    pending = request is not None and request.status == RequestStatus.pending
-    decide = withdraw = False
-    if request is not None and pending:
-        step = request.steps[request.current_step or 0]
-        decide = (
-            can_decide(
-                person=user.id,
-                status=RequestStatus(request.status),
-                seats=step_seats(session, step),
-                excluded=request_exclusions(request),
-                decided=step_decisions(session, step),
-            )
-            is None
-        )
-        withdraw = request.submitted_by == user.id or role.includes(Role.admin)
-    status = page_status(session, page)
-    approved_current = (
-        status.approval_status is ApprovalStatus.approved and not status.is_stale
-    )
-    can_request = editor and not pending and not approved_current
-    workflows: tuple[tuple[int, str], ...] = ()
-    if can_request:
-        # The picker appears only where submit would take a choice: a page with a
-        # workflow of its own is submitted under it, whatever a form names.
-        choices = page_workflow_choices(session, page)
-        workflows = tuple(named_workflows(session, choices))
-        can_request = bool(workflows) or (
-            resolve_page_workflow(session, page, strict=True).workflow_id is not None
-        )
-    return Buttons(can_request, workflows, decide, withdraw, editor)
 
 
 def active_workflows(session: Session, space: Space) -> list[tuple[int, str]]:
@@ -166,17 +93,18 @@ class PageScreen:
     title: str
     body: str
     version: int
-    badge: str
+    state: PageState
+    """What the page reads as (`domain.standing`): the byline badge's state."""
     status: PageStatus
     workflow: str | None
-    buttons: Buttons
     people: dict[str, str]
     history: list[HistoryEntry]
     diff: list[DiffLine]
 
 
-def page_screen(session: Session, page: Page, user: User) -> PageScreen:
-    """Everything the page view shows to `user` (who may already read the page)."""
+def page_screen(session: Session, page: Page) -> PageScreen:
+    """Everything the page view shows about `page` to someone who may read it; the
+    byline's buttons depend on who that is (`web.byline`)."""
     space = session.get(Space, page.space_id)
     assert space is not None
     current = get_version(session, page.id, page.current_version)
@@ -224,10 +152,9 @@ def page_screen(session: Session, page: Page, user: User) -> PageScreen:
         title=current.title,
         body=current.body,
         version=current.number,
-        badge=badge(status.approval_status, is_stale=status.is_stale),
+        state=state_of(status.approval_status, is_stale=status.is_stale),
         status=status,
         workflow=workflow.name if workflow else None,
-        buttons=byline_buttons(session, page, user),
         people=people,
         history=history,
         diff=diff,
@@ -239,11 +166,12 @@ class TreeRow:
     page_id: int
     title: str
     depth: int
-    badge: str
+    state: PageState
     workflow: str | None
     changed_at: datetime | None
     resettable: bool = False
-    """A finished review stands (approved or rejected): a space admin may reset it."""
+    """A decided review stands (`Standing.resettable`, as `do_reset_approval` asks):
+    a space admin may reset it."""
 
 
 def space_tree(session: Session, space: Space) -> list[TreeRow]:
@@ -290,11 +218,10 @@ def space_tree(session: Session, space: Space) -> list[TreeRow]:
                 facts.page_id,
                 facts.title,
                 0,
-                badge(facts.approval_status, is_stale=facts.is_stale),
+                facts.state,
                 names.get(workflow_id) if workflow_id else None,
                 (completed or created) if facts.latest_request_id else None,
-                facts.approval_status
-                in (ApprovalStatus.approved, ApprovalStatus.rejected),
+                facts.standing.resettable,
             )
         )
     # A page whose parent is not in this space is shown at the top level.

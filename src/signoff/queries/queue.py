@@ -45,8 +45,11 @@ from signoff.db.models import (
     Workflow,
 )
 from signoff.domain.errors import BadInput
+from signoff.domain.standing import PageState, page_standing, state_of
 from signoff.domain.states import RequestStatus, StaleOn
+from signoff.domain.versions import VersionRef
 from signoff.ids import stored_number
+from signoff.queries.page_approvals import approval_of
 
 MAX_LIMIT = 200
 STALE = "stale"
@@ -57,6 +60,7 @@ Ts = TypeVarTuple("Ts")
 
 _current = shared_alias(RequestStep, "current_step")
 _current_version = shared_alias(PageVersion, "current_version")
+_page_now = shared_alias(PageVersion, "page_now")
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,14 @@ class QueueItem:
     change_set_id: int | None
     due_at: datetime | None = None
     """When the current step is due, if it has a due period."""
+    is_stale: bool = False
+    """The request is the approval its page stands on, and the page has moved away
+    from it (`domain.standing`)."""
+
+    @property
+    def state(self) -> PageState:
+        """What the request reads as: its status, `stale` for a stale approval."""
+        return state_of(self.status, is_stale=self.is_stale)
 
     def is_overdue(self, now: datetime) -> bool:
         return (
@@ -218,8 +230,21 @@ def _page_statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
         ApprovalRequest.created_at,
         ApprovalRequest.change_set_id,
         _current.due_at,
+        # What the standing rule needs to tell a stale approval (`_item`).
+        Page.approved_request_id,
+        ApprovalRequest.content_hash,
+        ApprovalRequest.stale_on,
+        Page.current_version,
+        _page_now.content_hash,
     ).select_from(ApprovalRequest)
     query = _filtered(query, shape)
+    query = query.outerjoin(
+        _page_now,
+        and_(
+            _page_now.page_id == Page.id,
+            _page_now.number == Page.current_version,
+        ),
+    )
     query = query.join(Workflow, Workflow.id == ApprovalRequest.workflow_id).join(
         User, User.id == ApprovalRequest.submitted_by
     )
@@ -353,13 +378,23 @@ def _stale() -> tuple[ColumnElement[bool], ...]:
 
 
 def _item(row: Any) -> QueueItem:
+    status = RequestStatus(row[5])
+    approved_request_id, content_hash, stale_on, current, current_hash = row[13:]
+    # The row's request is an approval the page stands on, or no approval at all.
+    standing = page_standing(
+        status,
+        approval_of(row[4], content_hash, stale_on, row[10])
+        if approved_request_id == row[0]
+        else None,
+        VersionRef(current, current_hash),
+    )
     return QueueItem(
         request_id=row[0],
         page_id=row[1],
         title=row[2],
         space_id=row[3],
         version=row[4],
-        status=RequestStatus(row[5]),
+        status=status,
         workflow_id=row[6],
         workflow_name=row[7],
         current_step=row[8],
@@ -367,4 +402,5 @@ def _item(row: Any) -> QueueItem:
         created_at=row[10],
         change_set_id=row[11],
         due_at=row[12],
+        is_stale=standing.is_stale,
     )

@@ -10,13 +10,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from signoff.web import labels
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
 @cache
 def templates() -> Jinja2Templates:
-    return Jinja2Templates(directory=TEMPLATES_DIR)
+    found = Jinja2Templates(directory=TEMPLATES_DIR)
+    # The words for states come from one place (`web.labels`), in every template.
+    found.env.globals.update(
+        state_label=labels.state_label,
+        rollup_label=labels.rollup_label,
+        lozenge=labels.lozenge,
+    )
+    return found
 
 
 def render(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from signoff.domain.standing import state_of
 from signoff.domain.states import ApprovalStatus
-from signoff.queries.page_screen import badge, body_diff
+from signoff.queries.page_screen import body_diff
+from signoff.web.labels import state_label
 
 
 @pytest.mark.parametrize(
@@ -24,7 +26,7 @@ from signoff.queries.page_screen import badge, body_diff
 def test_the_badge_reads_as_the_contract_says(
     status: ApprovalStatus, stale: bool, text: str
 ) -> None:
-    assert badge(status, is_stale=stale) == text
+    assert state_label(state_of(status, is_stale=stale)) == text
 
 
 def test_the_diff_ignores_respellings_and_shows_changed_blocks() -> None:

@@ -44,23 +44,6 @@ from signoff.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-ROLLUP_LABELS = {
-    "open": "Open",
-    "in_review": "In review",
-    "partially_approved": "Partially approved",
-    "all_approved": "All approved",
-    "has_rejections": "Has rejections",
-    "stale": "Stale",
-}
-STATUS_LABELS = {
-    "none": "Draft",
-    "pending": "In review",
-    "approved": "Approved",
-    "rejected": "Rejected",
-    "cancelled": "Cancelled",
-    "superseded": "Superseded",
-}
-
 
 def _user(session: Session, current: CurrentSession) -> User:
     user = session.get(User, current.user_id)
@@ -77,8 +60,6 @@ def _globals(current: CurrentSession) -> dict[str, Any]:
     return {
         "current": current,
         "csrf_token": current.csrf_token,
-        "rollup_labels": ROLLUP_LABELS,
-        "status_labels": STATUS_LABELS,
     }
 
 

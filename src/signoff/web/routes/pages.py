@@ -41,6 +41,7 @@ from signoff.domain.states import DecisionKind, Origin, Role
 from signoff.ids import Id, form_id, stored_number
 from signoff.queries.page_screen import PageScreen, page_screen
 from signoff.web import context
+from signoff.web.byline import Buttons, byline_buttons
 from signoff.web.comment_text import ShownComment, shown_comments
 from signoff.web.forms import FormValues, first
 from signoff.web.refusals import FORM_REFUSALS, refusal
@@ -59,12 +60,16 @@ def page_url(key: str, page_id: int) -> str:
 
 def load_screen(
     db: Database, user_id: int, key: str, page_id: int
-) -> tuple[PageScreen, list[ShownComment]]:
+) -> tuple[PageScreen, Buttons, list[ShownComment]]:
     with db.read() as session:
         user = session.get(User, user_id)
         page = _page_in(session, user, key, page_id)
         assert user is not None
-        return page_screen(session, page, user), shown_comments(session, page.id)
+        return (
+            page_screen(session, page),
+            byline_buttons(session, page, user),
+            shown_comments(session, page.id),
+        )
 
 
 def _page_in(session: Session, user: User | None, key: str, page_id: int) -> Page:
@@ -84,13 +89,19 @@ async def show_page(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    screen, comments = await run_in_threadpool(
+    screen, buttons, comments = await run_in_threadpool(
         load_screen, context.database(request), current.user_id, key, page_id
     )
     return render(
         request,
         "page.html",
-        {"current": current, "screen": screen, "comments": comments, "error": error},
+        {
+            "current": current,
+            "screen": screen,
+            "buttons": buttons,
+            "comments": comments,
+            "error": error,
+        },
         status=status,
     )
 
@@ -203,10 +214,10 @@ async def edit_form(request: Request, key: str, page_id: Id) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
-    screen, _comments = await run_in_threadpool(
+    screen, buttons, _comments = await run_in_threadpool(
         load_screen, context.database(request), current.user_id, key, page_id
     )
-    if not screen.buttons.edit:
+    if not buttons.edit:
         raise NotAllowed("You need the editor role to edit.")
     values = {"title": screen.title, "body": screen.body, "version": screen.version}
     return _editor(request, current, screen.space_key, page_id, values)

@@ -139,7 +139,6 @@ def queue_page(
             "now": now,
             "space_keys": {space.id: space.key for space in spaces},
             "names": names,
-            "status_labels": {"pending": "In review"},
             "workflows": list_workflow_choices(session, space_ids),
             "change_sets": list_change_set_choices(session, space_ids),
             "filters": filters,

@@ -1,0 +1,84 @@
+"""Which byline buttons a person sees on a page: those its actions would accept now.
+
+Each button asks the action's own check (`check_submit_page`, `check_record_decision`,
+`check_cancel_request`), so the page never offers what the action then refuses, and
+never hides what it would take. The checks read and never write; a refusal they
+raise here is only the reason a button is not shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from signoff.access import space_role
+from signoff.actions.approvals import (
+    check_cancel_request,
+    check_record_decision,
+    check_submit_page,
+)
+from signoff.db.models import Page, User
+from signoff.domain.errors import InvalidState, NotAllowed
+from signoff.domain.preflight import Blocker
+from signoff.domain.states import Role
+from signoff.queries.facts import page_workflow_choices
+from signoff.queries.page_screen import named_workflows
+
+
+@dataclass(frozen=True)
+class Buttons:
+    """Which byline buttons a person sees; `workflows` fills the picker when set."""
+
+    request_approval: bool = False
+    workflows: tuple[tuple[int, str], ...] = ()
+    decide: bool = False
+    withdraw: bool = False
+    edit: bool = False
+
+
+def byline_buttons(session: Session, page: Page, user: User) -> Buttons:
+    """The buttons `user` may use on `page` now, by the checks the actions apply."""
+    role = space_role(session, user, page.space_id)
+    if role is None:
+        return Buttons()
+    request_approval, workflows = _request_approval(session, page, user)
+    return Buttons(
+        request_approval=request_approval,
+        workflows=workflows,
+        decide=_passes(lambda: check_record_decision(session, page, actor=user)),
+        withdraw=_passes(lambda: check_cancel_request(session, page, actor=user)),
+        edit=role.includes(Role.editor),
+    )
+
+
+def _request_approval(
+    session: Session, page: Page, user: User
+) -> tuple[bool, tuple[tuple[int, str], ...]]:
+    """Whether submit would take the page now, and the workflows to choose among.
+
+    Where the page has no workflow of its own and several are active, submit needs
+    a choice: the picker lists each workflow a submission under it would pass.
+    """
+    verdict, _plan = check_submit_page(session, page, actor=user)
+    if verdict.blocker is not Blocker.ambiguous_workflow:
+        return verdict.can_submit, ()
+    allowed = [
+        workflow_id
+        for workflow_id in page_workflow_choices(session, page)
+        if check_submit_page(session, page, actor=user, workflow_id=workflow_id)[
+            0
+        ].can_submit
+    ]
+    workflows = tuple(named_workflows(session, allowed))
+    return bool(workflows), workflows
+
+
+def _passes(check: Callable[[], object]) -> bool:
+    """Whether `check` returns without refusing."""
+    try:
+        check()
+    except (InvalidState, NotAllowed):
+        return False
+    return True
