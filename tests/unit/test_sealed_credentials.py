@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from signoff.outbound.credentials import CredentialUnreadable, open_sealed, seal
@@ -40,9 +42,13 @@ def test_anything_but_a_sealed_value_is_unreadable(stored: str) -> None:
         open_sealed(KEY, "p", stored)
 
 
-def test_a_flipped_bit_is_detected() -> None:
+@pytest.mark.parametrize("where", [0, 11, 12, -17, -1])
+def test_a_flipped_bit_is_detected(where: int) -> None:
+    """Anywhere: in the nonce, the ciphertext or the tag."""
     sealed = seal(KEY, "p", "secret")
-    body = bytearray(sealed.encode("ascii"))
-    body[-3] = ord("A") if body[-3] != ord("A") else ord("B")
+    version, _, payload = sealed.partition(".")
+    raw = bytearray(base64.urlsafe_b64decode(payload))
+    raw[where] ^= 0x01
+    tampered = f"{version}.{base64.urlsafe_b64encode(bytes(raw)).decode('ascii')}"
     with pytest.raises(CredentialUnreadable):
-        open_sealed(KEY, "p", body.decode("ascii"))
+        open_sealed(KEY, "p", tampered)
