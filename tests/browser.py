@@ -95,3 +95,14 @@ def visit(base: str) -> Iterator[Visit]:
             yield tab
         finally:
             browser.close()
+
+
+def screenshot(page: Any, name: str) -> None:
+    """`name` at a desktop and a phone width, under `.artifacts/`, for people to
+    look at; the viewport is left at the desktop width."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1360, "height": 900})
+    page.screenshot(path=str(ARTIFACTS / f"{name}-1360.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / f"{name}-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1360, "height": 900})

@@ -19,9 +19,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from browser import chromium_browser
 from conftest import fresh_database_url
 from factories import (
     by,
@@ -242,3 +244,10 @@ def with_change_set(world: World) -> tuple[World, int]:
         )
         change_set_id = change_set.id
     return world, change_set_id
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, for the browser tests of every screen."""
+    with chromium_browser() as browser:
+        yield browser

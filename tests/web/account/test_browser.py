@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from browser import ARTIFACTS, chromium_browser
+from browser import screenshot
 from factories import PASSWORD
 from live_server import live_server
 from signoff.api.app import create_app
@@ -31,21 +31,6 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
     populate(app.state.db)
     with live_server(app) as base_url:
         yield base_url
-
-
-@pytest.fixture
-def chromium() -> Iterator[Any]:
-    with chromium_browser() as browser:
-        yield browser
-
-
-def screenshot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.set_viewport_size({"width": 1360, "height": 900})
-    page.screenshot(path=str(ARTIFACTS / f"{name}-1360.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(ARTIFACTS / f"{name}-390.png"), full_page=True)
-    page.set_viewport_size({"width": 1360, "height": 900})
 
 
 def test_an_admin_creates_and_revokes_a_token_and_reads_the_trail(

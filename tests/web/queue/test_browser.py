@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from browser import ARTIFACTS, chromium_browser
+from browser import screenshot
 from factories import PASSWORD, later
 from live_server import live_server
 from signoff.actions.acting import Acting
@@ -54,12 +54,6 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, list[int]
         yield base_url, page_ids
 
 
-@pytest.fixture
-def chromium() -> Iterator[Any]:
-    with chromium_browser() as browser:
-        yield browser
-
-
 def open_page(browser: Any, problems: list[str]) -> Any:
     page = browser.new_page(viewport={"width": 1360, "height": 900})
     page.on(
@@ -77,15 +71,6 @@ def sign_in(page: Any, base_url: str, path: str, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(base_url + path)
-
-
-def screenshot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.set_viewport_size({"width": 1360, "height": 900})
-    page.screenshot(path=str(ARTIFACTS / f"{name}-1360.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(ARTIFACTS / f"{name}-390.png"), full_page=True)
-    page.set_viewport_size({"width": 1360, "height": 900})
 
 
 def test_an_approver_finds_a_request_waiting_for_them(
