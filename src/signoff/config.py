@@ -11,7 +11,7 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from signoff.outbound.allowlist import AllowList
@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     and networks, comma-separated, e.g. `127.0.0.1,10.0.0.0/8`; empty: none, so the
     client is always the TCP peer (a header any client can send proves nothing)."""
 
+    confluence_poll_seconds: float = Field(default=60.0, ge=1.0, le=86400.0)
+    """Seconds between two polling passes over every linked Confluence space."""
+    confluence_allow: str = ""
+    """Confluence sites on the server's own networks that Signoff may call anyway (a
+    proxy, a test site), in the syntax of `SIGNOFF_WEBHOOK_ALLOW`; sites on the
+    internet need no entry."""
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -51,13 +58,14 @@ class Settings(BaseSettings):
             raise ValueError("SIGNOFF_BASE_URL must start with http:// or https://")
         return value.rstrip("/")
 
-    @field_validator("webhook_allow")
+    @field_validator("webhook_allow", "confluence_allow")
     @classmethod
-    def _check_allow(cls, value: str) -> str:
+    def _check_allow(cls, value: str, info: ValidationInfo) -> str:
         try:
             AllowList.parse(value)
         except ValueError as error:
-            raise ValueError(f"SIGNOFF_WEBHOOK_ALLOW: {error}") from error
+            name = f"SIGNOFF_{(info.field_name or '').upper()}"
+            raise ValueError(f"{name}: {error}") from error
         return value
 
     @field_validator("smtp_url")
@@ -88,6 +96,10 @@ class Settings(BaseSettings):
     @property
     def webhook_allow_list(self) -> AllowList:
         return AllowList.parse(self.webhook_allow)
+
+    @property
+    def confluence_allow_list(self) -> AllowList:
+        return AllowList.parse(self.confluence_allow)
 
     @property
     def effective_database_url(self) -> str:

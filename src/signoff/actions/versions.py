@@ -37,19 +37,25 @@ class NewVersion:
     """A version as its source gives it: the title and body already clean.
 
     `author_id` is the Signoff user who wrote it; None only where the source names
-    an author who maps to no user here."""
+    an author who maps to no user here. `number` is the source's own version number
+    (a source that is polled may skip some); None takes the next one. `author_account`
+    is the author as the source names them, kept whether or not it maps to a user."""
 
     title: str
     body: str
     author_id: int | None
     message: str = ""
+    number: int | None = None
+    author_account: str | None = None
+    created_at: datetime | None = None
+    """When the source saved it; None: now."""
 
 
 def record_first_version(
     session: Session, page: Page, new: NewVersion, *, now: datetime
 ) -> PageVersion:
     """Store version 1 of a page just created; its creation is audited by the caller."""
-    return _append(session, page, 1, new, now=now)
+    return _append(session, page, new.number or 1, new, now=now)
 
 
 def record_version(
@@ -65,8 +71,22 @@ def record_version(
     it; `by.actor` is None for an author who maps to no user here."""
     if previous is None:
         previous = source_of(page).latest_version(session, page)
-    version = _append(session, page, previous.number + 1, new, now=by.now)
-    who = by.actor.display_name if by.actor else "An author outside Signoff"
+    number = new.number or previous.number + 1
+    if number <= previous.number:
+        raise ValueError(f"version {number} is not after {previous.number}")
+    version = _append(session, page, number, new, now=by.now)
+    who = (
+        by.actor.display_name
+        if by.actor
+        else f"Account {new.author_account}"
+        if new.author_account
+        else "An author outside Signoff"
+    )
+    details: dict[str, object] = {
+        "contentChanged": version.content_hash != previous.content_hash
+    }
+    if new.author_account:
+        details["authorAccount"] = new.author_account
     record_event(
         session,
         "page.edited",
@@ -75,7 +95,7 @@ def record_version(
         space_id=page.space_id,
         page_id=page.id,
         page_version=version.number,
-        details={"contentChanged": version.content_hash != previous.content_hash},
+        details=details,
     )
     _follow_edit(
         session,
@@ -97,10 +117,11 @@ def _append(
         body=new.body,
         content_hash=content_hash(new.title, new.body),
         author_id=new.author_id,
+        author_account=new.author_account,
         message=clean_text(
             new.message, field="message", max_length=MAX_MESSAGE, required=False
         ),
-        created_at=now,
+        created_at=new.created_at or now,
     )
     session.add(version)
     session.flush()

@@ -132,6 +132,7 @@ class Page(Base):
 
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
+        Index("ix_pages_external_id", "external_id"),
         CheckConstraint("current_version >= 1", "version_positive"),
         Index(
             "ix_pages_moved_since_approval",
@@ -792,6 +793,8 @@ class ConfluenceSite(Base):
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     base_url: Mapped[str] = mapped_column(String(500))
+    web_base: Mapped[str | None] = mapped_column(String(500))
+    """The site's address for people (`_links.base`), for links to its pages."""
     cloud_id: Mapped[str | None] = mapped_column(String(64))
     auth: Mapped[str] = mapped_column(String(10))  # "basic" or "bearer"
     email: Mapped[str | None] = mapped_column(String(320))
@@ -844,3 +847,16 @@ class ConfluenceAccount(Base):
         UniqueConstraint("site_id", "account_id"),
         UniqueConstraint("site_id", "user_id"),
     )
+
+
+class ConfluenceThread(Base):
+    """The footer comment a review's submission opened on its Confluence page:
+    decisions on the review reply in it."""
+
+    __tablename__ = "confluence_threads"
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("approval_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    comment_id: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]

@@ -56,9 +56,16 @@ def confluence_time(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def check_credentials(http: ConfluenceHttp) -> None:
-    """One cheap call that needs the credentials to work: a `ConfluenceError` if not."""
-    http.get(f"{V2}/spaces", {"limit": 1})
+def check_credentials(http: ConfluenceHttp) -> str | None:
+    """One cheap call that needs the credentials to work: a `ConfluenceError` if not.
+
+    Returns the site's address for people (`_links.base`), when the answer gives it.
+    """
+    body = http.get(f"{V2}/spaces", {"limit": 1})
+    base = (body.get("_links") or {}).get("base")
+    if isinstance(base, str) and base.startswith(("https://", "http://")):
+        return base.rstrip("/")
+    return None
 
 
 def space_by_key(http: ConfluenceHttp, key: str) -> RemoteSpace | None:
@@ -132,3 +139,36 @@ def read_page(raw: dict[str, Any]) -> RemotePage:
         body=storage if isinstance(storage, str) else None,
         webui=(raw.get("_links") or {}).get("webui"),
     )
+
+
+@dataclass(frozen=True)
+class RemoteUser:
+    account_id: str
+    display_name: str
+    email: str | None
+    """None where the person's privacy settings hide it."""
+
+
+USERS_PER_CALL = 250
+
+
+def users_by_account(
+    http: ConfluenceHttp, account_ids: Iterable[str]
+) -> list[RemoteUser]:
+    """The profiles of these accounts (`POST /users-bulk`, 250 a call); an account
+    the site does not know is left out."""
+    wanted = list(dict.fromkeys(account_ids))
+    found: list[RemoteUser] = []
+    for start in range(0, len(wanted), USERS_PER_CALL):
+        chunk = wanted[start : start + USERS_PER_CALL]
+        body = http.post(f"{V2}/users-bulk", {"accountIds": chunk}).body or {}
+        for raw in body.get("results", []):
+            email = raw.get("email") or None
+            found.append(
+                RemoteUser(
+                    str(raw["accountId"]),
+                    str(raw.get("displayName") or raw.get("publicName") or ""),
+                    email if isinstance(email, str) else None,
+                )
+            )
+    return found
