@@ -142,14 +142,3 @@ def _attribute_versions(
         .values(author_id=user_id)
         .execution_options(synchronize_session=False)
     )
-
-
-def accounts_of(session: Session, site_id: int) -> dict[str, int]:
-    """Account id → user id, for every mapped account of the site."""
-    return dict(
-        session.execute(
-            select(ConfluenceAccount.account_id, ConfluenceAccount.user_id).where(
-                ConfluenceAccount.site_id == site_id
-            )
-        ).all()
-    )

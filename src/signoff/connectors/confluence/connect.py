@@ -48,7 +48,7 @@ def site_credentials(site: ConfluenceSite, site_key: str) -> Credentials:
 
 def site_gate(site: ConfluenceSite) -> SiteGate:
     """The process's gate of `site`, holding back at least until its stored hold."""
-    gate = gate_for(f"site-{site.id}")
+    gate = gate_for(f"{site.id} {site.base_url}")
     if site.hold_until is not None:
         gate.hold_until(_aware(site.hold_until).timestamp())
     return gate
