@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from confluence_site import ConfluenceSite, RunningSite, run_site
 from confluence.governed import Governed, governed
+from confluence_site import ConfluenceSite, RunningSite, run_site
 from signoff.db.models import AuditEvent, Page, PageVersion
 from signoff.db.session import Database
 
