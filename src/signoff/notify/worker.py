@@ -21,7 +21,7 @@ import json
 import logging
 import random as random_module
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -105,6 +105,11 @@ class OutboxWorker:
     between: Callable[[], object] | None = None
     """Called between batches by `run_forever`: the sweeper's hook (expiry,
     reminders), so one loop does all the background work."""
+    kinds: Collection[str] | None = None
+    """Claim only messages of these kinds (None: every kind), for a run that
+    delivers one channel now, e.g. `signoff confluence sync`'s writes back."""
+    spaces: Collection[int] | None = None
+    """Claim only messages of these spaces (None: any space, or none)."""
     stats: WorkerStats = field(default_factory=WorkerStats, init=False)
 
     def __post_init__(self) -> None:
@@ -112,6 +117,8 @@ class OutboxWorker:
             raise ValueError("batch and max_attempts must be at least 1")
         if self.lease <= timedelta(0):
             raise ValueError("the lease must be positive")
+        if self.kinds is not None and not self.kinds:
+            raise ValueError("kinds, when given, must name at least one kind")
 
     def run_once(self, stop: threading.Event | None = None) -> int:
         """Claim one batch and process it; returns how many messages were processed.
@@ -161,6 +168,10 @@ class OutboxWorker:
             .limit(self.batch)
             .with_for_update(skip_locked=True)
         )
+        if self.kinds is not None:
+            due = due.where(OutboxMessage.kind.in_(sorted(self.kinds)))
+        if self.spaces is not None:
+            due = due.where(OutboxMessage.space_id.in_(sorted(self.spaces)))
         with self.db.write() as session:
             taken = [self._take(row, lease_until) for row in session.scalars(due)]
         return [claim for claim in taken if claim is not None]
