@@ -3,14 +3,14 @@
 Confluence Cloud cannot call an outside service when a page changes, so Signoff
 asks. Per linked space a pass lists the pages by `-modified-date`, newest first, down
 to the link's watermark less an overlap (the site's listing can lag behind an edit),
-then reads by id, 250 at a time, the pages under review that the listing did not
-show, which tells a trashed, deleted or moved page and an edit the listing has not
-caught up with. Every call is made outside any transaction; each page is then
+then reads by id, 250 at a time, the pages under review, which tells a trashed,
+deleted or moved page and an edit the listing has not caught up with. Every call is made outside any transaction; each page is then
 recorded in a short transaction of its own (`recording`), and the watermark moves
 only once every page seen has been recorded, so a pass killed halfway is redone by
 the next from where the watermark says, recording nothing twice.
 
-A steady-state pass over a space where nothing changed costs one call. A site that
+A steady-state pass over a space where nothing changed costs one call, and one
+more per 250 pages under review. A site that
 asks for a long pause (`RateLimited`) is held until then, in the database, so every
 process respects it; a site that keeps failing is retried after a growing delay,
 not in a tight loop, and `status` shows why.
@@ -165,12 +165,13 @@ def _link_pass(
     with db.read() as session:
         watched = pages_under_review(session, link.site_id, link.space_id)
         accounts = accounts_of(session, link.site_id)
-    shown = {page.id for page in listed}
-    to_read = [page_id for page_id in watched if page_id not in shown]
-    read = api.pages_by_id(http, to_read) if to_read else []
-    missing = set(to_read) - {page.id for page in read}
+    # A page under review is read by id even when listed: a lagging listing can
+    # show it at an older version, and only a read by id tells it was trashed.
+    read = api.pages_by_id(http, watched) if watched else []
+    missing = set(watched) - {page.id for page in read}
+    seen = {page.id: page for page in listed} | {page.id: page for page in read}
     # Oldest first, so a page's versions are recorded in the order they were made.
-    for remote in sorted([*listed, *read], key=lambda p: p.version.created_at):
+    for remote in sorted(seen.values(), key=lambda p: p.version.created_at):
         report.pages_seen += 1
         with db.write() as session:
             report.recorded.add(
