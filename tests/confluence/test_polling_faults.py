@@ -22,11 +22,13 @@ from signoff.actions.confluence.polling import run_pass
 from signoff.actions.spaces import do_add_member
 from signoff.db.models import (
     ApprovalRequest,
-    ConfluenceSite as SiteRow,
     ConfluenceSpaceLink,
     Page,
     PageVersion,
     Space,
+)
+from signoff.db.models import (
+    ConfluenceSite as SiteRow,
 )
 from signoff.db.session import Database
 from signoff.domain.states import Origin, Role

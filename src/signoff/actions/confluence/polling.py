@@ -4,10 +4,11 @@ Confluence Cloud cannot call an outside service when a page changes, so Signoff
 asks. Per linked space a pass lists the pages by `-modified-date`, newest first, down
 to the link's watermark less an overlap (the site's listing can lag behind an edit),
 then reads by id, 250 at a time, the pages under review, which tells a trashed,
-deleted or moved page and an edit the listing has not caught up with. Every call is made outside any transaction; each page is then
-recorded in a short transaction of its own (`recording`), and the watermark moves
-only once every page seen has been recorded, so a pass killed halfway is redone by
-the next from where the watermark says, recording nothing twice.
+deleted or moved page and an edit the listing has not caught up with. Every call is
+made outside any transaction; each page is then recorded in a short transaction of
+its own (`recording`), and the watermark moves only once every page seen has been
+recorded, so a pass killed halfway is redone by the next from where the watermark
+says, recording nothing twice.
 
 A steady-state pass over a space where nothing changed costs one call, and one
 more per 250 pages under review. A site that
