@@ -66,6 +66,19 @@ def assign_step(
     )
 
 
+def reassign_current_step(session: Session, request: ApprovalRequest) -> None:
+    """Work out again whom `request`'s current step waits for, after something
+    that decides who may decide changed (an author's account was mapped)."""
+    step = next((s for s in request.steps if s.position == request.current_step), None)
+    if request.status != RequestStatus.pending.value or step is None:
+        return
+    clear_step(session, step)
+    decided = frozenset(
+        session.scalars(select(Decision.approver_id).where(Decision.step_id == step.id))
+    )
+    assign_step(session, request, step, excluded=request_exclusions(request) | decided)
+
+
 def unassign(session: Session, step: RequestStep, user_id: int) -> None:
     """`user_id` has decided on `step`: it no longer waits for them."""
     session.execute(

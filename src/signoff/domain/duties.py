@@ -27,8 +27,8 @@ def excluded_deciders(
     approved, whether or not the page still stands on it (stale, expired or reset):
     its content was reviewed by other people all the same. Requests that ended
     rejected, withdrawn or superseded approved nothing, so their authors stay
-    excluded. None is an author Signoff does not know (a version synced from a
-    source with no mapped account).
+    excluded. An author Signoff cannot name (a Confluence account mapped to nobody)
+    arrives as everyone it may be (`queries.authors.suspects`); None is ignored.
     """
     if allow_self_approval:
         return frozenset()

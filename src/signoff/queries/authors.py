@@ -7,6 +7,13 @@ review, even when that approval covered it). Each question is one
 statement whatever the number of versions: a range read of the unique
 (page_id, number) index, bounded below by a subquery on the (page_id, id) index of
 requests. Deciding is a hot path, so it never loads versions one by one.
+
+A version from a content source whose author maps to no Signoff user (a Confluence
+account nobody has mapped yet) still has an author, who must not approve their own
+change: since Signoff cannot tell who that is, every user without a mapped account
+on that site counts as a possible author (`suspects`), so only people known to be
+someone else decide, or anyone once the workflow allows self-approval. Mapping the
+account later attributes its versions to the user (`actions.confluence.accounts`).
 """
 
 from __future__ import annotations
@@ -14,11 +21,22 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, inspect, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, inspect, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from signoff.db.models import ApprovalRequest, Page, PageVersion
+from signoff.connectors.confluence.source import site_of
+from signoff.db.models import (
+    ApprovalRequest,
+    ConfluenceAccount,
+    Page,
+    PageVersion,
+    User,
+)
 from signoff.domain.states import RequestStatus
+
+UNKNOWN = 0
+"""An author id no user has: the author of a version who maps to no user here."""
+AUTHOR = func.coalesce(PageVersion.author_id, UNKNOWN)
 
 APPROVED_ONCE = (RequestStatus.approved.value, RequestStatus.expired.value)
 """Statuses of requests that ended approved: an expired approval approved its
@@ -45,7 +63,9 @@ def _under_review(page_id: Any, upto: Any, before: Any = None) -> ColumnElement[
         PageVersion.page_id == page_id,
         PageVersion.number <= upto,
         PageVersion.number > func.coalesce(covered, 0),
-        PageVersion.author_id.is_not(None),
+        or_(
+            PageVersion.author_id.is_not(None), PageVersion.author_account.is_not(None)
+        ),
     )
 
 
@@ -65,12 +85,14 @@ def request_authors(session: Session, request: ApprovalRequest) -> frozenset[int
     authors: frozenset[int] | None = known.get(_AUTHORS)
     if authors is None:
         assert request.id is not None, "a request's authors are read once it is stored"
-        authors = frozenset(
+        authors = _named(
+            session,
+            request.page_id,
             session.scalars(
-                select(PageVersion.author_id)
+                select(AUTHOR)
                 .where(_under_review(request.page_id, request.page_version, request.id))
                 .distinct()
-            )
+            ),
         )
         known[_AUTHORS] = authors
     return authors
@@ -89,7 +111,7 @@ def requests_authors(
     if not request_ids:
         return {}
     rows = session.execute(
-        select(ApprovalRequest.id, PageVersion.author_id)
+        select(ApprovalRequest.id, AUTHOR, ApprovalRequest.page_id)
         .join(
             PageVersion,
             _under_review(
@@ -101,17 +123,17 @@ def requests_authors(
         .where(ApprovalRequest.id.in_(request_ids))
         .distinct()
     )
-    return _grouped(rows, request_ids)
+    return _grouped(session, rows, request_ids)
 
 
 def submission_authors(session: Session, page_id: int, number: int) -> frozenset[int]:
     """The authors of the content a submission of version `number` would review."""
-    return frozenset(
+    return _named(
+        session,
+        page_id,
         session.scalars(
-            select(PageVersion.author_id)
-            .where(_under_review(page_id, number))
-            .distinct()
-        )
+            select(AUTHOR).where(_under_review(page_id, number)).distinct()
+        ),
     )
 
 
@@ -123,16 +145,45 @@ def pages_authors(
     if not page_ids:
         return {}
     rows = session.execute(
-        select(Page.id, PageVersion.author_id)
+        select(Page.id, AUTHOR, Page.id)
         .join(PageVersion, _under_review(Page.id, Page.current_version))
         .where(Page.id.in_(page_ids))
         .distinct()
     )
-    return _grouped(rows, page_ids)
+    return _grouped(session, rows, page_ids)
 
 
-def _grouped(rows: Any, keys: Collection[int]) -> dict[int, frozenset[int]]:
+def _grouped(
+    session: Session, rows: Any, keys: Collection[int]
+) -> dict[int, frozenset[int]]:
     found: dict[int, set[int]] = {key: set() for key in keys}
-    for key, author in rows:
+    pages: dict[int, int] = {}
+    for key, author, page_id in rows:
         found[key].add(author)
-    return {key: frozenset(authors) for key, authors in found.items()}
+        pages[key] = page_id
+    return {
+        key: _named(session, pages.get(key, 0), authors)
+        for key, authors in found.items()
+    }
+
+
+def _named(session: Session, page_id: int, authors: Any) -> frozenset[int]:
+    """The author ids, an unknown author replaced by its `suspects`."""
+    ids = set(authors)
+    if UNKNOWN in ids:
+        ids.discard(UNKNOWN)
+        ids |= suspects(session, page_id)
+    return frozenset(ids)
+
+
+def suspects(session: Session, page_id: int) -> frozenset[int]:
+    """Who may be the unknown author of a version of `page_id`: every user with no
+    mapped account on the page's Confluence site (nobody, for other sources)."""
+    source = session.scalar(select(Page.source).where(Page.id == page_id))
+    site_id = site_of(source) if source is not None else None
+    if site_id is None:
+        return frozenset()
+    mapped = exists().where(
+        ConfluenceAccount.site_id == site_id, ConfluenceAccount.user_id == User.id
+    )
+    return frozenset(session.scalars(select(User.id).where(~mapped)))

@@ -18,11 +18,20 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from signoff.actions.acting import Acting
+from signoff.actions.assignments import reassign_current_step
 from signoff.actions.audit import record_event
 from signoff.actions.users import require_site_admin
 from signoff.connectors.confluence.source import source_name
-from signoff.db.models import ConfluenceAccount, ConfluenceSite, Page, PageVersion, User
+from signoff.db.models import (
+    ApprovalRequest,
+    ConfluenceAccount,
+    ConfluenceSite,
+    Page,
+    PageVersion,
+    User,
+)
 from signoff.domain.errors import BadInput, NotFound
+from signoff.domain.states import RequestStatus
 
 ACCOUNT_ID = re.compile(r"[A-Za-z0-9:_-]{1,128}")
 MAX_ROWS = 10_000
@@ -116,6 +125,7 @@ def _map_one(
     for stale in rows:
         if stale.user_id != user.id:
             _attribute_versions(session, site, stale.account_id, None)
+    _reassign_pending(session, site)
     record_event(
         session,
         "confluence.account_mapped",
@@ -125,6 +135,20 @@ def _map_one(
         details={"site": site.name, "accountId": account_id, "userId": user.id},
     )
     return mapped
+
+
+def _reassign_pending(session: Session, site: ConfluenceSite) -> None:
+    """Who may decide on the site's pending reviews can change with a mapping."""
+    pending = session.scalars(
+        select(ApprovalRequest)
+        .join(Page, Page.id == ApprovalRequest.page_id)
+        .where(
+            Page.source == source_name(site.id),
+            ApprovalRequest.status == RequestStatus.pending.value,
+        )
+    ).all()
+    for request in pending:
+        reassign_current_step(session, request)
 
 
 def _attribute_versions(
