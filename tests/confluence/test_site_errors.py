@@ -65,6 +65,14 @@ def test_each_envelope_gives_the_sites_words(
     assert site_words(status, raw, "application/json") == words
 
 
+def test_a_plain_text_401_keeps_the_sites_own_words() -> None:
+    words = site_words(
+        401, b"Client must be authenticated to access this resource.", "text/plain"
+    )
+    assert words.startswith("Client must be authenticated to access this resource.")
+    assert "credentials were refused" in words
+
+
 def test_an_html_401_says_the_credentials_were_refused() -> None:
     words = site_words(401, b"<html><body>Unauthorized</body></html>", "text/html")
     assert "credentials were refused" in words

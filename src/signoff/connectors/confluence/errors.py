@@ -51,10 +51,13 @@ def site_words(status: int, body: bytes, content_type: str) -> str:
         words = _from_envelope(parsed)
         if words:
             return words
+    plain = text[:300] if text and "<" not in text[:1] else ""
     if status == 401:
-        return "the credentials were refused (check the email, the token and the URL)"
-    if text and "<" not in text[:1]:
-        return text[:300]
+        # The site's own sentence first (when it wrote one rather than a page).
+        told = "the credentials were refused (check the email, the token and the URL)"
+        return f"{plain} ({told})" if plain else told
+    if plain:
+        return plain
     return f"HTTP {status}"
 
 
