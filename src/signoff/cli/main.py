@@ -16,6 +16,7 @@ from signoff.cli.backup import backup as backup_command
 from signoff.cli.backup import restore as restore_command
 from signoff.cli.changeset import app as changeset_app
 from signoff.cli.common import SignoffGroup
+from signoff.cli.confluence import app as confluence_app
 from signoff.cli.outbox import app as outbox_app
 from signoff.cli.page import app as page_app
 from signoff.cli.sync import sync as sync_command
@@ -66,6 +67,7 @@ def build_app() -> typer.Typer:
     app.add_typer(webhook_app, name="webhook")
     app.add_typer(changeset_app, name="changeset")
     app.add_typer(page_app, name="page")
+    app.add_typer(confluence_app, name="confluence")
     app.command("sync")(sync_command)
     app.command("worker")(worker_command)
     app.command("backup")(backup_command)

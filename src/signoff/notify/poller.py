@@ -1,0 +1,121 @@
+"""The Confluence poller: a pass over every connected site every
+`SIGNOFF_CONFLUENCE_POLL_SECONDS`, in a thread of its own.
+
+A pass can wait on a site's `Retry-After` or read hundreds of pages; in its own
+thread it never holds back outbox delivery. A failed pass is logged with the site's
+own words (never a credential: errors name the call, not its headers) and the next
+one runs on time. `signoff serve` (with its background worker) and `signoff
+worker` run one; `signoff confluence sync` and `worker --once` run a pass directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from signoff.actions.confluence.polling import PassReport, SiteReach, run_pass
+from signoff.config import Settings
+from signoff.db.session import Database
+
+logger = logging.getLogger(__name__)
+
+JOIN_SECONDS = 10.0
+
+
+def reach_of(settings: Settings, site_key: str) -> SiteReach:
+    """How this process reaches sites: the site key and `SIGNOFF_CONFLUENCE_ALLOW`."""
+    return SiteReach(site_key, settings.confluence_allow_list)
+
+
+def writes_back(
+    db: Database,
+    settings: Settings,
+    *,
+    site_key: str,
+    clock: Callable[[], datetime],
+    site_id: int | None = None,
+) -> int:
+    """Deliver the writes back to Confluence that are due (comments, the approval
+    property); how many went. None are made yet: the count stays 0 until the
+    write-back delivery joins this one call site."""
+    del db, settings, site_key, clock, site_id
+    return 0
+
+
+def sync_counts(report: PassReport, written: int) -> dict[str, int | float]:
+    """What `signoff confluence sync --json` prints, in the contract's key order."""
+    counts = report.counts()
+    return {
+        "pagesSeen": counts["pagesSeen"],
+        "versionsRecorded": counts["versionsRecorded"],
+        "superseded": counts["superseded"],
+        "staled": counts["staled"],
+        "writesBack": written,
+        "waitedForRateLimitSeconds": counts["waitedForRateLimitSeconds"],
+    }
+
+
+@dataclass
+class ConfluencePoller:
+    """Runs `run_pass(..., patient=True)` then the writes back, every `every`
+    seconds, until `stop` is set; `passes` counts the passes that finished."""
+
+    db: Database
+    settings: Settings
+    site_key: str
+    clock: Callable[[], datetime]
+    every: float
+    passes: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
+
+    def run_once(self) -> dict[str, int | float] | None:
+        """One pass and its writes back, as `sync_counts`; a failure is logged,
+        never raised (None)."""
+        try:
+            report = run_pass(
+                self.db,
+                reach_of(self.settings, self.site_key),
+                clock=self.clock,
+                patient=True,
+            )
+            written = writes_back(
+                self.db, self.settings, site_key=self.site_key, clock=self.clock
+            )
+        except Exception as error:  # the loop must go on whatever one pass met
+            logger.error("Confluence pass failed: %s: %s", type(error).__name__, error)
+            counts = None
+        else:
+            for problem in report.errors:
+                logger.warning("Confluence pass: %s", problem)
+            counts = sync_counts(report, written)
+        self.passes += 1  # last: a test that waits for it also sees the log
+        return counts
+
+    def run_forever(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self.run_once()
+            stop.wait(self.every)
+
+    def start(self) -> ConfluencePoller:
+        self._thread = threading.Thread(
+            target=self.run_forever,
+            args=(self._stop,),
+            name="signoff-confluence",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the loop to end and wait a little for the pass in flight."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(JOIN_SECONDS)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
