@@ -14,13 +14,25 @@ from sqlalchemy.orm import Session
 
 from signoff.actions.acting import Acting
 from signoff.actions.changesets import do_create_change_set
+from signoff.actions.confluence.sites import do_add_site, new_site
 from signoff.actions.pages import do_create_page, do_edit_page
 from signoff.actions.spaces import do_add_member, do_create_space
 from signoff.actions.users import do_add_group_member, do_create_group, do_create_user
 from signoff.actions.workflows import do_assign_workflow, do_create_workflow
-from signoff.db.models import ChangeSet, Group, Page, PageVersion, Space, User, Workflow
+from signoff.connectors.confluence.source import source_name
+from signoff.db.models import (
+    ChangeSet,
+    ConfluenceSite,
+    Group,
+    Page,
+    PageVersion,
+    Space,
+    User,
+    Workflow,
+)
 from signoff.domain.states import Origin, Role, Rule
 from signoff.domain.workflows import StepDefinition
+from signoff.queries.page_refs import public_page_id
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -85,6 +97,39 @@ def make_page(
     return do_create_page(session, space, title=title, body=body, **by(author))
 
 
+def make_confluence_site(session: Session, name: str = "acme") -> ConfluenceSite:
+    """A connected Confluence Cloud site (never called: its credentials are made up)."""
+    site = new_site(
+        name,
+        f"https://{name}.atlassian.net/wiki",
+        email="bot@example.com",
+        token="test-api-token",
+    )
+    return do_add_site(
+        session,
+        site,
+        web_base=f"https://{name}.atlassian.net/wiki",
+        site_key="test-site-key",
+        **by(None, Origin.cli),
+    )
+
+
+def make_confluence_page(
+    session: Session,
+    space: Space,
+    author: User,
+    site: ConfluenceSite,
+    page_id: str,
+    title: str = "Runbook",
+) -> Page:
+    """A page of `site` governed in `space`, as a polling pass records one: Confluence
+    page id `page_id`, one version."""
+    page = make_page(session, space, author, title=title)
+    page.source, page.external_id = source_name(site.id), page_id
+    session.flush()
+    return page
+
+
 def edit(
     session: Session, page: Page, author: User, body: str, *, minutes: int = 1
 ) -> PageVersion:
@@ -127,7 +172,7 @@ def make_workflow(
         do_assign_workflow(
             session,
             workflow,
-            page_ids=[p.id for p in pages],
+            page_ids=[int(public_page_id(p)) for p in pages],
             space_default=space_default,
             **by(admin),
         )
@@ -147,6 +192,6 @@ def make_change_set(
         title=title,
         summary="Docs for the release",
         reference_url="https://git.example.com/pr/1",
-        page_ids=[p.id for p in pages],
+        page_ids=[int(public_page_id(p)) for p in pages],
         **by(editor),
     )

@@ -1,10 +1,13 @@
 """Ids as every interface takes them: one type, `Id`, that refuses while parsing any
-id the database cannot hold, so no query ever carries one.
+id the database cannot hold, so no query ever carries one; and `PageId`, a page as
+clients name it, which may be a Confluence page id beyond that range.
 
 Stored ids are 32-bit integers from 1 (INTEGER on SQLite and PostgreSQL). Any other
 integer names nothing: it answers 404 like an id that is not there, "Page N not
 found." (`api.errors` maps the `ID_NOT_FOUND` error, for the REST API, the page store
-and the web UI alike); a value that is no integer at all is bad input (400).
+and the web UI alike); a value that is no integer at all is bad input (400). A page
+id may go up to `MAX_PAGE_ID` (Confluence's page ids are 64-bit); which page it
+names is `queries.page_refs`'s to say.
 """
 
 from __future__ import annotations
@@ -18,11 +21,15 @@ from pydantic_core import PydanticCustomError
 from signoff.domain.errors import BadInput, NotFound
 
 MAX_ID = 2**31 - 1
+MAX_PAGE_ID = 2**63 - 1
+"""The largest page id a client may give: a Confluence page id is a 64-bit integer."""
 ID_NOT_FOUND = "id_not_found"
 # An optional minus and ASCII digits only (`str.isdigit` also takes "²" and other
 # scripts' digits).
 _INTEGER = re.compile(r"-?[0-9]+")
-_LONGEST = 12  # characters; a longer integer is out of range without converting it
+# Characters beyond the largest id's digits that may still be in range ("-0", "00");
+# a longer integer is out of range without converting it.
+_SLACK = 2
 # The noun a parameter's name stands for, where it is not the name itself.
 _NOUNS = {
     "changeset": "Change set",
@@ -32,12 +39,13 @@ _NOUNS = {
 }
 
 
-def stored_number(text: str) -> int | None:
-    """`text` as an integer the database can hold (1 to `MAX_ID`), else None."""
-    if len(text) > _LONGEST or not _INTEGER.fullmatch(text):
+def stored_number(text: str, highest: int = MAX_ID) -> int | None:
+    """`text` as an integer from 1 to `highest` (by default one the database can
+    hold), else None."""
+    if len(text) > len(str(highest)) + _SLACK or not _INTEGER.fullmatch(text):
         return None
     number = int(text)
-    return number if 1 <= number <= MAX_ID else None
+    return number if 1 <= number <= highest else None
 
 
 def parse_id(value: Any) -> int:
@@ -46,6 +54,17 @@ def parse_id(value: Any) -> int:
     Raises `ValueError` (400) for what is no integer, and the `ID_NOT_FOUND` error
     (404) for an integer outside the stored range.
     """
+    return _parsed(value, MAX_ID)
+
+
+def parse_page_id(value: Any) -> int:
+    """A page id as clients give it: `parse_id` up to `MAX_PAGE_ID`, so that a
+    Confluence page id ("2654210049") gets as far as the lookup that says which
+    page it names."""
+    return _parsed(value, MAX_PAGE_ID)
+
+
+def _parsed(value: Any, highest: int) -> int:
     if isinstance(value, bool):
         raise ValueError("must be an id")
     if isinstance(value, int):
@@ -54,7 +73,7 @@ def parse_id(value: Any) -> int:
         shown = value
     else:
         raise ValueError("must be an id: a string of digits")
-    number = stored_number(shown)
+    number = stored_number(shown, highest)
     if number is None:
         raise PydanticCustomError(ID_NOT_FOUND, "names nothing", {"id": shown})
     return number
@@ -65,6 +84,15 @@ Id = Annotated[
     BeforeValidator(parse_id),
     WithJsonSchema({"type": "string", "pattern": "^[0-9]{1,10}$", "example": "12345"}),
 ]
+PageId = Annotated[
+    int,
+    BeforeValidator(parse_page_id),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^[0-9]{1,19}$", "example": "2654210049"}
+    ),
+]
+"""A page as clients name it (`queries.page_refs`): its Confluence page id for a
+page from Confluence, else its own id. Every other kind of id is an `Id`."""
 
 
 def missing(field: str, shown: str) -> str:
@@ -76,12 +104,13 @@ def missing(field: str, shown: str) -> str:
     return f"{noun or 'Object'} {shown[:40]} not found."
 
 
-def form_id(text: str, noun: str) -> int:
+def form_id(text: str, noun: str, highest: int = MAX_ID) -> int:
     """An id posted in a form: `BadInput` when it is no integer, `NotFound` when it
-    is one the database cannot hold (it names nothing)."""
+    is outside 1 to `highest`, by default one the database cannot hold (it names
+    nothing). Pages pass `MAX_PAGE_ID`: a form names a page as clients do."""
     if not _INTEGER.fullmatch(text):
         raise BadInput(f"Choose a {noun.lower()}.", field=noun.lower())
-    number = stored_number(text)
+    number = stored_number(text, highest)
     if number is None:
         raise NotFound(f"{noun} {text[:40]} not found.")
     return number

@@ -30,6 +30,7 @@ def _item(created_at: datetime, due_at: datetime | None) -> queue.QueueItem:
     return queue.QueueItem(
         request_id=55,
         page_id=101,
+        public_id="101",
         title="Install guide",
         space_id=10,
         version=3,
@@ -75,7 +76,7 @@ def test_a_day_is_written_as_its_date() -> None:
 
 
 def test_fields_that_do_not_apply_are_left_out() -> None:
-    assert plain(SubmitResult(page_id=4, success=False)) == {
+    assert plain(SubmitResult(public_id="4", success=False)) == {
         "pageId": "4",
         "success": False,
     }

@@ -233,7 +233,7 @@ def announce_request(
     )
 
 
-def refusal_text(verdict: Verdict, page_id: int) -> str:
+def refusal_text(verdict: Verdict, page_id: int | str) -> str:
     """Why a page may not be submitted, as its refusal says it (without the stop)."""
     if verdict.blocker is Blocker.page_missing:
         return f"Page {page_id} not found"

@@ -44,6 +44,7 @@ from signoff.domain.errors import BadInput, InvalidState
 from signoff.domain.states import ChangeSetStatus, Role
 from signoff.queries.authors import pages_authors
 from signoff.queries.facts import SubmitPlan
+from signoff.queries.page_refs import get_pages_by_public_id, public_page_id
 
 MAX_PAGES = 1000
 _UNSET = object()
@@ -57,29 +58,32 @@ def _page_refs(
     now: datetime,
     joined: Mapping[int, datetime] | None = None,
 ) -> list[ChangeSetPage]:
-    """The set's rows for `page_ids`, in order. A page already in the set keeps the
-    time it `joined` (the set counts its reviews since then); a new one joins now."""
+    """The set's rows for the pages `page_ids` name, in order: ids as clients name
+    pages (`queries.page_refs`), read in one statement. A page already in the set
+    keeps the time it `joined` (the set counts its reviews since then, by the page's
+    own id); a new one joins now."""
     if len(page_ids) > MAX_PAGES:
         raise BadInput(
             f"A change set holds at most {MAX_PAGES} pages.", field="pageRefs"
         )
+    pages = get_pages_by_public_id(session, page_ids)
     seen: set[int] = set()
     refs = []
-    for index, page_id in enumerate(page_ids):
-        page = session.get(Page, page_id)
+    for index, public_id in enumerate(page_ids):
+        page = pages.get(public_id)
         if page is None or page.space_id != space_id:
             raise BadInput(
-                f"pageRefs[{index}]: page {page_id} is not in this space.",
+                f"pageRefs[{index}]: page {public_id} is not in this space.",
                 field=f"pageRefs[{index}].pageId",
             )
-        if page_id in seen:
+        if page.id in seen:
             raise BadInput(
-                f"pageRefs[{index}]: page {page_id} is listed twice.",
+                f"pageRefs[{index}]: page {public_id} is listed twice.",
                 field=f"pageRefs[{index}].pageId",
             )
-        seen.add(page_id)
-        joined_at = (joined or {}).get(page_id, now)
-        refs.append(ChangeSetPage(page_id=page_id, position=index, joined_at=joined_at))
+        seen.add(page.id)
+        joined_at = (joined or {}).get(page.id, now)
+        refs.append(ChangeSetPage(page_id=page.id, position=index, joined_at=joined_at))
     return refs
 
 
@@ -121,7 +125,10 @@ def do_create_change_set(
         by=by,
         space_id=space.id,
         change_set_id=change_set.id,
-        details={"pageIds": list(page_ids), "referenceUrl": change_set.reference_url},
+        details={
+            "pageIds": [ref.page_id for ref in change_set.page_refs],
+            "referenceUrl": change_set.reference_url,
+        },
     )
     return change_set
 
@@ -223,7 +230,11 @@ def do_archive_change_set(
 
 @dataclass(frozen=True)
 class PageResult:
+    """One page's verdict in a bulk submit or preflight; `public_id` is the page's
+    id as clients name it (`queries.page_refs`), `page_id` its own."""
+
     page_id: int
+    public_id: str
     success: bool
     workflow_id: int | None = None
     request_id: int | None = None
@@ -236,9 +247,10 @@ def check_submit_change_set(
     """Preflight of every page in the set; writes nothing."""
     results = []
     for ref in change_set.page_refs:
+        page = session.get(Page, ref.page_id)
         verdict, plan = check_submit_page(
             session,
-            session.get(Page, ref.page_id),
+            page,
             actor=actor,
             strict=False,
             change_set=change_set,
@@ -246,6 +258,7 @@ def check_submit_change_set(
         results.append(
             PageResult(
                 page_id=ref.page_id,
+                public_id=public_page_id(page) if page else str(ref.page_id),
                 success=verdict.can_submit,
                 workflow_id=plan.workflow.id if plan.workflow else None,
                 reason=verdict.reason,
@@ -284,7 +297,9 @@ def do_submit_change_set(
     for page_id in refs:
         page = pages.get(page_id)
         if page is None:
-            results[page_id] = PageResult(page_id, False, reason="Page not found")
+            results[page_id] = PageResult(
+                page_id, str(page_id), False, reason="Page not found"
+            )
             continue
         verdict, plan = check_submit_page(
             session,
@@ -298,8 +313,9 @@ def do_submit_change_set(
         if verdict.blocker is None:
             ready.append((page, plan))
         else:
-            reason = refusal_text(verdict, page_id)
-            results[page_id] = PageResult(page_id, False, reason=reason)
+            public_id = public_page_id(page)
+            reason = refusal_text(verdict, public_id)
+            results[page_id] = PageResult(page_id, public_id, False, reason=reason)
     for page, request in _submit_all(
         session,
         ready,
@@ -307,7 +323,11 @@ def do_submit_change_set(
         change_set=change_set,
     ):
         results[page.id] = PageResult(
-            page.id, True, workflow_id=request.workflow_id, request_id=request.id
+            page.id,
+            public_page_id(page),
+            True,
+            workflow_id=request.workflow_id,
+            request_id=request.id,
         )
     results_in_order = [results[page_id] for page_id in refs]
     submitted = sum(result.success for result in results_in_order)

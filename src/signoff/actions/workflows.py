@@ -37,6 +37,7 @@ from signoff.domain.workflows import (
     StepDefinition,
     check_workflow_definition,
 )
+from signoff.queries.page_refs import get_pages_by_public_id
 from signoff.queries.readers import space_readers
 
 
@@ -321,7 +322,8 @@ def do_assign_workflow(
     space_default: bool = False,
     by: Acting[User],
 ) -> Workflow:
-    """Assign to pages explicitly and/or make it the space default."""
+    """Assign to pages explicitly and/or make it the space default. `page_ids` name
+    pages as clients do (`queries.page_refs`): a Confluence page by its page id."""
     require_role(
         session, by.actor, workflow.space_id, Role.admin, action="assign workflows"
     )
@@ -329,12 +331,13 @@ def do_assign_workflow(
         raise InvalidState(f"Workflow '{workflow.name}' is deactivated.")
     if not page_ids and not space_default:
         raise BadInput("Give pageIds or spaceDefault: true.", field="pageIds")
+    named = get_pages_by_public_id(session, page_ids)
     pages = []
-    for index, page_id in enumerate(dict.fromkeys(page_ids)):
-        page = session.get(Page, page_id)
+    for index, public_id in enumerate(dict.fromkeys(page_ids)):
+        page = named.get(public_id)
         if page is None or page.space_id != workflow.space_id:
             raise BadInput(
-                f"pageIds[{index}]: page {page_id} is not in this workflow's space.",
+                f"pageIds[{index}]: page {public_id} is not in this workflow's space.",
                 field=f"pageIds[{index}]",
             )
         pages.append(page)

@@ -37,6 +37,7 @@ from signoff.domain.states import (
     StaleOn,
 )
 from signoff.domain.versions import VersionRef
+from signoff.queries.page_refs import public_id_column
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class PageApprovalFacts:
     """
 
     page_id: int
+    public_id: str
+    """The page's id as clients name it (`queries.page_refs`)."""
     title: str
     current_page_version: int
     approval_status: ApprovalStatus
@@ -93,6 +96,7 @@ def approval_facts_select(*extra: Any) -> Select[Any]:
         select(
             *extra,
             Page.id,
+            public_id_column(),
             Page.title,
             Page.current_version,
             PageVersion.content_hash,
@@ -127,6 +131,7 @@ def approval_facts(
     """
     (
         page_id,
+        public_id,
         title,
         current,
         current_hash,
@@ -152,6 +157,7 @@ def approval_facts(
     )
     return PageApprovalFacts(
         page_id=page_id,
+        public_id=public_id,
         title=title,
         current_page_version=current,
         approval_status=standing.approval_status,

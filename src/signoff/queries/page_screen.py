@@ -30,6 +30,7 @@ from signoff.queries.page_approvals import (
     approval_facts,
     approval_facts_select,
 )
+from signoff.queries.page_refs import public_page_id
 from signoff.queries.status import PageStatus, page_status
 from signoff.storage_format.normalise import normalise_body
 
@@ -90,6 +91,8 @@ class PageScreen:
     space_key: str
     space_name: str
     page_id: int
+    public_id: str
+    """The page's id as clients name it, in its links (`queries.page_refs`)."""
     title: str
     body: str
     version: int
@@ -149,6 +152,7 @@ def page_screen(session: Session, page: Page) -> PageScreen:
         space_key=space.key,
         space_name=space.name,
         page_id=page.id,
+        public_id=public_page_id(page),
         title=current.title,
         body=current.body,
         version=current.number,
@@ -164,6 +168,8 @@ def page_screen(session: Session, page: Page) -> PageScreen:
 @dataclass(frozen=True)
 class TreeRow:
     page_id: int
+    public_id: str
+    """The page's id as clients name it, in its links (`queries.page_refs`)."""
     title: str
     depth: int
     state: PageState
@@ -216,6 +222,7 @@ def space_tree(session: Session, space: Space) -> list[TreeRow]:
         children.setdefault(parent_id, []).append(
             TreeRow(
                 facts.page_id,
+                facts.public_id,
                 facts.title,
                 0,
                 facts.state,

@@ -50,6 +50,7 @@ from signoff.domain.states import RequestStatus, StaleOn
 from signoff.domain.versions import VersionRef
 from signoff.ids import stored_number
 from signoff.queries.page_approvals import approval_of
+from signoff.queries.page_refs import public_id_column
 
 MAX_LIMIT = 200
 STALE = "stale"
@@ -70,6 +71,8 @@ class QueueItem:
 
     request_id: int
     page_id: int
+    public_id: str
+    """The page's id as clients name it (`queries.page_refs`)."""
     title: str
     space_id: int
     version: int
@@ -236,6 +239,7 @@ def _page_statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
         ApprovalRequest.stale_on,
         Page.current_version,
         _page_now.content_hash,
+        public_id_column(),
     ).select_from(ApprovalRequest)
     query = _filtered(query, shape)
     query = query.outerjoin(
@@ -379,7 +383,7 @@ def _stale() -> tuple[ColumnElement[bool], ...]:
 
 def _item(row: Any) -> QueueItem:
     status = RequestStatus(row[5])
-    approved_request_id, content_hash, stale_on, current, current_hash = row[13:]
+    approved_request_id, content_hash, stale_on, current, current_hash = row[13:18]
     # The row's request is an approval the page stands on, or no approval at all.
     standing = page_standing(
         status,
@@ -391,6 +395,7 @@ def _item(row: Any) -> QueueItem:
     return QueueItem(
         request_id=row[0],
         page_id=row[1],
+        public_id=row[18],
         title=row[2],
         space_id=row[3],
         version=row[4],

@@ -106,6 +106,8 @@ class PageStatus:
     """
 
     page_id: int
+    public_id: str
+    """The page's id as clients name it (`queries.page_refs`)."""
     title: str
     current_page_version: int
     approval_status: ApprovalStatus
@@ -127,6 +129,7 @@ def page_status(session: Session, page: Page) -> PageStatus:
     )
     return PageStatus(
         page_id=fact.page_id,
+        public_id=fact.public_id,
         title=fact.title,
         current_page_version=fact.current_page_version,
         approval_status=fact.approval_status,

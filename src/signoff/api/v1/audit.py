@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
-from signoff.access import access_change_set, access_page, access_space
+from signoff.access import access_change_set, access_space
 from signoff.api.v1.calls import ApiCall, Download, api_call
 from signoff.api.v1.responses import READ_ERRORS, AuditPage, documented, error_responses
 from signoff.api.v1.schemas import AuditQuery, ExportQuery
@@ -31,6 +31,7 @@ from signoff.queries.audit import (
     iter_audit_events,
     list_audit_events,
 )
+from signoff.queries.page_refs import access_page_by_public_id
 
 router = APIRouter(tags=["audit"])
 
@@ -45,23 +46,33 @@ FORMATS: dict[str, tuple[str, AuditWriter]] = {
 
 
 def _trail(session: Session, actor: User, query: AuditQuery) -> AuditFilter:
-    """The filter of a caller who is admin of the space the named objects share."""
+    """The filter of a caller who is admin of the space the named objects share; the
+    page is named as clients name it, and filtered on by its own id."""
     space_id = query.space_id
-    named = (
-        ("pageId", query.page_id, access_page),
-        ("changeSetId", query.change_set_id, access_change_set),
+    page = (
+        access_page_by_public_id(session, actor, query.page_id)
+        if query.page_id is not None
+        else None
     )
-    for field, ident, load in named:
-        if ident is None:
+    change_set = (
+        access_change_set(session, actor, query.change_set_id)
+        if query.change_set_id is not None
+        else None
+    )
+    named = (
+        ("pageId", query.page_id, page),
+        ("changeSetId", query.change_set_id, change_set),
+    )
+    for field, ident, found in named:
+        if found is None:
             continue
-        owner = load(session, actor, ident).space_id
-        if space_id is not None and owner != space_id:
+        if space_id is not None and found.space_id != space_id:
             raise BadInput(f"{field} {ident} is not in space {space_id}.", field=field)
-        space_id = owner
+        space_id = found.space_id
     if space_id is None:
         raise BadInput("Give spaceId, pageId or changeSetId.", field="spaceId")
     access_space(session, actor, space_id, Role.admin, action=READ_TRAIL)
-    return AuditFilter(space_id, query.page_id, query.change_set_id)
+    return AuditFilter(space_id, page.id if page else None, query.change_set_id)
 
 
 @router.get(

@@ -1,4 +1,7 @@
-"""Single-page approval: submit, preflight, status, approve, reject, cancel."""
+"""Single-page approval: submit, preflight, status, approve, reject, cancel.
+
+Each names its page as clients do (`PageId`); `queries.page_refs` finds it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
-from signoff.access import access_page
 from signoff.actions.approvals import (
     check_submit_page,
     do_cancel_request,
@@ -23,12 +25,14 @@ from signoff.api.v1.responses import (
     PageSubmitted,
     documented,
 )
-from signoff.api.v1.schemas import DecisionIn, ObjectId, PageRef, RejectionIn
+from signoff.api.v1.schemas import DecisionIn, PageRef, RejectionIn
 from signoff.api.v1.shapes.pages import page_preflight, page_status_out, page_submitted
 from signoff.auth.scopes import Scope
 from signoff.db.models import Page, User
 from signoff.domain.errors import NotFound
 from signoff.domain.states import DecisionKind
+from signoff.ids import PageId
+from signoff.queries.page_refs import access_page_by_public_id
 from signoff.queries.status import page_status
 
 router = APIRouter(tags=["pages"])
@@ -49,7 +53,7 @@ def _status(session: Session, page: Page) -> PageStatus:
 )
 def post_page_submit(body: PageRef, call: Submitter) -> Response:
     def work(session: Session, actor: User) -> PageSubmitted:
-        page = access_page(session, actor, body.page_id)
+        page = access_page_by_public_id(session, actor, body.page_id)
         do_submit_page(session, page, workflow_id=body.workflow_id, **call.by(actor))
         return page_submitted(page_status(session, page))
 
@@ -78,7 +82,7 @@ def post_page_preflight(body: PageRef, call: Reader) -> Response:
 
 def _visible_or_none(session: Session, actor: User, page_id: int) -> Page | None:
     try:
-        return access_page(session, actor, page_id)
+        return access_page_by_public_id(session, actor, page_id)
     except NotFound:
         return None
 
@@ -89,16 +93,18 @@ def _visible_or_none(session: Session, actor: User, page_id: int) -> Page | None
     responses=documented(PageStatus, "The page's approval.", READ_ERRORS),
 )
 def get_page_status(
-    call: Reader, page_id: Annotated[ObjectId, Query(alias="pageId")]
+    call: Reader, page_id: Annotated[PageId, Query(alias="pageId")]
 ) -> Response:
-    return call.read(lambda s, actor: _status(s, access_page(s, actor, page_id)))
+    return call.read(
+        lambda s, actor: _status(s, access_page_by_public_id(s, actor, page_id))
+    )
 
 
 def _decide(
     call: ApiCall, page_id: int, kind: DecisionKind, version: int, comment: str | None
 ) -> Response:
     def work(session: Session, actor: User) -> PageStatus:
-        page = access_page(session, actor, page_id)
+        page = access_page_by_public_id(session, actor, page_id)
         do_record_decision(
             session, page, kind, version=version, comment=comment, **call.by(actor)
         )
@@ -132,7 +138,7 @@ def post_page_reject(body: RejectionIn, call: Decider) -> Response:
 )
 def post_page_cancel(body: PageRef, call: Submitter) -> Response:
     def work(session: Session, actor: User) -> PageStatus:
-        page = access_page(session, actor, body.page_id)
+        page = access_page_by_public_id(session, actor, body.page_id)
         do_cancel_request(session, page, **call.by(actor))
         return _status(session, page)
 

@@ -38,6 +38,22 @@ IdText = Annotated[
     WithJsonSchema({"type": "string", "pattern": "^[0-9]+$", "examples": ["101"]}),
 ]
 """An object's id, written as a string of digits (as the reference product does)."""
+PageIdText = Annotated[
+    str,
+    WithJsonSchema(
+        {"type": "string", "pattern": "^[0-9]+$", "examples": ["101", "2654210049"]}
+    ),
+]
+"""A page's id as clients name it, already text (`queries.page_refs`): the Confluence
+page id of a page from Confluence."""
+
+
+def page_id_field() -> Any:
+    """`pageId`, filled from a read model's `public_id`: a page is never shown by an
+    id that does not name it from outside."""
+    return Field(alias="pageId")
+
+
 Moment = Annotated[
     datetime,
     WithJsonSchema({"type": "string", "description": "UTC, ISO 8601 with `Z`"}),
@@ -116,7 +132,7 @@ class ErrorBody(ApiModel):
 
 
 class PageFacts(ApiModel):
-    page_id: IdText
+    public_id: PageIdText = page_id_field()
     title: str
     current_page_version: int
     approved_at_version: int | None
@@ -126,7 +142,7 @@ class PageFacts(ApiModel):
 
 
 class PageIdOnly(ApiModel):
-    page_id: IdText
+    public_id: PageIdText = page_id_field()
 
 
 class _ChangeSetFields(ApiModel):
@@ -187,7 +203,7 @@ class ChangeSetOne(Envelope):
 class SubmitResult(ApiModel):
     """`workflowId`, `requestId` and `reason` appear only when they apply."""
 
-    page_id: IdText
+    public_id: PageIdText = page_id_field()
     success: bool
     workflow_id: IdText | None = left_out_if_none()
     request_id: IdText | None = left_out_if_none()
@@ -210,7 +226,7 @@ class ChangeSetSubmitted(Envelope):
 
 
 class PreflightResult(ApiModel):
-    page_id: IdText
+    public_id: PageIdText = page_id_field()
     can_submit: bool
     workflow_id: IdText | None = left_out_if_none()
     reason: str | None = left_out_if_none()
@@ -304,7 +320,7 @@ _REQUEST: JsonDict = {
 
 
 class PageStatus(Envelope):
-    page_id: IdText
+    public_id: PageIdText = page_id_field()
     title: str
     current_page_version: int
     approval_status: ApprovalStatus
@@ -455,7 +471,7 @@ class WorkflowOne(Envelope):
 
 class QueueItem(ApiModel):
     request_id: IdText
-    page_id: IdText
+    public_id: PageIdText = page_id_field()
     title: str
     space_id: IdText
     version: int

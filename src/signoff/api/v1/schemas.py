@@ -1,5 +1,6 @@
 """Request bodies and query strings of `/api/v1`: camelCase, ids as strings (numbers
-accepted).
+accepted). A page is named as clients name it (`PageId`): a Confluence page by its
+Confluence page id, which `queries.page_refs` turns into the page.
 
 Validation failures become 400s naming the field (see `api.errors`). Unknown fields
 are ignored, as the reference product's clients send extra context.
@@ -14,10 +15,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from pydantic.alias_generators import to_camel
 
 from signoff.domain.states import Role, Rule, StaleOn
-from signoff.ids import MAX_ID, Id
+from signoff.ids import MAX_ID, Id, PageId
 
 MAX_LIMIT = 200
-# Ids: one type for every interface (`signoff.ids`), re-exported under the API's name.
+# Ids: one type for every interface (`signoff.ids`), re-exported under the API's name;
+# pages are `PageId`.
 ObjectId = Id
 
 
@@ -28,7 +30,7 @@ class Body(BaseModel):
 
 
 class PageRefIn(Body):
-    page_id: ObjectId
+    page_id: PageId
 
 
 class ChangeSetCreate(Body):
@@ -54,18 +56,18 @@ class ChangeSetRef(Body):
 
 
 class PageRef(Body):
-    page_id: ObjectId
+    page_id: PageId
     workflow_id: ObjectId | None = None
 
 
 class DecisionIn(Body):
-    page_id: ObjectId
+    page_id: PageId
     version: int = Field(ge=1, le=MAX_ID)
     comment: str | None = Field(default=None, max_length=5000)
 
 
 class RejectionIn(Body):
-    page_id: ObjectId
+    page_id: PageId
     version: int = Field(ge=1, le=MAX_ID)
     comment: str = Field(max_length=5000)
 
@@ -142,7 +144,7 @@ class WorkflowRef(Body):
 
 class WorkflowAssign(Body):
     workflow_id: ObjectId
-    page_ids: list[ObjectId] = Field(default_factory=list, max_length=1000)
+    page_ids: list[PageId] = Field(default_factory=list, max_length=1000)
     space_default: bool = False
 
 
@@ -190,7 +192,7 @@ class AuditQuery(QueryParams):
     """At least one of `spaceId`, `pageId`, `changeSetId`; the space is theirs."""
 
     space_id: ObjectId | None = None
-    page_id: ObjectId | None = None
+    page_id: PageId | None = None
     change_set_id: ObjectId | None = None
     cursor: Cursor | None = None
     limit: Limit = 50

@@ -64,7 +64,7 @@ def change_set_preflight(results: Sequence[PageResult]) -> ChangeSetPreflight:
         ),
         results=[
             PreflightResult(
-                page_id=result.page_id,
+                public_id=result.public_id,
                 can_submit=result.success,
                 workflow_id=result.workflow_id,
                 reason=result.reason,

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def page_status_out(view: status.PageStatus) -> PageStatus:
     return PageStatus(
         success=True,
-        page_id=view.page_id,
+        public_id=view.public_id,
         title=view.title,
         current_page_version=view.current_page_version,
         approval_status=view.approval_status,

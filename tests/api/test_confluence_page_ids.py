@@ -1,0 +1,268 @@
+"""A page from Confluence is named by its Confluence page id everywhere in `/api/v1`,
+in what clients send and in what they read back; its own id in Signoff names
+nothing from outside. Pages of Signoff's own store keep their ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from factories import make_confluence_page, make_confluence_site, make_workflow, step
+from signoff.api.v1.responses import (
+    ChangeSetList,
+    ChangeSetOne,
+    ChangeSetPreflight,
+    ChangeSetSubmitted,
+    PageStatus,
+    PageSubmitted,
+    QueuePage,
+)
+from signoff.db.models import Page, Space, User
+
+from .helpers import ok, refused
+from .support import AppClient, Team
+
+CONFLUENCE_ID = "2654210049"  # beyond 2**31, as real Confluence page ids are
+
+
+@dataclass(frozen=True)
+class Governed:
+    """A Confluence page and a page of Signoff's own, both reviewed by carol."""
+
+    own_id: int
+    """The Confluence page's id in Signoff: it must never name the page outside."""
+    builtin: str
+    bob: str
+    carol: str
+
+
+@pytest.fixture
+def governed(team: Team) -> Governed:
+    with team.db.write() as s:
+        space = s.get_one(Space, team.space_id)
+        alice = s.get_one(User, team.users["alice"])
+        bob = s.get_one(User, team.users["bob"])
+        carol = s.get_one(User, team.users["carol"])
+        page = make_confluence_page(
+            s, space, bob, make_confluence_site(s), CONFLUENCE_ID
+        )
+        builtin = s.get_one(Page, team.pages[0])
+        make_workflow(s, space, alice, [step(carol)], pages=[page, builtin])
+        own_id = page.id
+    return Governed(
+        own_id, str(team.pages[0]), team.tokens["bob"], team.tokens["carol"]
+    )
+
+
+def status_of(api: AppClient, token: str, page_id: str) -> dict[str, Any]:
+    return ok(
+        PageStatus,
+        api.get("/api/v1/pages/status", token=token, params={"pageId": page_id}),
+    )
+
+
+def test_a_confluence_page_is_submitted_and_approved_by_its_confluence_page_id(
+    api: AppClient, governed: Governed
+) -> None:
+    ok(
+        PageSubmitted,
+        api.post(
+            "/api/v1/pages/submit", token=governed.bob, json={"pageId": CONFLUENCE_ID}
+        ),
+    )
+    pending = status_of(api, governed.bob, CONFLUENCE_ID)
+    assert (pending["pageId"], pending["approvalStatus"]) == (CONFLUENCE_ID, "pending")
+
+    approved = ok(
+        PageStatus,
+        api.post(
+            "/api/v1/pages/approve",
+            token=governed.carol,
+            json={"pageId": int(CONFLUENCE_ID), "version": 1},
+        ),
+    )
+    assert (approved["pageId"], approved["approvalStatus"]) == (
+        CONFLUENCE_ID,
+        "approved",
+    )
+
+
+def test_the_preflight_of_a_confluence_page_is_asked_by_its_page_id(
+    api: AppClient, governed: Governed
+) -> None:
+    verdict = api.post(
+        "/api/v1/pages/preflight", token=governed.bob, json={"pageId": CONFLUENCE_ID}
+    )
+    assert verdict.status_code == 200, verdict.text
+    assert verdict.json()["canSubmit"] is True
+
+
+def test_the_own_id_of_a_confluence_page_answers_as_an_unknown_page(
+    api: AppClient, governed: Governed
+) -> None:
+    own = str(governed.own_id)
+    missing = f"Page {own} not found."
+    refused(
+        api.get("/api/v1/pages/status", token=governed.bob, params={"pageId": own}),
+        404,
+        missing,
+    )
+    refused(
+        api.post("/api/v1/pages/submit", token=governed.bob, json={"pageId": own}),
+        404,
+        missing,
+    )
+
+
+def test_a_page_of_signoff_is_still_named_by_its_own_id(
+    api: AppClient, governed: Governed
+) -> None:
+    ok(
+        PageSubmitted,
+        api.post(
+            "/api/v1/pages/submit",
+            token=governed.bob,
+            json={"pageId": governed.builtin},
+        ),
+    )
+    assert status_of(api, governed.bob, governed.builtin)["pageId"] == governed.builtin
+
+
+def test_a_change_set_names_its_confluence_pages_by_their_page_id(
+    api: AppClient, team: Team, governed: Governed
+) -> None:
+    refs = [{"pageId": CONFLUENCE_ID}, {"pageId": governed.builtin}]
+    shown = [CONFLUENCE_ID, governed.builtin]
+    created = ok(
+        ChangeSetOne,
+        api.post(
+            "/api/v1/changeSets",
+            token=governed.bob,
+            json={"spaceId": str(team.space_id), "title": "Runbooks", "pageRefs": refs},
+        ),
+    )["changeSet"]
+    assert [ref["pageId"] for ref in created["pageRefs"]] == shown
+    listed = ok(
+        ChangeSetList,
+        api.get(
+            "/api/v1/changeSets",
+            token=governed.bob,
+            params={"spaceId": str(team.space_id)},
+        ),
+    )["changeSets"]
+    assert listed[0]["pageRefs"] == refs
+
+    change_set = {"changeSetId": created["id"]}
+    preflight = ok(
+        ChangeSetPreflight,
+        api.post("/api/v1/changeSets/preflight", token=governed.bob, json=change_set),
+    )
+    assert [(r["pageId"], r["canSubmit"]) for r in preflight["results"]] == [
+        (CONFLUENCE_ID, True),
+        (governed.builtin, True),
+    ]
+    submitted = ok(
+        ChangeSetSubmitted,
+        api.post("/api/v1/changeSets/submit", token=governed.bob, json=change_set),
+    )
+    assert [(r["pageId"], r["success"]) for r in submitted["results"]] == [
+        (CONFLUENCE_ID, True),
+        (governed.builtin, True),
+    ]
+    queue = ok(
+        QueuePage,
+        api.get("/api/v1/queue", token=governed.carol, params={"assignedTo": "me"}),
+    )
+    assert sorted(item["pageId"] for item in queue["items"]) == sorted(shown)
+
+
+def test_a_change_set_refuses_the_own_id_of_a_confluence_page(
+    api: AppClient, team: Team, governed: Governed
+) -> None:
+    refused(
+        api.post(
+            "/api/v1/changeSets",
+            token=governed.bob,
+            json={
+                "spaceId": str(team.space_id),
+                "title": "Runbooks",
+                "pageRefs": [{"pageId": str(governed.own_id)}],
+            },
+        ),
+        400,
+        f"pageRefs[0]: page {governed.own_id} is not in this space.",
+    )
+
+
+def test_a_workflow_is_assigned_to_a_confluence_page_by_its_page_id(
+    api: AppClient, team: Team, governed: Governed
+) -> None:
+    with team.db.read() as s:
+        workflow_id = s.get_one(Page, governed.own_id).workflow_id
+    response = api.post(
+        "/api/v1/workflows/assign",
+        token=team.tokens["alice"],
+        json={"workflowId": str(workflow_id), "pageIds": [CONFLUENCE_ID]},
+    )
+    assert response.status_code == 200, response.text
+    refused(
+        api.post(
+            "/api/v1/workflows/assign",
+            token=team.tokens["alice"],
+            json={"workflowId": str(workflow_id), "pageIds": [str(governed.own_id)]},
+        ),
+        400,
+        f"pageIds[0]: page {governed.own_id} is not in this workflow's space.",
+    )
+
+
+def test_one_page_id_on_two_confluence_sites_is_refused_rather_than_guessed(
+    api: AppClient, team: Team, governed: Governed
+) -> None:
+    with team.db.write() as s:
+        space = s.get_one(Space, team.space_id)
+        bob = s.get_one(User, team.users["bob"])
+        globex = make_confluence_site(s, "globex")
+        make_confluence_page(s, space, bob, globex, CONFLUENCE_ID, title="Globex")
+    error = refused(
+        api.get(
+            "/api/v1/pages/status", token=governed.bob, params={"pageId": CONFLUENCE_ID}
+        ),
+        400,
+    )
+    assert error.startswith(f"Page {CONFLUENCE_ID} is a page id on more than one ")
+    refused(
+        api.post(
+            "/api/v1/pages/submit", token=governed.bob, json={"pageId": CONFLUENCE_ID}
+        ),
+        400,
+        error,
+    )
+
+
+@pytest.mark.parametrize(
+    ("page_id", "status", "error"),
+    [
+        ("abc", 400, "pageId: Value error, must be an id: a string of digits."),
+        ("26542100.49", 400, "pageId: Value error, must be an id: a string of digits."),
+        ("2654210050", 404, "Page 2654210050 not found."),
+        ("9223372036854775807", 404, "Page 9223372036854775807 not found."),
+        ("9223372036854775808", 404, "Page 9223372036854775808 not found."),
+        ("0", 404, "Page 0 not found."),
+    ],
+)
+def test_a_page_id_that_names_no_page_is_refused(
+    api: AppClient, governed: Governed, page_id: str, status: int, error: str
+) -> None:
+    refused(
+        api.get("/api/v1/pages/status", token=governed.bob, params={"pageId": page_id}),
+        status,
+        error,
+    )
+    refused(
+        api.post("/api/v1/pages/submit", token=governed.bob, json={"pageId": page_id}),
+        status,
+        error,
+    )
