@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
+from signoff.notify.approval_value import approval_value_json
 from signoff.queries.approval_property import APPROVAL_PROPERTY_KEY, ApprovalProperty
 from signoff.queries.comments import CommentView
 from signoff.queries.store import PageView, SpaceView, VersionView
@@ -155,29 +156,9 @@ def comment_json(comment: CommentView) -> dict[str, Any]:
 
 
 def property_json(prop: ApprovalProperty) -> dict[str, Any]:
-    value = prop.value
     return {
         "id": str(prop.page_id),
         "key": APPROVAL_PROPERTY_KEY,
-        "value": {
-            "pending": value.pending,
-            "approved": value.approved,
-            "rejected": value.rejected,
-            "commented": value.commented,
-            "status": value.status.value,
-            "isStale": value.is_stale,
-            "isComplete": value.is_complete,
-            "createdAt": confluence_time(value.created_at),
-            "createdBy": value.created_by,
-            "completedAt": (
-                None
-                if value.completed_at is None
-                else confluence_time(value.completed_at)
-            ),
-            "latestVersionBy": value.latest_version_by,
-            "minimumApprovers": value.minimum_approvers,
-            "minimumRejections": value.minimum_rejections,
-            "version": value.version,
-        },
+        "value": approval_value_json(prop.value),
         "version": version_json(prop.number, "", prop.changed_at, prop.changed_by),
     }
