@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from signoff.actions.confluence.by_email import EmailMatch
+from signoff.actions.confluence.polling import PassReport
 from signoff.domain.audit_chain import utc_text
 from signoff.queries.confluence import LinkView
 from signoff.queries.confluence_admin import SiteStatus, aware
@@ -25,6 +26,19 @@ def when(moment: datetime | None) -> str | None:
     """A stored time as UTC text with `Z`, or None."""
     found = aware(moment)
     return utc_text(found) if found is not None else None
+
+
+def sync_counts(report: PassReport, written: int) -> dict[str, int | float]:
+    """What `sync --json` prints, in the contract's key order."""
+    counts = report.counts()
+    return {
+        "pagesSeen": counts["pagesSeen"],
+        "versionsRecorded": counts["versionsRecorded"],
+        "superseded": counts["superseded"],
+        "staled": counts["staled"],
+        "writesBack": written,
+        "waitedForRateLimitSeconds": counts["waitedForRateLimitSeconds"],
+    }
 
 
 def site_json(name: str, url: str, auth: str) -> dict[str, Any]:

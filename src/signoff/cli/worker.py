@@ -1,5 +1,6 @@
-"""`signoff worker`: deliver the outbox, and do what time alone changes (expiry,
-reminders), as a process of its own; `--once` does one sweep and one batch.
+"""`signoff worker`: deliver the outbox, do what time alone changes (expiry,
+reminders), and poll connected Confluence sites (in a thread of its own), as a
+process of its own; `--once` does one Confluence pass, one sweep and one batch.
 
 Run one per machine, or several side by side on PostgreSQL (claims skip each other's
 locked rows). SIGINT or SIGTERM lets the current message finish, hands the rest of
@@ -34,6 +35,7 @@ from signoff.config import site_secret
 from signoff.domain.errors import BadInput
 from signoff.notify.channels import channel_handlers
 from signoff.notify.handlers import Handlers
+from signoff.notify.poller import ConfluencePoller
 from signoff.notify.sweeper import Sweeper
 from signoff.notify.worker import OutboxWorker, WorkerStats
 
@@ -94,7 +96,15 @@ def worker(
         else channel_handlers(settings, site_key=site_secret(settings), clock=utcnow)
     )
     swept: dict[str, int] = {}  # what `--once`'s sweep did; the loop sweeps unseen
+    polled: dict[str, int | float] | None = None
     with open_database(settings) as db:
+        poller = ConfluencePoller(
+            db,
+            settings,
+            site_secret(settings),
+            utcnow,
+            settings.confluence_poll_seconds,
+        )
         sweeper = Sweeper(db, utcnow)
         outbox = OutboxWorker(
             db,
@@ -106,7 +116,8 @@ def worker(
         stop = threading.Event()
         with stop_on_signals(stop):
             if once:
-                # The sweep first, so the batch also carries what it queued.
+                # The pass and the sweep first: the batch also carries what they queued.
+                polled = poller.run_once()
                 expired, reminded = sweeper.sweep()
                 swept = {"expired": expired, "reminded": reminded}
                 outbox.run_once(stop)
@@ -120,11 +131,16 @@ def worker(
                     " Ctrl+C stops it.",
                     markup=False,
                 )
-                outbox.run_forever(stop, idle_sleep=idle_sleep)
+                poller.start()
+                try:
+                    outbox.run_forever(stop, idle_sleep=idle_sleep)
+                finally:
+                    poller.stop()
     stats = outbox.stats
+    confluence = {"confluence": polled} if once else {}
     emit(
         as_json,
-        {**counts_json(stats), **swept},
+        {**counts_json(stats), **swept, **confluence},
         f"Processed {stats.processed} message(s): {stats.delivered} delivered, "
         f"{stats.retried} to retry, {stats.dead} dead."
         + (
@@ -132,7 +148,18 @@ def worker(
             f"{swept['reminded']} reminder(s)."
             if swept
             else ""
-        ),
+        )
+        + _polled_text(polled),
+    )
+
+
+def _polled_text(polled: dict[str, int | float] | None) -> str:
+    """A sentence about `--once`'s Confluence pass, when it saw anything."""
+    if not polled or not polled["pagesSeen"]:
+        return ""
+    return (
+        f" Confluence: {polled['pagesSeen']} page(s) seen, "
+        f"{polled['versionsRecorded']} version(s) recorded."
     )
 
 

@@ -1,4 +1,5 @@
-"""The outbox worker as a thread of the web server, for single-machine sites.
+"""The outbox worker as a thread of the web server, for single-machine sites, with
+the Confluence poller beside it in a thread of its own.
 
 `signoff serve` runs one (set `SIGNOFF_RUN_WORKER`); larger sites run `signoff
 worker` processes instead. The thread finishes its current message on shutdown.
@@ -12,6 +13,7 @@ from signoff.actions.unit import utcnow
 from signoff.config import Settings
 from signoff.db.session import Database
 from signoff.notify.channels import channel_handlers
+from signoff.notify.poller import ConfluencePoller
 from signoff.notify.sweeper import Sweeper
 from signoff.notify.worker import OutboxWorker
 
@@ -26,6 +28,9 @@ class BackgroundWorker:
             channel_handlers(settings, site_key=site_key, clock=utcnow),
             between=self.sweeper.maybe_sweep,
         )
+        self.poller = ConfluencePoller(
+            db, settings, site_key, utcnow, settings.confluence_poll_seconds
+        )
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self.worker.run_forever,
@@ -36,10 +41,12 @@ class BackgroundWorker:
 
     def start(self) -> BackgroundWorker:
         self._thread.start()
+        self.poller.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
+        self.poller.stop()
         self._thread.join(JOIN_SECONDS)
 
     @property

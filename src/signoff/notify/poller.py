@@ -5,7 +5,7 @@ A pass can wait on a site's `Retry-After` or read hundreds of pages; in its own
 thread it never holds back outbox delivery. A failed pass is logged with the site's
 own words (never a credential: errors name the call, not its headers) and the next
 one runs on time. `signoff serve` (with its background worker) and `signoff
-worker` run one; `signoff confluence sync` and `worker --once` run a pass directly.
+worker` run one; `worker --once` runs one pass through it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from signoff.actions.confluence.polling import PassReport, SiteReach, run_pass
+from signoff.actions.confluence.polling import SiteReach, run_pass
 from signoff.config import Settings
 from signoff.db.session import Database
 
@@ -30,38 +30,12 @@ def reach_of(settings: Settings, site_key: str) -> SiteReach:
     return SiteReach(site_key, settings.confluence_allow_list)
 
 
-def writes_back(
-    db: Database,
-    settings: Settings,
-    *,
-    site_key: str,
-    clock: Callable[[], datetime],
-    site_id: int | None = None,
-) -> int:
-    """Deliver the writes back to Confluence that are due (comments, the approval
-    property); how many went. None are made yet: the count stays 0 until the
-    write-back delivery joins this one call site."""
-    del db, settings, site_key, clock, site_id
-    return 0
-
-
-def sync_counts(report: PassReport, written: int) -> dict[str, int | float]:
-    """What `signoff confluence sync --json` prints, in the contract's key order."""
-    counts = report.counts()
-    return {
-        "pagesSeen": counts["pagesSeen"],
-        "versionsRecorded": counts["versionsRecorded"],
-        "superseded": counts["superseded"],
-        "staled": counts["staled"],
-        "writesBack": written,
-        "waitedForRateLimitSeconds": counts["waitedForRateLimitSeconds"],
-    }
-
-
 @dataclass
 class ConfluencePoller:
-    """Runs `run_pass(..., patient=True)` then the writes back, every `every`
-    seconds, until `stop` is set; `passes` counts the passes that finished."""
+    """Runs `run_pass(..., patient=True)` every `every` seconds until `stop` is
+    set; `passes` counts the passes that finished. What a pass queues for
+    Confluence (comments, the approval property) leaves through the outbox, whose
+    worker delivers it: the poller itself only reads the sites."""
 
     db: Database
     settings: Settings
@@ -73,8 +47,8 @@ class ConfluencePoller:
     _thread: threading.Thread | None = field(default=None, init=False)
 
     def run_once(self) -> dict[str, int | float] | None:
-        """One pass and its writes back, as `sync_counts`; a failure is logged,
-        never raised (None)."""
+        """One pass, as `PassReport.counts()`; a failure is logged, never raised
+        (None)."""
         try:
             report = run_pass(
                 self.db,
@@ -82,16 +56,13 @@ class ConfluencePoller:
                 clock=self.clock,
                 patient=True,
             )
-            written = writes_back(
-                self.db, self.settings, site_key=self.site_key, clock=self.clock
-            )
         except Exception as error:  # the loop must go on whatever one pass met
             logger.error("Confluence pass failed: %s: %s", type(error).__name__, error)
             counts = None
         else:
             for problem in report.errors:
                 logger.warning("Confluence pass: %s", problem)
-            counts = sync_counts(report, written)
+            counts = report.counts()
         self.passes += 1  # last: a test that waits for it also sees the log
         return counts
 
