@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     """Confluence sites on the server's own networks that Signoff may call anyway (a
     proxy, a test site), in the syntax of `SIGNOFF_WEBHOOK_ALLOW`; sites on the
     internet need no entry."""
+    confluence_labels: bool = False
+    """Also keep a label on each governed Confluence page saying where its review
+    stands: `signoff-in-review`, `signoff-approved` or `signoff-stale`."""
 
     @field_validator("base_url")
     @classmethod

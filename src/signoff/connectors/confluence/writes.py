@@ -5,7 +5,8 @@ in its text; a write sent again after an unclear failure first looks for a comme
 bearing it and returns that one instead of posting twice. The content property is
 written with Confluence's optimistic versioning: read by key, POST when absent, PUT
 with the next version number otherwise, and on a 409 (someone else wrote first)
-read again and retry, a bounded number of times.
+read again and retry, a bounded number of times. A page that no longer stands on
+a review has the property removed (`remove_property`).
 """
 
 from __future__ import annotations
@@ -114,6 +115,20 @@ def put_property(
             raise
         return WrittenProperty(str(made["id"]), int(made["version"]["number"]))
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def remove_property(http: ConfluenceHttp, page_id: str, key: str) -> bool:
+    """Delete `key` from the page if it is there; whether there was one."""
+    path = f"{V2}/pages/{page_id}/properties"
+    current = _property(http, path, key)
+    if current is None:
+        return False
+    try:
+        http.delete(f"{path}/{current['id']}")
+    except ConfluenceError as error:
+        if error.status != 404:  # deleted meanwhile: as good
+            raise
+    return True
 
 
 def _property(http: ConfluenceHttp, path: str, key: str) -> dict[str, Any] | None:
