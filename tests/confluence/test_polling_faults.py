@@ -146,7 +146,9 @@ def test_an_edit_the_listing_has_not_caught_up_with_is_read_by_id_for_a_review(
         do_add_member(s, space, bob, Role.editor, **by(None, Origin.cli))
         do_add_member(s, space, carl, Role.viewer, **by(None, Origin.cli))
         make_workflow(s, space, ann, [step(carl)], space_default=True)
+        ada = make_user(s, "ada")
         s.expunge_all()
+    gov.map(gov.author.account_id, ada)
     page = gov.site.add_page(gov.remote_space, "Policy", "<p>a</p>", author=gov.author)
     gov.sync()
     with gov.db.write() as s:

@@ -48,7 +48,9 @@ def _team(g: Governed, stale_on: StaleOn = StaleOn.content) -> Team:
         make_workflow(
             s, space, ann, [step(carl)], space_default=True, stale_on=stale_on
         )
+        ada = make_user(s, "ada")
         s.expunge_all()
+    g.map(g.author.account_id, ada)
     return Team(bob, carl)
 
 

@@ -19,9 +19,13 @@ not in a tight loop, and `status` shows why.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from signoff.actions.confluence.recording import Recorded, record_missing, record_seen
 from signoff.connectors.confluence import api
@@ -31,6 +35,7 @@ from signoff.connectors.confluence.gate import RateLimited
 from signoff.connectors.confluence.http import Calls, ConfluenceHttp
 from signoff.db.models import ConfluenceSite, ConfluenceSpaceLink
 from signoff.db.session import Database
+from signoff.domain.errors import SignoffError
 from signoff.outbound.allowlist import AllowList
 from signoff.outbound.url_policy import Resolver, system_resolver
 from signoff.queries.confluence import (
@@ -41,6 +46,11 @@ from signoff.queries.confluence import (
     sites_named,
 )
 
+logger = logging.getLogger(__name__)
+
+PAGES_PER_TRANSACTION = 100
+"""Pages recorded per transaction, each under its own savepoint: a commit each
+would cost a disk flush per page on a first pass over a large space."""
 OVERLAP = timedelta(minutes=10)
 """How far before its watermark a pass starts listing: edits the site lists late."""
 FAILURE_DELAY_START = timedelta(minutes=1)
@@ -172,12 +182,12 @@ def _link_pass(
     missing = set(watched) - {page.id for page in read}
     seen = {page.id: page for page in listed} | {page.id: page for page in read}
     # Oldest first, so a page's versions are recorded in the order they were made.
-    for remote in sorted(seen.values(), key=lambda p: p.version.created_at):
-        report.pages_seen += 1
+    ordered = sorted(seen.values(), key=lambda p: p.version.created_at)
+    for start in range(0, len(ordered), PAGES_PER_TRANSACTION):
         with db.write() as session:
-            report.recorded.add(
-                record_seen(session, link, remote, accounts=accounts, now=clock())
-            )
+            for remote in ordered[start : start + PAGES_PER_TRANSACTION]:
+                report.pages_seen += 1
+                _record_one(session, link, remote, accounts, report, now=clock())
     for external_id in sorted(missing):
         with db.write() as session:
             report.recorded.ended += record_missing(
@@ -192,6 +202,28 @@ def _link_pass(
         ):
             row.watermark = newest
         row.last_pass_at, row.last_error = clock(), None
+
+
+def _record_one(
+    session: Session,
+    link: LinkView,
+    remote: api.RemotePage,
+    accounts: dict[str, int],
+    report: PassReport,
+    *,
+    now: datetime,
+) -> None:
+    """Record one page under a savepoint: a page that cannot be recorded (another
+    pass recorded it first, or its content breaks a rule) is reported and skipped,
+    never holding back the rest of the space."""
+    try:
+        with session.begin_nested():
+            done = record_seen(session, link, remote, accounts=accounts, now=now)
+    except (SQLAlchemyError, SignoffError, ValueError) as error:
+        logger.warning("confluence page %s not recorded: %s", remote.id, error)
+        report.errors.append(f"page {remote.id}: {error}")
+        return
+    report.recorded.add(done)
 
 
 def _resting(site: ConfluenceSite, links: Iterable[LinkView], now: datetime) -> bool:

@@ -181,6 +181,12 @@ class ConfluenceHttp:
         )
         self.gate.hold_until(now + wait)
 
+    def _ssl_context(self) -> ssl.SSLContext:
+        # Loading the trust store costs tens of milliseconds: once per client.
+        if self._ssl is None:
+            self._ssl = httpx.create_ssl_context()
+        return self._ssl
+
     def _error(self, method: str, path: str, answer: Answer) -> ConfluenceError:
         raw = answer.body if isinstance(answer.body, bytes) else b""
         words = site_words(answer.status, raw, answer.headers.get("content-type", ""))
@@ -209,7 +215,7 @@ class ConfluenceHttp:
             addresses=target.addresses,
             deadline=time.monotonic() + self._total_timeout,
             connect_timeout=self._connect_timeout,
-            ssl_context=self._ssl or httpx.create_ssl_context(),
+            ssl_context=self._ssl_context(),
         )
         headers = {
             "Authorization": self._credentials.header(),
