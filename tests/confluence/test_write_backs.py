@@ -24,7 +24,9 @@ from signoff.connectors.confluence.gate import SiteGate
 from signoff.db.models import OutboxMessage, Page, User
 from signoff.db.session import Database
 from signoff.domain.states import DecisionKind, Role
+from signoff.notify.confluence_writes import deliver_confluence_writes
 
+from .governed import SITE_KEY
 from .write_scene import BASE_URL, KEY, WriteScene, write_scene
 
 HOSTILE = '</p><ac:link><ri:user ri:account-id="evil" /></ac:link><script>x()</script>'
@@ -371,6 +373,28 @@ def test_a_page_of_the_builtin_store_gets_no_write(scene: WriteScene) -> None:
             )
         )
     assert submitted == "delivered"  # fanned out, to nothing
+
+
+def test_writes_back_for_one_site_leave_other_sites_writes_waiting(
+    scene: WriteScene,
+) -> None:
+    scene.submit()
+    scene.fan_out()
+
+    def deliver_for(site_id: int) -> int:
+        return deliver_confluence_writes(
+            scene.gov.db,
+            scene.settings(),
+            site_key=SITE_KEY,
+            clock=scene.clock,
+            site_id=site_id,
+            gates=lambda site: scene.gate,
+        )
+
+    assert deliver_for(scene.gov.site_id + 1) == 0
+    assert [w.status for w in scene.writes()] == ["pending"]
+    assert deliver_for(scene.gov.site_id) == 1
+    assert [w.status for w in scene.writes()] == ["delivered"]
 
 
 def _approve(scene: WriteScene) -> None:
