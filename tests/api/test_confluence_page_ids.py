@@ -4,6 +4,9 @@ nothing from outside. Pages of Signoff's own store keep their ids."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +14,7 @@ import pytest
 
 from factories import make_confluence_page, make_confluence_site, make_workflow, step
 from signoff.api.v1.responses import (
+    AuditPage,
     ChangeSetList,
     ChangeSetOne,
     ChangeSetPreflight,
@@ -266,3 +270,69 @@ def test_a_page_id_that_names_no_page_is_refused(
         status,
         error,
     )
+
+
+def audit_of(api: AppClient, team: Team, **params: str) -> list[dict[str, Any]]:
+    return ok(
+        AuditPage,
+        api.get("/api/v1/audit", token=team.tokens["alice"], params=params),
+    )["events"]
+
+
+def test_the_audit_trail_shows_a_confluence_page_by_its_page_id(
+    api: AppClient, team: Team, governed: Governed
+) -> None:
+    api.post("/api/v1/pages/submit", token=governed.bob, json={"pageId": CONFLUENCE_ID})
+    events = audit_of(api, team, pageId=CONFLUENCE_ID)
+    assert [event["action"] for event in events][:1] == ["approval.submitted"]
+    assert {event["pageId"] for event in events} == {int(CONFLUENCE_ID)}
+    refused(
+        api.get(
+            "/api/v1/audit",
+            token=team.tokens["alice"],
+            params={"pageId": str(governed.own_id)},
+        ),
+        404,
+        f"Page {governed.own_id} not found.",
+    )
+
+    export = {"spaceId": str(team.space_id)}
+    lines = api.get(
+        "/api/v1/audit/export",
+        token=team.tokens["alice"],
+        params={**export, "format": "jsonl"},
+    ).text.splitlines()
+    exported = [json.loads(line) for line in lines]
+    submitted = [e for e in exported if e["action"] == "approval.submitted"]
+    assert [e["pageId"] for e in submitted] == [int(CONFLUENCE_ID)]
+    assert submitted[0] == next(e for e in events if e["id"] == submitted[0]["id"])
+    rows = csv.DictReader(
+        io.StringIO(
+            api.get(
+                "/api/v1/audit/export",
+                token=team.tokens["alice"],
+                params={**export, "format": "csv"},
+            ).text
+        )
+    )
+    assert [r["pageId"] for r in rows if r["action"] == "approval.submitted"] == [
+        CONFLUENCE_ID
+    ]
+
+
+def test_a_page_id_no_json_reader_holds_exactly_is_shown_as_digits_in_the_trail(
+    api: AppClient, team: Team, governed: Governed
+) -> None:
+    beyond = str(2**53 + 1)  # a double rounds it to 2**53
+    with team.db.write() as s:
+        page = s.get_one(Page, governed.own_id)
+        page.external_id = beyond
+    api.post("/api/v1/pages/submit", token=governed.bob, json={"pageId": beyond})
+    events = audit_of(api, team, pageId=beyond)
+    assert {event["pageId"] for event in events} == {beyond}
+    line = api.get(
+        "/api/v1/audit/export",
+        token=team.tokens["alice"],
+        params={"spaceId": str(team.space_id), "format": "jsonl"},
+    ).text.splitlines()[-1]
+    assert f'"pageId": "{beyond}"' in line

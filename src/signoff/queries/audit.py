@@ -6,7 +6,9 @@ the page asked for, never with the history. Listing returns the stored events; t
 API writes them (`api/v1/shapes/audit.py`). The export is a file format of its own,
 streamed alike by the API, the UI and the CLI: it reads plain table rows (no mapped
 objects) and writes each line from a fixed template, the bytes exactly those of
-`json.dumps(event, ensure_ascii=False, sort_keys=True)` of the API's event.
+`json.dumps(event, ensure_ascii=False, sort_keys=True)` of the API's event. Both show
+an event's page by the id clients know it by (`shown_page_ids`); the hash covers the
+page's own id, as stored.
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ from signoff.domain.audit_chain import (
 from signoff.domain.checkpoints import ChainHead
 from signoff.domain.errors import BadInput
 from signoff.queries.keyset import id_cursor
+from signoff.queries.page_refs import public_page_ids
 
 EXPORT_BATCH = 1000
 MAX_LIMIT = 200
+MAX_SAFE_INTEGER = 2**53 - 1
+"""The largest integer every JSON reader holds exactly (an IEEE double's)."""
 CSV_COLUMNS = (
     "id",
     "at",
@@ -96,6 +101,34 @@ def list_audit_events(
     return events, (str(events[-1].id) if more and events else None)
 
 
+ShownPageId = int | str
+"""An event's page as the trail shows it: a number, or (`shown_page_ids`) digits."""
+
+
+def shown_page_ids(
+    session: Session, page_ids: Iterable[int | None]
+) -> dict[int, ShownPageId]:
+    """How the trail shows the pages of `page_ids` whose public id is not their own
+    (pages from Confluence), by own id; pages missing here are shown by their own id.
+
+    `pageId` is a number in the trail, so a Confluence page id is written as one
+    where every JSON reader holds it exactly (up to `MAX_SAFE_INTEGER`); a larger one
+    is written as its digits rather than as a number some readers would round.
+    """
+    wanted = {page_id for page_id in page_ids if page_id is not None}
+    return {
+        own: _page_number(public)
+        for own, public in public_page_ids(session, wanted).items()
+        if public != str(own)
+    }
+
+
+def _page_number(public: str) -> ShownPageId:
+    if public.isascii() and public.isdigit() and int(public) <= MAX_SAFE_INTEGER:
+        return int(public)
+    return public
+
+
 # What the export reads of each event, in the order of `CSV_COLUMNS`. `at` skips the
 # UTC decorator (SQLite hands back a naive time, PostgreSQL an aware one: both are
 # formatted by `_export_time`) and `details` comes as its stored JSON text, so that a
@@ -121,7 +154,7 @@ ExportRow = tuple[
     int,  # id
     datetime,  # at
     int | None,  # space_id
-    int | None,  # page_id
+    ShownPageId | None,  # page_id, as `shown_page_ids` shows it
     int | None,  # page_version
     int | None,  # request_id
     int | None,  # change_set_id
@@ -140,17 +173,23 @@ AuditWriter = Callable[[Iterable[ExportRow]], Iterator[str]]
 def iter_audit_events(session: Session, where: AuditFilter) -> Iterator[ExportRow]:
     """Every matching event, oldest first, as export rows: keyset batches of
     `EXPORT_BATCH` (id > the last one read), so memory stays constant however long
-    the trail is."""
+    the trail is; each batch's pages shown as clients know them, in one statement."""
     after = 0
     while True:
         query = _filtered(select(*EXPORT_COLUMNS), where).where(AUDIT.c.id > after)
-        batch = cast(
-            "list[ExportRow]",
-            session.execute(query.order_by(AUDIT.c.id).limit(EXPORT_BATCH)).all(),
-        )
+        batch = session.execute(query.order_by(AUDIT.c.id).limit(EXPORT_BATCH)).all()
         if not batch:
             return
-        yield from batch
+        shown = shown_page_ids(session, {row[3] for row in batch})
+        if not shown:
+            yield from cast("list[ExportRow]", batch)
+        else:
+            for row in batch:
+                page_id = row[3]
+                yield cast(
+                    "ExportRow",
+                    (*row[:3], shown[page_id], *row[4:]) if page_id in shown else row,
+                )
         after = batch[-1][0]
 
 
@@ -234,7 +273,7 @@ def export_jsonl(events: Iterable[ExportRow]) -> Iterator[str]:
             f'"clientId": {"null" if client_id is None else text_of(client_id)}, '
             f'"details": {details_of(details)}, "hash": {text_of(hash_)}, '
             f'"id": {id_}, "origin": {text_of(origin)}, '
-            f'"pageId": {"null" if page_id is None else page_id}, '
+            f'"pageId": {_json_page_id(page_id)}, '
             f'"pageVersion": {"null" if page_version is None else page_version}, '
             f'"requestId": {"null" if request_id is None else request_id}, '
             f'"spaceId": {"null" if space_id is None else space_id}, '
@@ -245,10 +284,18 @@ def export_jsonl(events: Iterable[ExportRow]) -> Iterator[str]:
         yield line
 
 
-def _number_cell(value: int | None) -> int | str | None:
+def _json_page_id(page_id: ShownPageId | None) -> str:
+    if page_id is None:
+        return "null"
+    return encode_basestring(page_id) if isinstance(page_id, str) else str(page_id)
+
+
+def _number_cell(value: int | str | None) -> int | str | None:
     """An id as the CSV writer takes it (None is an empty cell); only a negative one
     starts like a formula, with its minus sign."""
-    return value if value is None or value >= 0 else "'" + str(value)
+    if value is None or isinstance(value, str) or value >= 0:
+        return value  # a page id shown as digits (`shown_page_ids`) starts with one
+    return "'" + str(value)
 
 
 def export_csv(events: Iterable[ExportRow]) -> Iterator[str]:

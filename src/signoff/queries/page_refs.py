@@ -122,6 +122,18 @@ def get_pages_by_public_id(
     return {number: page for number, page in found.items() if page is not None}
 
 
+def public_page_ids(session: Session, page_ids: Collection[int]) -> dict[int, str]:
+    """The public id of each page of `page_ids` (their own ids) that exists, for
+    read models that hold pages by their own id; one statement."""
+    wanted = set(page_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Page.id, public_id_column()).where(Page.id.in_(wanted))
+    )
+    return dict(rows.all())
+
+
 def access_page_by_public_id(
     session: Session, user: User | None, public_id: int
 ) -> Page:

@@ -30,6 +30,7 @@ from signoff.queries.audit import (
     export_jsonl,
     iter_audit_events,
     list_audit_events,
+    shown_page_ids,
 )
 from signoff.queries.page_refs import access_page_by_public_id
 
@@ -86,7 +87,8 @@ def get_audit(call: Auditor, query: Annotated[AuditQuery, Query()]) -> Response:
         events, next_cursor = list_audit_events(
             session, where, cursor=query.cursor, limit=query.limit
         )
-        return audit_page(events, next_cursor)
+        shown = shown_page_ids(session, (event.page_id for event in events))
+        return audit_page(events, next_cursor, shown)
 
     return call.read(work)
 

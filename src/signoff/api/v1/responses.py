@@ -536,12 +536,18 @@ class QueuePage(Envelope):
 
 
 class AuditEventOut(ApiModel):
-    """Ids here are the engine's integers, as the hash covers them."""
+    """Ids here are the engine's integers, as the hash covers them, but for the page:
+    it is shown by the id clients know it by, as a number (its digits only for a
+    Confluence page id beyond 2^53 - 1, which not every JSON reader holds exactly)."""
 
     id: int
     at: Moment
     space_id: int | None
-    page_id: int | None
+    page_id: int | str | None = Field(
+        json_schema_extra={"pattern": "^[0-9]+$"},
+        description="The page as clients name it: its Confluence page id for a page "
+        "from Confluence.",
+    )
     page_version: int | None
     request_id: int | None
     change_set_id: int | None
