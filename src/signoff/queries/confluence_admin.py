@@ -8,7 +8,7 @@ read these; the words are the same everywhere, so a person and a script agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -74,10 +74,16 @@ def site_statuses(
             site.failures,
             site.last_error,
             aware(site.hold_until),
-            [link for link in links if link.site_id == site.id],
+            [_aware_link(link) for link in links if link.site_id == site.id],
         )
         for site in sites
     ]
+
+
+def _aware_link(link: LinkView) -> LinkView:
+    return replace(
+        link, watermark=aware(link.watermark), last_pass_at=aware(link.last_pass_at)
+    )
 
 
 def unmapped_authors(session: Session, site_id: int) -> list[str]:

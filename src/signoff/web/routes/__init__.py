@@ -14,6 +14,7 @@ from signoff.web.routes import (
     auth,
     changesets,
     comments,
+    confluence,
     outbox,
     pages,
     queue,
@@ -37,4 +38,5 @@ def web_routers() -> list[APIRouter]:
         workflows.router,
         webhooks.router,
         outbox.router,
+        confluence.router,
     ]
