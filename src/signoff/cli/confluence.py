@@ -53,6 +53,7 @@ from signoff.db.models import ConfluenceSite
 from signoff.db.session import Database
 from signoff.domain.errors import BadInput, InvalidState
 from signoff.domain.states import Origin
+from signoff.notify.confluence_writes import deliver_confluence_writes
 from signoff.notify.poller import reach_of
 from signoff.queries.confluence import sites_named
 from signoff.queries.confluence_admin import site_statuses, unmapped_authors
@@ -279,13 +280,17 @@ def sync(
     report = PassReport()
     with open_database(settings) as db:
         with db.read() as session:
-            names = [row.name for row in sites_named(session, site)]
+            found = sites_named(session, site)
+            names = [row.name for row in found]
+            only = found[0].id if site is not None else None
         with Status("Starting the pass...", console=err()) as status:
             for number, name in enumerate(names, start=1):
                 status.update(f"Polling site {name} ({number}/{len(names)})...")
                 _merge(report, run_pass(db, reach, site_name=name, clock=utcnow))
             status.update("Writing back to Confluence...")
-            written = _writes_back(db, settings, site_key)
+            written = deliver_confluence_writes(
+                db, settings, site_key=site_key, clock=utcnow, site_id=only
+            )
     counts = views.sync_counts(report, written)
     emit(
         as_json,
@@ -300,14 +305,6 @@ def sync(
         err().print(f"error: {problem}", markup=False)
     if report.errors:
         raise typer.Exit(1)
-
-
-def _writes_back(db: Database, settings: Settings, site_key: str) -> int:
-    """Deliver the writes back to Confluence that are due now (comments, the
-    approval property); how many went. The outbox worker delivers them too: this
-    only saves waiting for it. None are made from here yet, so 0."""
-    del db, settings, site_key
-    return 0
 
 
 def _merge(total: PassReport, one: PassReport) -> None:
