@@ -406,3 +406,20 @@ def _approve(scene: WriteScene) -> None:
 
 def _labels(scene: WriteScene) -> list[str]:
     return sorted(label.name for label in scene.site.page(scene.remote).labels)
+
+
+def test_delivering_writes_alone_fans_out_the_new_events_first(
+    scene: WriteScene,
+) -> None:
+    scene.submit()
+
+    written = deliver_confluence_writes(
+        scene.gov.db,
+        scene.settings(),
+        site_key=SITE_KEY,
+        clock=scene.clock,
+        gates=lambda site: scene.gate,
+    )
+
+    assert written >= 1
+    assert len(scene.site.comments_on(scene.remote)) == 1

@@ -36,7 +36,7 @@ from signoff.connectors.confluence.writes import (
 )
 from signoff.db.models import ConfluenceSite, ConfluenceSpaceLink
 from signoff.db.session import Database
-from signoff.notify.confluence_fan_out import WRITE_KIND
+from signoff.notify.confluence_fan_out import CONFLUENCE_EVENTS, WRITE_KIND
 from signoff.notify.confluence_review import ReviewEvent, live_property, load_event
 from signoff.notify.confluence_texts import comment_markup
 from signoff.notify.handlers import FollowUp, GiveUp, Handlers, Message, Retry
@@ -225,16 +225,29 @@ def deliver_confluence_writes(
     A write that must wait (a pause the site asked for, a thread not written yet)
     is left for later, when it is due again.
     """
-    spaces = None
+    linked = select(ConfluenceSpaceLink.space_id)
     if site_id is not None:
-        with db.read() as session:
-            spaces = set(
-                session.scalars(
-                    select(ConfluenceSpaceLink.space_id).where(
-                        ConfluenceSpaceLink.site_id == site_id
-                    )
-                )
-            )
+        linked = linked.where(ConfluenceSpaceLink.site_id == site_id)
+    with db.read() as session:
+        spaces = set(session.scalars(linked))
+    if not spaces:
+        return 0
+    # The review events of linked spaces not yet fanned out become their writes
+    # now (and their mail and webhooks, as the worker would), so a pass run on its
+    # own writes back without waiting for a worker. Imported here: the channels
+    # import this module.
+    from signoff.notify.channels import channel_handlers
+
+    fan_out = OutboxWorker(
+        db,
+        channel_handlers(settings, site_key=site_key, clock=clock),
+        clock=clock,
+        kinds=set(CONFLUENCE_EVENTS),
+        spaces=spaces,
+    )
+    for _ in range(MAX_ROUNDS):
+        if fan_out.run_once() == 0:
+            break
     worker = OutboxWorker(
         db,
         confluence_write_handlers(
