@@ -1,6 +1,7 @@
-"""A page from Confluence is named by its Confluence page id everywhere in `/api/v1`,
-in what clients send and in what they read back; its own id in Signoff names
-nothing from outside. Pages of Signoff's own store keep their ids."""
+"""A page from Confluence is named by its Confluence page id everywhere: in `/api/v1`,
+in what clients send and in what they read back, and in the web UI's addresses and
+links; its own id in Signoff names nothing from outside. Pages of Signoff's own
+store keep their ids."""
 
 from __future__ import annotations
 
@@ -9,10 +10,18 @@ import io
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
-from factories import make_confluence_page, make_confluence_site, make_workflow, step
+from factories import (
+    by,
+    make_confluence_page,
+    make_confluence_site,
+    make_workflow,
+    step,
+)
+from signoff.actions.sessions import do_sign_in
 from signoff.api.v1.responses import (
     AuditPage,
     ChangeSetList,
@@ -24,8 +33,10 @@ from signoff.api.v1.responses import (
     QueuePage,
 )
 from signoff.db.models import Page, Space, User
+from signoff.web.sessions import SESSION_COOKIE
+from web.conftest import csrf
 
-from .helpers import ok, refused
+from .helpers import NOW, fix_clock, ok, refused
 from .support import AppClient, Team
 
 CONFLUENCE_ID = "2654210049"  # beyond 2**31, as real Confluence page ids are
@@ -336,3 +347,56 @@ def test_a_page_id_no_json_reader_holds_exactly_is_shown_as_digits_in_the_trail(
         params={"spaceId": str(team.space_id), "format": "jsonl"},
     ).text.splitlines()[-1]
     assert f'"pageId": "{beyond}"' in line
+
+
+def signed_in(api: AppClient, team: Team, name: str) -> dict[str, str]:
+    """The headers of `name`'s browser: a web session, at the app's fixed time."""
+    fix_clock(api)
+    with team.db.write() as s:
+        person = s.get_one(User, team.users[name])
+        secret = do_sign_in(s, person, **by(None, now=NOW)).secret
+    return {"Cookie": f"{SESSION_COOKIE}={secret}"}
+
+
+def test_the_web_ui_shows_and_links_a_confluence_page_by_its_page_id(
+    api: AppClient, team: Team, governed: Governed
+) -> None:
+    bob = signed_in(api, team, "bob")
+    url = f"/spaces/DOCS/pages/{CONFLUENCE_ID}"
+    page = api.get(url, headers=bob)
+    assert page.status_code == 200, page.text
+    assert f'action="{url}/submit"' in page.text
+    assert f"/pages/{governed.own_id}" not in page.text
+    own = api.get(f"/spaces/DOCS/pages/{governed.own_id}", headers=bob)
+    assert own.status_code == 404
+
+    submitted = api.post(
+        f"{url}/submit",
+        headers={**bob, "Content-Type": "application/x-www-form-urlencoded"},
+        content=urlencode({"csrf_token": csrf(page.text)}).encode(),
+    )
+    assert (submitted.status_code, submitted.headers["location"]) == (303, url)
+    assert status_of(api, governed.bob, CONFLUENCE_ID)["approvalStatus"] == "pending"
+    assert f'href="{url}"' in api.get("/spaces/DOCS", headers=bob).text
+    carol = signed_in(api, team, "carol")
+    assert f'href="{url}"' in api.get("/queue", headers=carol).text
+
+
+def test_the_web_ui_change_set_form_picks_a_confluence_page_by_its_page_id(
+    api: AppClient, team: Team, governed: Governed
+) -> None:
+    bob = signed_in(api, team, "bob")
+    form = api.get("/changesets/new?space=DOCS", headers=bob)
+    assert f'value="{CONFLUENCE_ID}"' in form.text
+    created = api.post(
+        "/changesets/new?space=DOCS",
+        headers={**bob, "Content-Type": "application/x-www-form-urlencoded"},
+        content=urlencode(
+            {"csrf_token": csrf(form.text), "title": "Runbooks", "page": CONFLUENCE_ID}
+        ).encode(),
+    )
+    assert created.status_code == 303, created.text
+    edit = api.get(f"{created.headers['location']}/edit", headers=bob)
+    assert f'value="{CONFLUENCE_ID}" checked' in edit.text
+    detail = api.get(created.headers["location"], headers=bob)
+    assert f'href="/spaces/DOCS/pages/{CONFLUENCE_ID}"' in detail.text

@@ -175,14 +175,14 @@ def test_the_workflow_screens_count_and_name_each_pages_own_workflow(
         assert count_pages_by_workflow(session, docs_id) == {legal_id: 2}
         assert quick_id not in count_pages_by_workflow(session, docs_id)
         assert list_pages_with_workflows(session, docs_id) == [
-            PageWorkflow(alpha_id, "Alpha", "Legal"),
-            PageWorkflow(beta_id, "Beta", "Legal"),
-            PageWorkflow(gamma_id, "Gamma", None),
+            PageWorkflow(alpha_id, "Alpha", "Legal", str(alpha_id)),
+            PageWorkflow(beta_id, "Beta", "Legal", str(beta_id)),
+            PageWorkflow(gamma_id, "Gamma", None, str(gamma_id)),
         ]
         assert list_page_choices(session, docs_id) == [
-            (alpha_id, "Alpha"),
-            (beta_id, "Beta"),
-            (gamma_id, "Gamma"),
+            (str(alpha_id), "Alpha"),
+            (str(beta_id), "Beta"),
+            (str(gamma_id), "Gamma"),
         ]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from signoff.db.aliases import shared_alias
 from signoff.db.models import Comment, Mention, Page, Space, SpaceMember, User
+from signoff.queries.page_refs import public_id_column
 from signoff.storage_format.mentions import mentioned_accounts, with_mentions_named
 
 _author = shared_alias(User, "author")
@@ -101,6 +102,8 @@ class InboxItem:
     excerpt: str
     created_at: datetime
     unread: bool
+    public_id: str
+    """The page's id as clients name it, in links (`queries.page_refs`)."""
 
 
 def inbox(session: Session, user_id: int, *, limit: int = 50) -> list[InboxItem]:
@@ -117,6 +120,7 @@ def inbox(session: Session, user_id: int, *, limit: int = 50) -> list[InboxItem]
             Mention.created_at,
             Mention.read_at,
             User.is_site_admin,
+            public_id_column(),
         )
         .join(Comment, Comment.id == Mention.comment_id)
         .join(Page, Page.id == Mention.page_id)
@@ -142,6 +146,7 @@ def inbox(session: Session, user_id: int, *, limit: int = 50) -> list[InboxItem]
             excerpt=_excerpt(with_mentions_named(row[5], names, as_html=False)),
             created_at=row[6],
             unread=row[7] is None,
+            public_id=row[9],
         )
         for row in rows
         if row[8] or spaces.get(row[3]) in member_of

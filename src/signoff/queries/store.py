@@ -25,6 +25,7 @@ from signoff.queries.keyset import (
     paginate,
     sort_columns,
 )
+from signoff.queries.page_refs import public_id_column
 
 _creator = shared_alias(User, "creator")
 _author = shared_alias(User, "author")
@@ -281,11 +282,12 @@ def list_versions(
     return views, cursor
 
 
-def list_page_choices(session: Session, space_id: int) -> list[tuple[int, str]]:
-    """The space's current pages as a picker offers them: (id, title), by title."""
+def list_page_choices(session: Session, space_id: int) -> list[tuple[str, str]]:
+    """The space's current pages as a picker offers them: (id, title), by title, the
+    id as clients name the page (`queries.page_refs`)."""
     rows = session.execute(
-        select(Page.id, Page.title)
+        select(public_id_column(), Page.title)
         .where(Page.space_id == space_id, Page.status == "current")
         .order_by(Page.title, Page.id)
     )
-    return [(page_id, title) for page_id, title in rows]
+    return [(public_id, title) for public_id, title in rows]

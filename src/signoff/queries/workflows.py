@@ -25,6 +25,7 @@ from signoff.db.models import (
     WorkflowStep,
 )
 from signoff.domain.states import Rule, StaleOn
+from signoff.queries.page_refs import public_id_column
 
 
 @dataclass(frozen=True)
@@ -219,14 +220,16 @@ class PageWorkflow:
     title: str
     workflow: str | None
     """The name of the page's own workflow; None when it has none."""
+    public_id: str
+    """The page's id as clients name it, in forms (`queries.page_refs`)."""
 
 
 def list_pages_with_workflows(session: Session, space_id: int) -> list[PageWorkflow]:
     """The space's current pages by title, each with its own workflow's name."""
     rows = session.execute(
-        select(Page.id, Page.title, Workflow.name)
+        select(Page.id, Page.title, Workflow.name, public_id_column())
         .outerjoin(Workflow, Workflow.id == Page.workflow_id)
         .where(Page.space_id == space_id, Page.status == "current")
         .order_by(Page.title, Page.id)
     )
-    return [PageWorkflow(page_id, title, name) for page_id, title, name in rows]
+    return [PageWorkflow(*row) for row in rows]

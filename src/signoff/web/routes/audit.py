@@ -10,6 +10,7 @@ CSRF token, recorded before a byte is sent: a GET never writes, so a link or an
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -40,6 +41,7 @@ from signoff.queries.audit_view import (
     list_space_audit_events,
     page_titles,
 )
+from signoff.queries.page_refs import get_page_by_public_id, public_page_ids
 from signoff.queries.spaces import list_spaces_for
 from signoff.web import context
 from signoff.web.forms import first
@@ -111,6 +113,16 @@ def _where(space_id: int, params: dict[str, str]) -> AuditViewFilter:
     )
 
 
+def _own_page(session: Session, where: AuditViewFilter) -> AuditViewFilter:
+    """The filter with its page, given as clients name it (a Confluence page by its
+    page id), by the page's own id; an id that names no page matches no event (no
+    page has id 0)."""
+    if where.page_id is None:
+        return where
+    page = get_page_by_public_id(session, where.page_id)
+    return replace(where, page_id=page.id if page is not None else 0)
+
+
 def _chooser(request: Request, current: CurrentSession) -> dict[str, Any]:
     with context.database(request).read() as session:
         user = _user(session, current)
@@ -137,14 +149,15 @@ def _audit_page(
         try:
             events, next_cursor = list_space_audit_events(
                 session,
-                _where(space.id, params),
+                _own_page(session, _where(space.id, params)),
                 cursor=params.get("cursor") or None,
                 limit=PAGE_SIZE,
             )
         except FORM_REFUSALS as refused:
             shown = refusal(refused)
             error, status = shown.sentence, shown.status
-        titles = page_titles(session, {e.page_id for e in events if e.page_id})
+        named = {e.page_id for e in events if e.page_id}
+        titles, public = page_titles(session, named), public_page_ids(session, named)
         report = verify_audit_chains(session, space_key=space.key)[0]
         kept = {name: params[name] for name in FILTERS if params[name]}
         rows = [
@@ -153,7 +166,7 @@ def _audit_page(
                 "actor": event.actor_name,
                 "action": event.action,
                 "text": event.text,
-                "page_id": event.page_id,
+                "page_id": public.get(event.page_id) if event.page_id else None,
                 "page_title": titles.get(event.page_id) if event.page_id else None,
                 "version": event.page_version,
                 "origin": event.origin,

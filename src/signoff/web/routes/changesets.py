@@ -33,6 +33,7 @@ from signoff.domain.errors import BadInput, InvalidState
 from signoff.domain.states import ChangeSetStatus, Origin, Role
 from signoff.ids import Id
 from signoff.queries.changesets import change_set_detail, list_change_sets
+from signoff.queries.page_refs import public_page_ids
 from signoff.queries.spaces import list_spaces_for
 from signoff.queries.store import list_page_choices
 from signoff.web import context
@@ -240,11 +241,13 @@ def _edit_form(
         change_set = access_change_set(session, user, change_set_id)
         space = session.get(Space, change_set.space_id)
         assert space is not None
+        own_ids = [ref.page_id for ref in change_set.page_refs]
+        public = public_page_ids(session, own_ids)
         values = {
             "title": change_set.title,
             "summary": change_set.summary,
             "reference_url": change_set.reference_url or "",
-            "page_ids": [ref.page_id for ref in change_set.page_refs],
+            "page_ids": [public[own] for own in own_ids],
         }
         page = _editor_context(session, current, space, values, change_set=change_set)
         if change_set.status == ChangeSetStatus.archived:

@@ -21,7 +21,7 @@ from signoff.db.models import User
 from signoff.db.session import Database
 from signoff.domain.errors import BadInput
 from signoff.domain.states import Origin
-from signoff.ids import Id
+from signoff.ids import PageId
 from signoff.queries.inbox import inbox, unread_mentions
 from signoff.web import context
 from signoff.web.comment_text import comment_markup
@@ -60,7 +60,7 @@ def post_comment(
 
 
 @router.post(PAGE + "/comments")
-async def comment(request: Request, key: str, page_id: Id) -> Response:
+async def comment(request: Request, key: str, page_id: PageId) -> Response:
     posted = await signed_in_form(request)
     if isinstance(posted, Response):
         return posted

@@ -1,6 +1,7 @@
 """Pages in the UI: view with byline actions, edit, create.
 
-`GET /spaces/{key}/pages/{id}` shows the page; the byline's forms POST to
+`GET /spaces/{key}/pages/{id}` shows the page (`id` as clients name it: a page from
+Confluence by its Confluence page id, `queries.page_refs`); the byline's forms POST to
 `.../submit`, `.../approve`, `.../reject` and `.../withdraw`; `GET|POST .../edit`
 saves a new version; `GET|POST /spaces/{key}/pages/new` creates a page. Handlers
 parse, call one action or query, and render; a refusal of a byline button or of the
@@ -19,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from signoff.access import access_page, access_space_by_key, space_role
+from signoff.access import access_space_by_key, space_role
 from signoff.actions.acting import Acting
 from signoff.actions.approvals import (
     do_cancel_request,
@@ -38,7 +39,8 @@ from signoff.domain.errors import (
     VersionConflict,
 )
 from signoff.domain.states import DecisionKind, Origin, Role
-from signoff.ids import Id, form_id, stored_number
+from signoff.ids import PageId, form_id, stored_number
+from signoff.queries.page_refs import access_page_by_public_id, public_page_id
 from signoff.queries.page_screen import PageScreen, page_screen
 from signoff.web import context
 from signoff.web.byline import Buttons, byline_buttons
@@ -54,7 +56,8 @@ PAGE = "/spaces/{key}/pages/{page_id}"
 UI = Origin.ui
 
 
-def page_url(key: str, page_id: int) -> str:
+def page_url(key: str, page_id: int | str) -> str:
+    """A page's address; `page_id` as clients name the page (`queries.page_refs`)."""
     return f"/spaces/{key}/pages/{page_id}"
 
 
@@ -73,8 +76,10 @@ def load_screen(
 
 
 def _page_in(session: Session, user: User | None, key: str, page_id: int) -> Page:
+    """The page `page_id` names (its Confluence page id for a page from Confluence)
+    in the space `key`, if the user may read it."""
     space = access_space_by_key(session, user, key)
-    page = access_page(session, user, page_id)
+    page = access_page_by_public_id(session, user, page_id)
     if page.space_id != space.id:
         raise NotFound(f"Page {page_id} not found.")
     return page
@@ -107,7 +112,7 @@ async def show_page(
 
 
 @router.get(PAGE)
-async def view_page(request: Request, key: str, page_id: Id) -> Response:
+async def view_page(request: Request, key: str, page_id: PageId) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
@@ -183,7 +188,9 @@ ACTS: dict[str, Callable[[FormValues], PageAct]] = {
 }
 
 
-async def page_action(request: Request, key: str, page_id: Id, verb: str) -> Response:
+async def page_action(
+    request: Request, key: str, page_id: PageId, verb: str
+) -> Response:
     parse = ACTS.get(verb)
     if parse is None:
         raise NotFound("No such action.")
@@ -210,7 +217,7 @@ async def page_action(request: Request, key: str, page_id: Id, verb: str) -> Res
 
 
 @router.get(PAGE + "/edit")
-async def edit_form(request: Request, key: str, page_id: Id) -> Response:
+async def edit_form(request: Request, key: str, page_id: PageId) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
@@ -297,7 +304,7 @@ CONFLICT = (
 
 
 @router.post(PAGE + "/edit")
-async def edit(request: Request, key: str, page_id: Id) -> Response:
+async def edit(request: Request, key: str, page_id: PageId) -> Response:
     posted = await signed_in_form(request)
     if isinstance(posted, Response):
         return posted
@@ -359,7 +366,7 @@ def may_create(db: Database, user_id: int, key: str) -> bool:
 
 def create_page(
     db: Database, user_id: int, key: str, values: dict[str, Any], now: datetime
-) -> int:
+) -> str:
     with unit_of_work(db, origin=UI) as session:
         user = session.get(User, user_id)
         space = access_space_by_key(session, user, key)
@@ -372,7 +379,7 @@ def create_page(
             message=values["message"],
             by=Acting(user, UI, None, now),
         )
-        return page.id
+        return public_page_id(page)
 
 
 @router.post("/spaces/{key}/new")

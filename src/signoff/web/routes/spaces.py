@@ -15,12 +15,13 @@ from signoff.actions.acting import Acting
 from signoff.actions.approvals import do_reset_approval
 from signoff.actions.unit import unit_of_work
 from signoff.actions.workflows import do_assign_workflow
-from signoff.db.models import Page, User
+from signoff.db.models import User
 from signoff.db.session import Database
 from signoff.domain.errors import NotFound
 from signoff.domain.states import Origin, Role
-from signoff.ids import Id, form_id
+from signoff.ids import PageId, form_id
 from signoff.queries.keyset import MAX_LIMIT, Window
+from signoff.queries.page_refs import get_page_by_public_id
 from signoff.queries.page_screen import TreeRow, active_workflows, space_tree
 from signoff.queries.store import SpaceView, get_space_view, list_spaces
 from signoff.web import context
@@ -99,7 +100,7 @@ def space_screen(db: Database, user_id: int, key: str) -> SpaceScreen:
 
 
 @router.post(HOME + "/{key}/pages/{page_id}/assign-workflow")
-async def assign_workflow(request: Request, key: str, page_id: Id) -> Response:
+async def assign_workflow(request: Request, key: str, page_id: PageId) -> Response:
     posted = await signed_in_form(request)
     if isinstance(posted, Response):
         return posted
@@ -135,7 +136,7 @@ def assign(
 
 
 @router.post(HOME + "/{key}/pages/{page_id}/reset-approval")
-async def reset_approval(request: Request, key: str, page_id: Id) -> Response:
+async def reset_approval(request: Request, key: str, page_id: PageId) -> Response:
     posted = await signed_in_form(request)
     if isinstance(posted, Response):
         return posted
@@ -155,7 +156,7 @@ def reset(db: Database, user_id: int, key: str, page_id: int, now: datetime) -> 
     with unit_of_work(db, origin=Origin.ui) as session:
         user = session.get(User, user_id)
         found = access_space_by_key(session, user, key)
-        page = session.get(Page, page_id)
+        page = get_page_by_public_id(session, page_id)
         if page is None or page.space_id != found.id:
             raise NotFound(f"Page {page_id} not found.")
         assert user is not None
