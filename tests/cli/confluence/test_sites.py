@@ -236,3 +236,23 @@ def test_space_link_refuses_malformed_keys(
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {field}")
     assert row_counts(db) == before
+
+
+def test_site_add_of_an_address_the_policy_refuses_says_so_at_once(
+    db: Database, cli: Cli
+) -> None:
+    before = row_counts(db)
+
+    result = cli(
+        "site", "add", "--name", "acme", "--url", cli.remote.running.site_url,
+        "--email", cli.remote.token.email, "--token-env", TOKEN_VAR,
+        env={"SIGNOFF_CONFLUENCE_ALLOW": ""},
+    )  # fmt: skip
+
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "The site cannot be called" in result.stderr
+    assert "SIGNOFF_CONFLUENCE_ALLOW" in result.stderr
+    assert "wait until" not in result.stderr
+    assert cli.remote.site.log.records() == []
+    assert row_counts(db) == before

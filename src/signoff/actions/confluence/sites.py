@@ -22,7 +22,7 @@ from signoff.actions.validate import check_pattern, clean_text
 from signoff.connectors.confluence import api
 from signoff.connectors.confluence.connect import seal_credentials
 from signoff.connectors.confluence.errors import ConfluenceError
-from signoff.connectors.confluence.gate import SiteGate
+from signoff.connectors.confluence.gate import RateLimited, SiteGate
 from signoff.connectors.confluence.http import ConfluenceHttp, Credentials
 from signoff.connectors.confluence.site_url import SiteUrl, parse_site_url
 from signoff.db.models import ConfluenceSite, ConfluenceSpaceLink, Space, User
@@ -103,8 +103,15 @@ def check_new_site(
     try:
         return api.check_credentials(http)
     except ConfluenceError as error:
+        if error.final:
+            raise BadInput(f"The site cannot be called: {error}", field="url") from None
         raise BadInput(
             f"The site refused the credentials: {error}{_hint(site, error)}",
+            field="url",
+        ) from None
+    except RateLimited as paused:
+        raise BadInput(
+            f"The site could not be checked now: {paused}; try again then.",
             field="url",
         ) from None
 

@@ -24,6 +24,8 @@ class ConfluenceError(Exception):
     method: str = "GET"
     path: str = ""
     retry_after: float | None = None
+    final: bool = False
+    """No call was made and none would be: the address policy refused the site."""
 
     def __str__(self) -> str:
         where = f"{self.method} {self.path}: " if self.path else ""
@@ -32,6 +34,8 @@ class ConfluenceError(Exception):
 
     @property
     def retryable(self) -> bool:
+        if self.final:
+            return False
         return self.status == 0 or self.status in RETRYABLE
 
     @property

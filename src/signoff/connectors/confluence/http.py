@@ -207,7 +207,11 @@ class ConfluenceHttp:
             target = check_target(url, allow=self._allow, resolver=self._resolver)
         except BadInput as refusal:
             raise ConfluenceError(
-                0, refusal.message.replace("webhook URL", "site address"), method, path
+                0,
+                _for_sites(refusal.message),
+                method,
+                path,
+                final=True,
             ) from None
         transport = PinnedTransport(
             host=target.host,
@@ -286,3 +290,13 @@ def _flat(params: Params) -> list[tuple[str, str]]:
         else:
             flat.append((key, str(value)))
     return flat
+
+
+def _for_sites(message: str) -> str:
+    """The address policy's refusal, worded for a Confluence site (it is shared
+    with webhooks)."""
+    return (
+        message.replace("webhook URL", "site address")
+        .replace("webhooks only reach", "Signoff only calls")
+        .replace("SIGNOFF_WEBHOOK_ALLOW", "SIGNOFF_CONFLUENCE_ALLOW")
+    )
