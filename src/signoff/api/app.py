@@ -17,6 +17,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 
 from signoff import __version__
+from signoff.actions.confluence.polling import SiteReach
+from signoff.actions.confluence.refresh import PageRefresher
 from signoff.actions.unit import utcnow
 from signoff.api import explorer
 from signoff.api.errors import install_error_handlers
@@ -72,6 +74,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.db = db
     app.state.secret_key = secret_key
     app.state.clock = utcnow  # tests set their own to move time
+    app.state.refresh_pages = PageRefresher(
+        db,
+        SiteReach(secret_key, settings.confluence_allow_list),
+        clock=lambda: app.state.clock(),
+    )
     app.state.login_throttle = LoginThrottle()
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.token_uses = TokenUses()

@@ -117,3 +117,14 @@ def _view(
         created_at=change_set.created_at,
         created_by=created_by,
     )
+
+
+def change_set_page_ids(session: Session, change_set_id: int) -> list[int]:
+    """The pages of a change set, in order."""
+    return list(
+        session.scalars(
+            select(ChangeSetPage.page_id)
+            .where(ChangeSetPage.change_set_id == change_set_id)
+            .order_by(ChangeSetPage.position)
+        )
+    )

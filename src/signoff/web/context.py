@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from starlette.requests import Request
@@ -25,6 +25,13 @@ def settings(request: Request) -> Settings:
     value = request.app.state.settings
     assert isinstance(value, Settings)
     return value
+
+
+def refresh_pages(request: Request, page_ids: Sequence[int]) -> None:
+    """Bring pages kept outside Signoff (Confluence) up to date before a submission
+    (`actions.confluence.refresh`); Signoff's own pages cost nothing."""
+    refresher: Callable[[Sequence[int]], object] = request.app.state.refresh_pages
+    refresher(page_ids)
 
 
 def now(request: Request) -> datetime:

@@ -127,3 +127,18 @@ def _record(
             done.recorded.add(
                 record_seen(session, link, remote, accounts=accounts, now=clock())
             )
+
+
+class PageRefresher:
+    """`refresh_pages` bound to one server's database and reach: what the web UI
+    and the API call just before a submission (`app.state.refresh_pages`)."""
+
+    def __init__(
+        self, db: Database, reach: SiteReach, *, clock: Callable[[], datetime]
+    ) -> None:
+        self._db, self._reach, self._clock = db, reach, clock
+
+    def __call__(self, page_ids: Sequence[int]) -> Refreshed:
+        if not page_ids:
+            return Refreshed()
+        return refresh_pages(self._db, self._reach, page_ids, clock=self._clock)

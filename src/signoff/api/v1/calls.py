@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,7 +46,7 @@ from signoff.api.v1.responses import plain
 from signoff.auth.scopes import Scope
 from signoff.db.models import SiteSetting, User
 from signoff.db.session import Database
-from signoff.domain.errors import Denial, NotAllowed
+from signoff.domain.errors import Denial, NotAllowed, SignoffError
 from signoff.domain.states import Origin
 
 SCOPE_ATTRIBUTE = "signoff_scope"
@@ -103,6 +103,20 @@ class ApiCall:
         with self._refusals_audited(), self.db.read() as session:
             body = work(session, self.actor(session))
         return _json(render(body))
+
+    def refresh_first(
+        self, request: Request, pick: Callable[[Session, User], Sequence[int]]
+    ) -> None:
+        """Before a submission: bring the pages `pick` names up to date from where
+        they are kept (`actions.confluence.refresh`), outside any transaction. A
+        refusal while picking is left to the write that follows, which audits it."""
+        try:
+            with self.db.read() as session:
+                page_ids = pick(session, self.actor(session))
+        except SignoffError:
+            return
+        refresher: Callable[[Sequence[int]], object] = request.app.state.refresh_pages
+        refresher(page_ids)
 
     @contextmanager
     def _refusals_audited(self) -> Iterator[None]:

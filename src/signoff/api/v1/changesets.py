@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from signoff.access import access_change_set, access_space
@@ -41,7 +41,11 @@ from signoff.api.v1.shapes.changesets import (
 )
 from signoff.auth.scopes import Scope
 from signoff.db.models import ChangeSet, User
-from signoff.queries.changesets import change_set_detail, list_change_sets
+from signoff.queries.changesets import (
+    change_set_detail,
+    change_set_page_ids,
+    list_change_sets,
+)
 
 router = APIRouter(tags=["change sets"])
 
@@ -161,7 +165,16 @@ def post_change_set_archive(body: ChangeSetRef, call: Writer) -> Response:
         WRITE_ERRORS,
     ),
 )
-def post_change_set_submit(body: ChangeSetRef, call: Writer) -> Response:
+def post_change_set_submit(
+    body: ChangeSetRef, call: Writer, request: Request
+) -> Response:
+    call.refresh_first(
+        request,
+        lambda s, actor: change_set_page_ids(
+            s, access_change_set(s, actor, body.change_set_id).id
+        ),
+    )
+
     def work(session: Session, actor: User) -> ChangeSetSubmitted:
         change_set = access_change_set(session, actor, body.change_set_id)
         return change_set_submitted(

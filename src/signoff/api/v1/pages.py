@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from signoff.actions.approvals import (
@@ -51,7 +51,11 @@ def _status(session: Session, page: Page) -> PageStatus:
     summary="Submit a page for approval (strict)",
     responses=documented(PageSubmitted, "The new review.", WRITE_ERRORS),
 )
-def post_page_submit(body: PageRef, call: Submitter) -> Response:
+def post_page_submit(body: PageRef, call: Submitter, request: Request) -> Response:
+    call.refresh_first(
+        request, lambda s, actor: [access_page_by_public_id(s, actor, body.page_id).id]
+    )
+
     def work(session: Session, actor: User) -> PageSubmitted:
         page = access_page_by_public_id(session, actor, body.page_id)
         do_submit_page(session, page, workflow_id=body.workflow_id, **call.by(actor))

@@ -29,10 +29,14 @@ from signoff.actions.changesets import (
 )
 from signoff.actions.unit import unit_of_work
 from signoff.db.models import ChangeSet, Space, User
-from signoff.domain.errors import BadInput, InvalidState
+from signoff.domain.errors import BadInput, InvalidState, SignoffError
 from signoff.domain.states import ChangeSetStatus, Origin, Role
 from signoff.ids import Id
-from signoff.queries.changesets import change_set_detail, list_change_sets
+from signoff.queries.changesets import (
+    change_set_detail,
+    change_set_page_ids,
+    list_change_sets,
+)
 from signoff.queries.page_refs import public_page_ids
 from signoff.queries.spaces import list_spaces_for
 from signoff.queries.store import list_page_choices
@@ -426,6 +430,8 @@ def _act(
 ) -> tuple[dict[str, Any], int]:
     """The detail with the results, or with the refusal."""
     db = context.database(request)
+    if operation == "submit":
+        _refresh_pages(request, current, change_set_id)
     try:
         with unit_of_work(db, origin=Origin.ui) as session:
             user = _user(session, current)
@@ -454,6 +460,22 @@ def _act(
             )
             page = _detail_page(session, current, change_set, error=shown.sentence)
         return page, shown.status
+
+
+def _refresh_pages(
+    request: Request, current: CurrentSession, change_set_id: int
+) -> None:
+    """The set's pages kept in Confluence, read from there before submitting; a
+    refusal is left to the submission, which shows it."""
+    try:
+        with context.database(request).read() as session:
+            change_set = access_change_set(
+                session, _user(session, current), change_set_id
+            )
+            page_ids = change_set_page_ids(session, change_set.id)
+    except SignoffError:
+        return
+    context.refresh_pages(request, page_ids)
 
 
 def _action_route(operation: str) -> Callable[..., Any]:

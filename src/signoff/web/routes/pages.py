@@ -132,6 +132,18 @@ def act_on_page(
         act(session, page, user, now)
 
 
+def _refresh_page(request: Request, user_id: int, key: str, page_id: int) -> None:
+    """A page kept in Confluence, read from there before it is submitted; a refusal
+    is left to the submission, which shows it."""
+    try:
+        with context.database(request).read() as session:
+            page = _page_in(session, session.get(User, user_id), key, page_id)
+            internal = page.id
+    except SignoffError:
+        return
+    context.refresh_pages(request, [internal])
+
+
 def _version(form: FormValues) -> int:
     version = stored_number(first(form, "version"))
     if version is None:
@@ -198,6 +210,8 @@ async def page_action(
     if isinstance(posted, Response):
         return posted
     current, form = posted
+    if verb == "submit":
+        await run_in_threadpool(_refresh_page, request, current.user_id, key, page_id)
     try:
         await run_in_threadpool(
             act_on_page,
