@@ -27,7 +27,7 @@ from signoff.actions.tokens import do_create_token
 from signoff.api.app import create_app
 from signoff.auth.scopes import ALL_SCOPES
 from signoff.config import Settings
-from signoff.db.models import Space, User
+from signoff.db.models import Space
 from signoff.domain.states import Origin, Role
 from signoff.notify.confluence_writes import deliver_confluence_writes
 
