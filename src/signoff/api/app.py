@@ -76,7 +76,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.clock = utcnow  # tests set their own to move time
     app.state.refresh_pages = PageRefresher(
         db,
-        SiteReach(secret_key, settings.confluence_allow_list),
+        lambda: SiteReach(
+            app.state.secret_key, app.state.settings.confluence_allow_list
+        ),
         clock=lambda: app.state.clock(),
     )
     app.state.login_throttle = LoginThrottle()

@@ -31,6 +31,7 @@ from signoff.queries.page_approvals import (
     approval_facts_select,
 )
 from signoff.queries.page_refs import public_page_id
+from signoff.queries.page_sources import SourceLink, page_source_link
 from signoff.queries.status import PageStatus, page_status
 from signoff.storage_format.normalise import normalise_body
 
@@ -103,6 +104,10 @@ class PageScreen:
     people: dict[str, str]
     history: list[HistoryEntry]
     diff: list[DiffLine]
+    diff_version: int | None = None
+    """The version the diff shows against the approved one: under review, or current."""
+    source: SourceLink | None = None
+    """Where the page is kept, for a page Signoff does not store itself."""
 
 
 def page_screen(session: Session, page: Page) -> PageScreen:
@@ -144,10 +149,16 @@ def page_screen(session: Session, page: Page) -> PageScreen:
         for v, name in versions
     ]
     diff: list[DiffLine] = []
-    if status.is_stale and status.approved_at_version is not None:
+    compared = _compared_version(status, current.number)
+    if compared is not None and status.approved_at_version is not None:
         approved = get_version(session, page.id, status.approved_at_version)
-        if approved is not None:
-            diff = body_diff(approved.body, current.body)
+        target = (
+            current
+            if compared == current.number
+            else get_version(session, page.id, compared)
+        )
+        if approved is not None and target is not None:
+            diff = body_diff(approved.body, target.body)
     return PageScreen(
         space_key=space.key,
         space_name=space.name,
@@ -162,7 +173,21 @@ def page_screen(session: Session, page: Page) -> PageScreen:
         people=people,
         history=history,
         diff=diff,
+        diff_version=compared if diff else None,
+        source=page_source_link(session, page),
     )
+
+
+def _compared_version(status: PageStatus, current: int) -> int | None:
+    """The version to compare with the standing approval's: the one under review,
+    or the current one once the approval is stale; None when there is neither."""
+    approved = status.approved_at_version
+    if approved is None:
+        return None
+    request = status.request
+    if request is not None and request.status == "pending":
+        return request.version if request.version > approved else None
+    return current if status.is_stale else None
 
 
 @dataclass(frozen=True)

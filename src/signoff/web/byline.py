@@ -19,6 +19,7 @@ from signoff.actions.approvals import (
     check_record_decision,
     check_submit_page,
 )
+from signoff.connectors import source_of
 from signoff.db.models import Page, User
 from signoff.domain.errors import InvalidState, NotAllowed
 from signoff.domain.preflight import Blocker
@@ -49,7 +50,7 @@ def byline_buttons(session: Session, page: Page, user: User) -> Buttons:
         workflows=workflows,
         decide=_passes(lambda: check_record_decision(session, page, actor=user)),
         withdraw=_passes(lambda: check_cancel_request(session, page, actor=user)),
-        edit=role.includes(Role.editor),
+        edit=role.includes(Role.editor) and source_of(page).edit_refusal(page) is None,
     )
 
 

@@ -130,15 +130,20 @@ def _record(
 
 
 class PageRefresher:
-    """`refresh_pages` bound to one server's database and reach: what the web UI
-    and the API call just before a submission (`app.state.refresh_pages`)."""
+    """`refresh_pages` bound to one server's database: what the web UI and the API
+    call just before a submission (`app.state.refresh_pages`). The reach is read
+    at each call, so it follows the server's settings."""
 
     def __init__(
-        self, db: Database, reach: SiteReach, *, clock: Callable[[], datetime]
+        self,
+        db: Database,
+        reach: Callable[[], SiteReach],
+        *,
+        clock: Callable[[], datetime],
     ) -> None:
         self._db, self._reach, self._clock = db, reach, clock
 
     def __call__(self, page_ids: Sequence[int]) -> Refreshed:
         if not page_ids:
             return Refreshed()
-        return refresh_pages(self._db, self._reach, page_ids, clock=self._clock)
+        return refresh_pages(self._db, self._reach(), page_ids, clock=self._clock)
