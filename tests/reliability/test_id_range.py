@@ -3,9 +3,10 @@
 Stored ids are 32-bit and start at 1. Any other integer names nothing, so it answers
 404 like an id that is not there (never a 500 from the driver: SQLite's cannot bind
 2**63, and PostgreSQL's columns hold 2**31 - 1); a cursor no page handed out answers
-400. The routes come from the app's route table and the request bodies' id fields
-from its OpenAPI document, so an id added tomorrow is tried here too. Each test runs
-on SQLite and PostgreSQL.
+400. A page id goes up to 2**63 - 1 (a Confluence page id), and one that names no
+page answers 404 all the same. The routes come from the app's route table and the
+request bodies' id fields from its OpenAPI document, so an id added tomorrow is tried
+here too. Each test runs on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ from signoff.web.sessions import SESSION_COOKIE
 # 64-bit integer holds (the SQLite driver's OverflowError).
 OUTSIDE = ["0", "-1", str(2**31), str(2**63 - 1), str(2**63), str(2**64), "9" * 40]
 API_PREFIXES = ("/api/", "/wiki/api/")
-ID_PATTERN = "^[0-9]{1,10}$"  # how the OpenAPI document marks an id
+# How the OpenAPI document marks an id, and a page id (`signoff.ids.PageId`).
+ID_PATTERNS = ("^[0-9]{1,10}$", "^[0-9]{1,19}$")
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -262,7 +264,7 @@ def _resolved(schema: Any, document: dict[str, Any]) -> Any:
 def _is_id(schema: Any, document: dict[str, Any]) -> bool:
     options = schema.get("anyOf", [schema]) if isinstance(schema, dict) else []
     return any(
-        _resolved(option, document).get("pattern") == ID_PATTERN for option in options
+        _resolved(option, document).get("pattern") in ID_PATTERNS for option in options
     )
 
 

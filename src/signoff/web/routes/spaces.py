@@ -111,18 +111,25 @@ async def assign_workflow(request: Request, key: str, page_id: PageId) -> Respon
         current.user_id,
         key,
         page_id,
-        form_id(first(form, "workflow_id"), "Workflow"),
+        first(form, "workflow_id"),
         context.now(request),
     )
     return RedirectResponse(f"{HOME}/{key}", status_code=303)
 
 
 def assign(
-    db: Database, user_id: int, key: str, page_id: int, workflow_id: int, now: datetime
+    db: Database, user_id: int, key: str, page_id: int, chosen: str, now: datetime
 ) -> None:
+    """Give the page `page_id` (as clients name it) the workflow `chosen` in the
+    form; a page that is not there answers 404 before the form is read, as an
+    address naming nothing does everywhere."""
     with unit_of_work(db, origin=Origin.ui) as session:
         user = session.get(User, user_id)
         found = access_space_by_key(session, user, key)
+        page = get_page_by_public_id(session, page_id)
+        if page is None or page.space_id != found.id:
+            raise NotFound(f"Page {page_id} not found.")
+        workflow_id = form_id(chosen, "Workflow")
         workflow = access_workflow(session, user, workflow_id)
         if workflow.space_id != found.id:
             raise NotFound(f"Workflow {workflow_id} not found.")
