@@ -12,10 +12,19 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from factories import by, make_page, make_space, make_user, make_workflow, step
+from factories import (
+    by,
+    make_confluence_site,
+    make_page,
+    make_space,
+    make_user,
+    make_workflow,
+    step,
+)
 from signoff.actions.approvals import do_submit_page
 from signoff.actions.unit import unit_of_work
 from signoff.actions.webhooks import do_create_webhook, do_update_webhook
+from signoff.connectors.confluence.source import source_name
 from signoff.db.models import (
     OutboxMessage,
     Page,
@@ -244,3 +253,19 @@ def test_paused_and_removed_receivers_are_owed_nothing(scene: Scene) -> None:
     scene.drain()
     assert scene.receiver.requests == []
     assert scene.statuses() == []
+
+
+def test_a_confluence_page_is_named_by_its_confluence_id_in_deliveries(
+    scene: Scene,
+) -> None:
+    with scene.db.write() as session:
+        page = session.get(Page, scene.page_ids[1])
+        assert page is not None
+        site = make_confluence_site(session)
+        page.source, page.external_id = source_name(site.id), "2654210049"
+    scene.subscribe(events=("approval.submitted",))
+    scene.submit(1)
+    scene.drain()
+
+    (request,) = scene.receiver.requests
+    assert json.loads(request.body)["data"]["pageId"] == "2654210049"

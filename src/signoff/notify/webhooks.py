@@ -26,6 +26,7 @@ from signoff.notify.signing import webhook_headers
 from signoff.outbound.secrets import webhook_secret
 from signoff.outbound.url_policy import AllowList, Resolver, system_resolver
 from signoff.queries.audience import RECIPIENTS
+from signoff.queries.page_refs import public_page_ids
 
 DELIVERY_KIND = "webhook.delivery"
 EVENT_HEADER = "X-Signoff-Event"
@@ -45,6 +46,12 @@ def fan_out_webhooks(message: Message, db: Database) -> Sequence[FollowUp]:
                 WebhookSubscription.is_active.is_(True),
             )
         ).all()
+        data = _public(message.payload)
+        if hooks and isinstance(data.get("pageId"), int):
+            # A page kept in Confluence is named by its Confluence id, as the REST
+            # API names it.
+            page_id = data["pageId"]
+            data["pageId"] = public_page_ids(session, [page_id]).get(page_id, page_id)
     return [
         FollowUp(
             DELIVERY_KIND,
@@ -53,7 +60,7 @@ def fan_out_webhooks(message: Message, db: Database) -> Sequence[FollowUp]:
                 "event": message.kind,
                 "eventId": message.message_id,
                 "occurredAt": _iso(message.created_at),
-                "data": _public(message.payload),
+                "data": data,
             },
             message.space_id,
             key=f"webhook:{hook_id}",
