@@ -161,9 +161,13 @@ def test_the_pipeline_story_runs_against_confluence_pages(story: Story) -> None:
         token=story.tokens["bob"],
         params={"pageId": pages[0].id},
     ).json()
-    assert (
-        status["currentPageVersion"] == 2
-    )  # the pipeline's edit, read before submitting
+    # The pipeline's edit, read before submitting; and as of which pass.
+    assert status["currentPageVersion"] == 2
+    assert status["source"] == {
+        "system": "confluence",
+        "url": f"{gov.running.site_url}/pages/viewpage.action?pageId={pages[0].id}",
+        "syncedAt": "2026-12-01T09:00:00Z",
+    }
 
     story.write_back()
     for page in pages:

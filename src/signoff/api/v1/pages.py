@@ -33,6 +33,7 @@ from signoff.domain.errors import NotFound
 from signoff.domain.states import DecisionKind
 from signoff.ids import PageId
 from signoff.queries.page_refs import access_page_by_public_id
+from signoff.queries.page_sources import page_source_link
 from signoff.queries.status import page_status
 
 router = APIRouter(tags=["pages"])
@@ -43,7 +44,7 @@ Decider = Annotated[ApiCall, Depends(api_call(Scope.decide_approval))]
 
 
 def _status(session: Session, page: Page) -> PageStatus:
-    return page_status_out(page_status(session, page))
+    return page_status_out(page_status(session, page), page_source_link(session, page))
 
 
 @router.post(

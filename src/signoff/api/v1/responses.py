@@ -319,6 +319,15 @@ _REQUEST: JsonDict = {
 }
 
 
+class SourceOut(ApiModel):
+    """Where a page kept outside Signoff lives (a Confluence page), and as of when
+    Signoff has read it: `syncedAt` is the last pass over its space."""
+
+    system: str
+    url: str | None
+    synced_at: Moment | None
+
+
 class PageStatus(Envelope):
     public_id: PageIdText = page_id_field()
     title: str
@@ -328,6 +337,8 @@ class PageStatus(Envelope):
     is_stale: bool
     version_delta: int
     request: RequestOut | None
+    source: SourceOut | None = left_out_if_none()
+    """Only for pages kept outside Signoff."""
     example = {
         "success": True,
         "pageId": "101",

@@ -13,15 +13,21 @@ from signoff.api.v1.responses import (
     PageStatus,
     PageSubmitted,
     RequestOut,
+    SourceOut,
 )
 
 if TYPE_CHECKING:
     from signoff.db.models import Workflow
     from signoff.domain.preflight import Verdict
     from signoff.queries import status
+    from signoff.queries.page_sources import SourceLink
 
 
-def page_status_out(view: status.PageStatus) -> PageStatus:
+def page_status_out(
+    view: status.PageStatus, source: SourceLink | None = None
+) -> PageStatus:
+    """The status; `source` says where a page kept outside Signoff lives, and as of
+    which pass Signoff knows it."""
     return PageStatus(
         success=True,
         public_id=view.public_id,
@@ -32,6 +38,11 @@ def page_status_out(view: status.PageStatus) -> PageStatus:
         is_stale=view.is_stale,
         version_delta=view.version_delta,
         request=RequestOut.of(view.request) if view.request is not None else None,
+        source=SourceOut(
+            system=source.name.lower(), url=source.url, synced_at=source.synced_at
+        )
+        if source is not None
+        else None,
     )
 
 
