@@ -29,6 +29,7 @@ from signoff.actions.confluence.sites import (
     check_new_site,
     do_add_site,
     do_link_space,
+    do_update_site,
     find_remote_space,
     find_site,
     new_site,
@@ -143,6 +144,67 @@ def add_site(
         as_json,
         views.site_json(*shown),
         f"Connected Confluence site [bold]{escape(shown[0])}[/bold] "
+        f"({escape(shown[1])}, {shown[2]} auth).",
+    )
+
+
+@site_app.command("update")
+def update_site(
+    name: Annotated[str, typer.Option("--name", help="The site's name.")],
+    email: Annotated[
+        str | None, typer.Option("--email", help="The API token's account email.")
+    ] = None,
+    token_env: Annotated[
+        str | None,
+        typer.Option("--token-env", help="Environment variable holding the API token."),
+    ] = None,
+    bearer_env: Annotated[
+        str | None,
+        typer.Option(
+            "--bearer-env", help="Environment variable holding a bearer token."
+        ),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="A new address; the stored one if left out."),
+    ] = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Give a site new credentials (checked with one call) after a token was
+    revoked or expired; the site's failures are forgotten."""
+    if (token_env is None) == (bearer_env is None):
+        raise BadInput(
+            "Give --email with --token-env VAR, or --bearer-env VAR.",
+            field="token-env",
+        )
+    settings = settings_from(data_dir, database_url)
+    with open_database(settings) as db:
+        with db.read() as session:
+            stored_url = find_site(session, name).base_url
+        asked = new_site(
+            name,
+            url or stored_url,
+            email=email,
+            token=_from_env(token_env, "--token-env") if token_env else None,
+            bearer=_from_env(bearer_env, "--bearer-env") if bearer_env else None,
+        )
+        web_base = check_new_site(asked, allow=settings.confluence_allow_list)
+        with unit_of_work(db, origin=Origin.cli) as session:
+            row = do_update_site(
+                session,
+                find_site(session, name),
+                asked,
+                web_base=web_base,
+                site_key=site_secret(settings),
+                by=_by(),
+            )
+            shown = (row.name, row.base_url, row.auth)
+    emit(
+        as_json,
+        views.site_json(*shown),
+        f"Updated Confluence site [bold]{escape(shown[0])}[/bold] "
         f"({escape(shown[1])}, {shown[2]} auth).",
     )
 

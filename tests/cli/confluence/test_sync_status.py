@@ -191,3 +191,39 @@ def test_status_of_a_site_with_no_link_says_so(cli: Cli) -> None:
 
     assert "acme" in human.stdout
     assert "No Confluence space is linked yet." in human.stdout
+
+
+def test_site_update_replaces_a_revoked_token_and_the_site_recovers(cli: Cli) -> None:
+    cli.link()
+    cli.remote.site.revoke(cli.remote.token)
+    assert cli("sync").exit_code == 1
+    fresh = cli.remote.site.add_api_token(cli.remote.bot)
+
+    wrong = cli(
+        "site", "update", "--name", "acme", "--email", fresh.email,
+        "--token-env", "WRONG", env={"WRONG": "not-a-token"},
+    )  # fmt: skip
+    updated = cli(
+        "site", "update", "--name", "acme", "--email", fresh.email,
+        "--token-env", "FRESH", "--json", env={"FRESH": fresh.token},
+    )  # fmt: skip
+
+    assert wrong.exit_code != 0
+    assert updated.exit_code == 0, updated.output
+    assert json_out(updated)["site"]["auth"] == "basic"
+    (site,) = json_out(cli("status", "--json"))["sites"]
+    assert (site["failures"], site["lastError"]) == (0, None)
+    assert cli("sync").exit_code == 0
+    (site,) = json_out(cli("status", "--json"))["sites"]
+    assert site["health"] == "healthy"
+    assert fresh.token not in updated.output
+
+
+def test_site_update_of_an_unknown_site_is_refused(cli: Cli) -> None:
+    result = cli(
+        "site", "update", "--name", "nope", "--email", "a@example.com",
+        "--token-env", "T", env={"T": "x"},
+    )  # fmt: skip
+
+    assert result.exit_code != 0
+    assert "Confluence site 'nope' not found." in result.output

@@ -166,6 +166,34 @@ def do_add_site(
     return row
 
 
+def do_update_site(
+    session: Session,
+    row: ConfluenceSite,
+    site: NewSite,
+    *,
+    web_base: str | None,
+    site_key: str,
+    by: Acting[User | None],
+) -> ConfluenceSite:
+    """Give a connected site new credentials (a token was revoked or expired) or a
+    new address, both already checked with one call. Its failures are forgotten, so
+    the background passes try it at once; a `Retry-After` hold is kept."""
+    require_site_admin(by.actor, "change Confluence sites")
+    row.base_url, row.cloud_id = site.url.base, site.url.cloud_id
+    row.web_base = web_base or row.web_base
+    row.auth, row.email = site.credentials.kind, site.credentials.email
+    row.sealed_secret = seal_credentials(site_key, row.id, site.credentials)
+    row.failures, row.failing_since, row.last_error = 0, None, None
+    record_event(
+        session,
+        "confluence.site_updated",
+        f"Confluence site {row.name} ({site.url.base}) was given new credentials.",
+        by=by,
+        details={"site": row.name, "url": site.url.base, "auth": row.auth},
+    )
+    return row
+
+
 def find_site(session: Session, name: str) -> ConfluenceSite:
     found = session.scalar(select(ConfluenceSite).where(ConfluenceSite.name == name))
     if found is None:
