@@ -3,26 +3,11 @@ space's size (the figures are printed in docs/performance.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from confluence.governed import Governed, governed
-from confluence_site import ConfluenceSite, RunningSite, run_site
-from signoff.db.session import Database
+from confluence.governed import Governed
 
 PAGES, CHANGED = 10_000, 100
-
-
-@pytest.fixture
-def running() -> Iterator[RunningSite]:
-    with run_site(ConfluenceSite()) as served:
-        yield served
-
-
-@pytest.fixture
-def gov(db: Database, running: RunningSite) -> Governed:
-    return governed(db, running)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -18,7 +18,7 @@ import pytest
 
 from api.support import AppClient
 from confluence.governed import SITE_KEY, Governed, governed
-from confluence_site import ConfluenceSite, RunningSite, run_site
+from confluence_site import RunningSite
 from confluence_site.records import Page as RemotePage
 from factories import by, make_user, make_workflow, step
 from signoff.actions.site import do_set_api_enabled
@@ -34,12 +34,6 @@ from signoff.notify.confluence_writes import deliver_confluence_writes
 KEY = "signoff-approval"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 BODY = "<p>Step one.</p>\n<p>Step two.</p>"
-
-
-@pytest.fixture
-def running() -> Iterator[RunningSite]:
-    with run_site(ConfluenceSite()) as served:
-        yield served
 
 
 @pytest.fixture

@@ -10,15 +10,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from cli.support import json_out, signoff
-from confluence.governed import SITE_KEY, Governed, governed
-from confluence_site import ConfluenceSite, RunningSite, run_site
+from confluence.governed import SITE_KEY, Governed
 from live_server import live_server
 from signoff.api.app import create_app
 from signoff.config import Settings
@@ -31,17 +30,6 @@ from signoff.notify.poller import ConfluencePoller
 
 DEADLINE_S = 30.0
 INTERVAL_S = 0.05
-
-
-@pytest.fixture
-def running() -> Iterator[RunningSite]:
-    with run_site(ConfluenceSite()) as served:
-        yield served
-
-
-@pytest.fixture
-def gov(db: Database, running: RunningSite) -> Governed:
-    return governed(db, running)
 
 
 def settings_for(

@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import func, select
 
-from confluence.governed import Governed, governed
-from confluence_site import ConfluenceSite, RunningSite, run_site
+from confluence.governed import Governed
 from signoff.db.models import AuditEvent, Page, PageVersion
-from signoff.db.session import Database
-
-
-@pytest.fixture
-def running() -> Iterator[RunningSite]:
-    with run_site(ConfluenceSite()) as served:
-        yield served
-
-
-@pytest.fixture
-def gov(db: Database, running: RunningSite) -> Governed:
-    return governed(db, running)
 
 
 def _versions(g: Governed, external_id: str) -> list[tuple[int, str | None, str]]:

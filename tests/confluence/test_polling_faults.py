@@ -8,14 +8,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
-from confluence.governed import SITE_KEY, Governed, governed
-from confluence_site import ConfluenceSite, RunningSite, run_site
+from confluence.governed import SITE_KEY, Governed
 from factories import by, make_user, make_workflow, step
 from signoff.actions.approvals import do_submit_page
 from signoff.actions.confluence.polling import run_pass
@@ -30,19 +27,7 @@ from signoff.db.models import (
 from signoff.db.models import (
     ConfluenceSite as SiteRow,
 )
-from signoff.db.session import Database
 from signoff.domain.states import Origin, Role
-
-
-@pytest.fixture
-def running() -> Iterator[RunningSite]:
-    with run_site(ConfluenceSite()) as served:
-        yield served
-
-
-@pytest.fixture
-def gov(db: Database, running: RunningSite) -> Governed:
-    return governed(db, running)
 
 
 def _site_row(g: Governed) -> SiteRow:

@@ -3,19 +3,16 @@ review, makes an approval stale, or keeps it when only whitespace changed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
 
-from confluence.governed import Governed, governed
-from confluence_site import ConfluenceSite, RunningSite, run_site
+from confluence.governed import Governed
 from factories import by, make_user, make_workflow, step
 from signoff.actions.approvals import do_record_decision, do_submit_page
 from signoff.actions.spaces import do_add_member
 from signoff.db.models import ApprovalRequest, AuditEvent, Page, Space, User
-from signoff.db.session import Database
 from signoff.domain.states import DecisionKind, Origin, Role, StaleOn
 
 BODY = "<p>Step one.</p>\n\n<p>Step two.</p>"
@@ -25,17 +22,6 @@ BODY = "<p>Step one.</p>\n\n<p>Step two.</p>"
 class Team:
     bob: User
     carl: User
-
-
-@pytest.fixture
-def running() -> Iterator[RunningSite]:
-    with run_site(ConfluenceSite()) as served:
-        yield served
-
-
-@pytest.fixture
-def gov(db: Database, running: RunningSite) -> Governed:
-    return governed(db, running)
 
 
 def _team(g: Governed, stale_on: StaleOn = StaleOn.content) -> Team:

@@ -3,26 +3,9 @@ the version people saved in Confluence, not the one the last pass saw."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from confluence.governed import Governed, governed
-from confluence_site import ConfluenceSite, RunningSite, run_site
+from confluence.governed import Governed
 from factories import make_page, make_space, make_user
 from signoff.actions.confluence.refresh import refresh_pages
-from signoff.db.session import Database
-
-
-@pytest.fixture
-def running() -> Iterator[RunningSite]:
-    with run_site(ConfluenceSite()) as served:
-        yield served
-
-
-@pytest.fixture
-def gov(db: Database, running: RunningSite) -> Governed:
-    return governed(db, running)
 
 
 def test_an_edit_since_the_last_pass_is_recorded_before_submitting(

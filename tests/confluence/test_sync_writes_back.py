@@ -3,27 +3,11 @@ and counts them in `writesBack`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from cli.support import json_out, signoff
-from confluence.governed import SITE_KEY, Governed, governed
+from confluence.governed import SITE_KEY, Governed
 from confluence.write_scene import write_scene
-from confluence_site import ConfluenceSite, RunningSite, run_site
-from signoff.db.session import Database
-
-
-@pytest.fixture
-def running() -> Iterator[RunningSite]:
-    with run_site(ConfluenceSite()) as served:
-        yield served
-
-
-@pytest.fixture
-def gov(db: Database, running: RunningSite) -> Governed:
-    return governed(db, running)
 
 
 def test_sync_delivers_the_due_writes_back_and_counts_them(

@@ -3,31 +3,16 @@ only people known to be someone else decide, until the account is mapped."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
-from confluence.governed import Governed, governed
-from confluence_site import ConfluenceSite, RunningSite, run_site
+from confluence.governed import Governed
 from factories import by, make_user, make_workflow, step
 from signoff.actions.approvals import do_record_decision, do_submit_page
 from signoff.actions.spaces import do_add_member
 from signoff.db.models import ApprovalRequest, Page, ReviewAssignment, Space, User
-from signoff.db.session import Database
 from signoff.domain.errors import NotAllowed
 from signoff.domain.states import DecisionKind, Origin, Role, Rule
-
-
-@pytest.fixture
-def running() -> Iterator[RunningSite]:
-    with run_site(ConfluenceSite()) as served:
-        yield served
-
-
-@pytest.fixture
-def gov(db: Database, running: RunningSite) -> Governed:
-    return governed(db, running)
 
 
 def _setup(g: Governed, *, allow_self: bool = False) -> tuple[User, User, User, str]:

@@ -8,21 +8,19 @@ gone) are retried or given up as they deserve, without writing anything twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from confluence.governed import Governed, governed
-from confluence_site import ConfluenceSite, RunningSite, run_site
+from confluence.governed import Governed
+from confluence_site import ConfluenceSite
 from confluence_site.records import Page as RemotePage
 from factories import by, make_page, make_space, make_user, make_workflow, step
 from signoff.actions.approvals import do_reset_approval, do_submit_page
 from signoff.connectors.confluence.gate import SiteGate
 from signoff.db.models import OutboxMessage, Page, User
-from signoff.db.session import Database
 from signoff.domain.states import DecisionKind, Role
 from signoff.notify.confluence_writes import deliver_confluence_writes
 
@@ -30,17 +28,6 @@ from .governed import SITE_KEY
 from .write_scene import BASE_URL, KEY, WriteScene, write_scene
 
 HOSTILE = '</p><ac:link><ri:user ri:account-id="evil" /></ac:link><script>x()</script>'
-
-
-@pytest.fixture
-def running() -> Iterator[RunningSite]:
-    with run_site(ConfluenceSite()) as served:
-        yield served
-
-
-@pytest.fixture
-def gov(db: Database, running: RunningSite) -> Governed:
-    return governed(db, running)
 
 
 @pytest.fixture

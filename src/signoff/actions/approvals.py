@@ -19,7 +19,7 @@ from signoff.actions.comments import (
     comment_on_submission,
     reply_with_decision,
 )
-from signoff.actions.events import announce
+from signoff.actions.events import announce_review
 from signoff.actions.locks import lock_page
 from signoff.actions.outbox import enqueue
 from signoff.actions.reviews import close_request, due_after, snapshot_steps
@@ -627,25 +627,4 @@ def _record(
     details: dict[str, object] | None = None,
 ) -> None:
     """Audit a review event and queue its notification, in one go."""
-    announce(
-        session,
-        action,
-        text,
-        {
-            "pageId": request.page_id,
-            "requestId": request.id,
-            "version": request.page_version,
-            "status": request.status,
-            "actorId": by.actor.id if by.actor else None,
-            "origin": by.origin.value,
-            "changeSetId": request.change_set_id,
-            **(details or {}),
-        },
-        by=by,
-        space_id=request.space_id,
-        page_id=request.page_id,
-        page_version=request.page_version,
-        request_id=request.id,
-        change_set_id=request.change_set_id,
-        details=dict(details or {}),
-    )
+    announce_review(session, action, text, request, by=by, details=details)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.actions.outbox import enqueue
-from signoff.db.models import AuditEvent, User
+from signoff.db.models import ApprovalRequest, AuditEvent, User
 
 
 def announce(
@@ -48,3 +48,40 @@ def announce(
     )
     enqueue(session, action, payload, now=by.now, space_id=space_id)
     return event
+
+
+def announce_review(
+    session: Session,
+    action: str,
+    text: str,
+    request: ApprovalRequest,
+    *,
+    by: Acting[User | None],
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """`announce` an event of one review, with the payload every review event
+    carries (page, request, version, status, who and from where, change set) and
+    `details` both in it and in the audit row."""
+    extra = dict(details or {})
+    return announce(
+        session,
+        action,
+        text,
+        {
+            "pageId": request.page_id,
+            "requestId": request.id,
+            "version": request.page_version,
+            "status": request.status,
+            "actorId": by.actor.id if by.actor else None,
+            "origin": by.origin.value,
+            "changeSetId": request.change_set_id,
+            **extra,
+        },
+        by=by,
+        space_id=request.space_id,
+        page_id=request.page_id,
+        page_version=request.page_version,
+        request_id=request.id,
+        change_set_id=request.change_set_id,
+        details=extra,
+    )

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signoff.actions.acting import Acting
-from signoff.actions.events import announce
+from signoff.actions.events import announce_review
 from signoff.actions.outbox import enqueue
 from signoff.db.models import ApprovalRequest, Page, RequestStep
 from signoff.domain.states import RequestStatus, StepStatus
@@ -83,26 +83,13 @@ def do_expire_approval(
     details = {
         "expiredAt": request.expires_at.isoformat() if request.expires_at else None
     }
-    announce(
+    announce_review(
         session,
         "approval.expired",
         f"The approval of '{page.title}' version {request.page_version} expired "
         f"after {request.valid_for_days} day(s); the page needs a new review.",
-        {
-            "pageId": request.page_id,
-            "requestId": request.id,
-            "version": request.page_version,
-            "status": request.status,
-            "origin": by.origin.value,
-            "changeSetId": request.change_set_id,
-            **details,
-        },
+        request,
         by=by,
-        space_id=request.space_id,
-        page_id=request.page_id,
-        page_version=request.page_version,
-        request_id=request.id,
-        change_set_id=request.change_set_id,
         details=details,
     )
     return request

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from signoff.actions.acting import Acting
 from signoff.actions.audit import record_event
 from signoff.actions.comments import notice_in_thread
-from signoff.actions.events import announce
+from signoff.actions.events import announce_review
 from signoff.actions.locks import lock_page
 from signoff.actions.reviews import close_request
 from signoff.actions.versions import NewVersion, record_first_version, record_version
@@ -160,28 +160,8 @@ def end_reviews(
         f"the page was {reason}."
     )
     notice_in_thread(session, request, text, now=now)
-    details = {"reason": reason}
-    announce(
-        session,
-        "approval.cancelled",
-        text,
-        {
-            "pageId": page.id,
-            "requestId": request.id,
-            "version": request.page_version,
-            "status": request.status,
-            "actorId": None,
-            "origin": Origin.system.value,
-            "changeSetId": request.change_set_id,
-            **details,
-        },
-        by=by,
-        space_id=page.space_id,
-        page_id=page.id,
-        page_version=request.page_version,
-        request_id=request.id,
-        change_set_id=request.change_set_id,
-        details=details,
+    announce_review(
+        session, "approval.cancelled", text, request, by=by, details={"reason": reason}
     )
     return 1
 
