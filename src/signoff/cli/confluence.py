@@ -26,6 +26,7 @@ from signoff.actions.confluence.by_email import (
 )
 from signoff.actions.confluence.polling import PassReport, run_pass
 from signoff.actions.confluence.sites import (
+    NewSite,
     check_new_site,
     do_add_site,
     do_link_space,
@@ -92,6 +93,42 @@ def _from_env(variable: str, option: str) -> str:
     return value
 
 
+EmailOption = Annotated[
+    str | None, typer.Option("--email", help="The API token's account email.")
+]
+TokenEnvOption = Annotated[
+    str | None,
+    typer.Option("--token-env", help="Environment variable holding the API token."),
+]
+BearerEnvOption = Annotated[
+    str | None,
+    typer.Option("--bearer-env", help="Environment variable holding a bearer token."),
+]
+
+
+def _asked(
+    name: str,
+    url: str,
+    email: str | None,
+    token_env: str | None,
+    bearer_env: str | None,
+) -> NewSite:
+    """The site as `site add` or `site update` names it, its secret read from the
+    environment variable given."""
+    if (token_env is None) == (bearer_env is None):
+        raise BadInput(
+            "Give --email with --token-env VAR, or --bearer-env VAR.",
+            field="token-env",
+        )
+    return new_site(
+        name,
+        url,
+        email=email,
+        token=_from_env(token_env, "--token-env") if token_env else None,
+        bearer=_from_env(bearer_env, "--bearer-env") if bearer_env else None,
+    )
+
+
 @site_app.command("add")
 def add_site(
     name: Annotated[str, typer.Option("--name", help="A short name, e.g. acme.")],
@@ -103,37 +140,16 @@ def add_site(
             "https://api.atlassian.com/ex/confluence/CLOUD_ID/wiki.",
         ),
     ],
-    email: Annotated[
-        str | None, typer.Option("--email", help="The API token's account email.")
-    ] = None,
-    token_env: Annotated[
-        str | None,
-        typer.Option("--token-env", help="Environment variable holding the API token."),
-    ] = None,
-    bearer_env: Annotated[
-        str | None,
-        typer.Option(
-            "--bearer-env", help="Environment variable holding a bearer token."
-        ),
-    ] = None,
+    email: EmailOption = None,
+    token_env: TokenEnvOption = None,
+    bearer_env: BearerEnvOption = None,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Connect a site: its credentials are checked with one call, then sealed."""
-    if (token_env is None) == (bearer_env is None):
-        raise BadInput(
-            "Give --email with --token-env VAR, or --bearer-env VAR.",
-            field="token-env",
-        )
     settings = settings_from(data_dir, database_url)
-    asked = new_site(
-        name,
-        url,
-        email=email,
-        token=_from_env(token_env, "--token-env") if token_env else None,
-        bearer=_from_env(bearer_env, "--bearer-env") if bearer_env else None,
-    )
+    asked = _asked(name, url, email, token_env, bearer_env)
     web_base = check_new_site(asked, allow=settings.confluence_allow_list)
     with open_database(settings) as db, unit_of_work(db, origin=Origin.cli) as session:
         row = do_add_site(
@@ -151,19 +167,9 @@ def add_site(
 @site_app.command("update")
 def update_site(
     name: Annotated[str, typer.Option("--name", help="The site's name.")],
-    email: Annotated[
-        str | None, typer.Option("--email", help="The API token's account email.")
-    ] = None,
-    token_env: Annotated[
-        str | None,
-        typer.Option("--token-env", help="Environment variable holding the API token."),
-    ] = None,
-    bearer_env: Annotated[
-        str | None,
-        typer.Option(
-            "--bearer-env", help="Environment variable holding a bearer token."
-        ),
-    ] = None,
+    email: EmailOption = None,
+    token_env: TokenEnvOption = None,
+    bearer_env: BearerEnvOption = None,
     url: Annotated[
         str | None,
         typer.Option("--url", help="A new address; the stored one if left out."),
@@ -174,22 +180,11 @@ def update_site(
 ) -> None:
     """Give a site new credentials (checked with one call) after a token was
     revoked or expired; the site's failures are forgotten."""
-    if (token_env is None) == (bearer_env is None):
-        raise BadInput(
-            "Give --email with --token-env VAR, or --bearer-env VAR.",
-            field="token-env",
-        )
     settings = settings_from(data_dir, database_url)
     with open_database(settings) as db:
         with db.read() as session:
             stored_url = find_site(session, name).base_url
-        asked = new_site(
-            name,
-            url or stored_url,
-            email=email,
-            token=_from_env(token_env, "--token-env") if token_env else None,
-            bearer=_from_env(bearer_env, "--bearer-env") if bearer_env else None,
-        )
+        asked = _asked(name, url or stored_url, email, token_env, bearer_env)
         web_base = check_new_site(asked, allow=settings.confluence_allow_list)
         with unit_of_work(db, origin=Origin.cli) as session:
             row = do_update_site(
