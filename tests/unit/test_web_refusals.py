@@ -1,7 +1,8 @@
 """Web handlers handle refusals one way, read from their source so none drifts.
 
 A handler catches no refusal but `FORM_REFUSALS`, the ones a form shows on itself
-with the fields as sent; every other `SignoffError` goes to the one mapping of
+with the fields as sent (or `LOOKUP_FORM_REFUSALS`, for a form whose fields name
+things to look up); every other `SignoffError` goes to the one mapping of
 `web/refusals.py`, which the application's handler renders as the error page.
 """
 
@@ -15,7 +16,7 @@ import pytest
 
 import signoff
 from signoff.domain.errors import SignoffError
-from signoff.web.refusals import FORM_REFUSALS
+from signoff.web.refusals import FORM_REFUSALS, LOOKUP_FORM_REFUSALS
 
 SRC = Path(signoff.__file__).parent
 ROUTES = sorted((SRC / "web" / "routes").glob("*.py"))
@@ -28,7 +29,7 @@ def _module(path: Path) -> str:
 def _refusals_caught(namespace: dict[str, object], caught: ast.expr) -> list[str]:
     """The refusal classes an `except` names, other than through `FORM_REFUSALS`."""
     value = eval(compile(ast.Expression(caught), "<except>", "eval"), namespace)  # noqa: S307
-    if value is FORM_REFUSALS:
+    if value is FORM_REFUSALS or value is LOOKUP_FORM_REFUSALS:
         return []
     kinds = value if isinstance(value, tuple) else (value,)
     return [

@@ -35,6 +35,10 @@ OTHER_STATUS = 400
 # may see (NotAllowed). NotFound is never caught: nothing is left to show, so the
 # error page says it. Everything not caught goes to the error page.
 FORM_REFUSALS: tuple[type[SignoffError], ...] = (BadInput, InvalidState, NotAllowed)
+# A form whose fields name things to look up elsewhere (a Confluence site, a space
+# key on that site) also shows on itself that one names nothing: the person typed
+# it, and corrects it there.
+LOOKUP_FORM_REFUSALS: tuple[type[SignoffError], ...] = (*FORM_REFUSALS, NotFound)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from signoff.actions.changesets import (
 )
 from signoff.actions.unit import unit_of_work
 from signoff.db.models import ChangeSet, Space, User
-from signoff.domain.errors import BadInput, InvalidState, SignoffError
+from signoff.domain.errors import BadInput, InvalidState
 from signoff.domain.states import ChangeSetStatus, Origin, Role
 from signoff.ids import Id
 from signoff.queries.changesets import (
@@ -473,8 +473,8 @@ def _refresh_pages(
                 session, _user(session, current), change_set_id
             )
             page_ids = change_set_page_ids(session, change_set.id)
-    except SignoffError:
-        return
+    except FORM_REFUSALS:
+        return  # the submission refuses it again, and shows why
     context.refresh_pages(request, page_ids)
 
 

@@ -32,12 +32,12 @@ from signoff.actions.users import require_site_admin
 from signoff.connectors.confluence.connect import site_http
 from signoff.connectors.confluence.errors import ConfluenceError
 from signoff.db.models import User
-from signoff.domain.errors import InvalidState, NotFound
+from signoff.domain.errors import InvalidState
 from signoff.domain.states import Origin
 from signoff.queries.confluence_admin import site_statuses
 from signoff.web import context
 from signoff.web.forms import FormValues, first
-from signoff.web.refusals import FORM_REFUSALS, refusal
+from signoff.web.refusals import LOOKUP_FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.sessions import CurrentSession
 from signoff.web.space_admin import signed_in_user
@@ -55,7 +55,6 @@ NOTICES = {
 SITE_FIELDS = ("name", "url", "auth", "email")
 LINK_FIELDS = ("site", "confluence_space", "space")
 # A space key not on the site is a value to correct, shown on the form.
-LINK_REFUSALS = (*FORM_REFUSALS, NotFound)
 
 
 def _check(request: Request, current: CurrentSession) -> None:
@@ -144,9 +143,7 @@ def _link_space(request: Request, current: CurrentSession, form: FormValues) -> 
         )
 
 
-async def _post(
-    request: Request, which: str, fields: tuple[str, ...], refused: tuple[Any, ...]
-) -> Response:
+async def _post(request: Request, which: str, fields: tuple[str, ...]) -> Response:
     posted = await signed_in_form(request)
     if isinstance(posted, Response):
         return posted
@@ -157,7 +154,7 @@ async def _post(
     act = _add_site if which == "site" else _link_space
     try:
         await run_in_threadpool(act, request, current, form)
-    except refused as error:
+    except LOOKUP_FORM_REFUSALS as error:
         told = refusal(error)
         values = {name: first(form, name) for name in fields}
         page = await run_in_threadpool(
@@ -177,9 +174,9 @@ async def _post(
 
 @router.post(PATH + "/sites")
 async def add_site(request: Request) -> Response:
-    return await _post(request, "site", SITE_FIELDS, FORM_REFUSALS)
+    return await _post(request, "site", SITE_FIELDS)
 
 
 @router.post(PATH + "/links")
 async def link_space(request: Request) -> Response:
-    return await _post(request, "link", LINK_FIELDS, LINK_REFUSALS)
+    return await _post(request, "link", LINK_FIELDS)

@@ -139,8 +139,8 @@ def _refresh_page(request: Request, user_id: int, key: str, page_id: int) -> Non
         with context.database(request).read() as session:
             page = _page_in(session, session.get(User, user_id), key, page_id)
             internal = page.id
-    except SignoffError:
-        return
+    except FORM_REFUSALS:
+        return  # the submission refuses it again, and shows why
     context.refresh_pages(request, [internal])
 
 
