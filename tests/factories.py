@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from signoff.actions.acting import Acting
 from signoff.actions.changesets import do_create_change_set
 from signoff.actions.confluence.sites import do_add_site, new_site
+from signoff.actions.groups import do_add_group_member, do_create_group
 from signoff.actions.pages import do_create_page, do_edit_page
 from signoff.actions.spaces import do_add_member, do_create_space
-from signoff.actions.users import do_add_group_member, do_create_group, do_create_user
+from signoff.actions.users import do_create_user
 from signoff.actions.workflows import do_assign_workflow, do_create_workflow
 from signoff.connectors.confluence.source import source_name
 from signoff.db.models import (

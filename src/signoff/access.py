@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from signoff.db.models import (
     ChangeSet,
+    Group,
     Page,
     Space,
     SpaceMember,
@@ -156,6 +157,15 @@ def access_account(session: Session, account_id: str, *, field: str) -> User:
     if person is None:
         raise NotFound(f"{field}: no user with accountId {account_id!r}.")
     return person
+
+
+def access_group(session: Session, name: str, *, field: str = "name") -> Group:
+    """The group `name` names; groups are site-wide and their names visible to
+    everyone who signs in, so an unknown name is simply reported."""
+    group = session.scalar(select(Group).where(Group.name == name))
+    if group is None:
+        raise NotFound(f"{field}: no group named {name!r}.")
+    return group
 
 
 def access_member_account(

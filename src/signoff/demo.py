@@ -27,11 +27,12 @@ from signoff.actions.changesets import (
     do_submit_change_set,
     do_update_change_set,
 )
+from signoff.actions.groups import do_add_group_member, do_create_group
 from signoff.actions.pages import do_create_page, do_edit_page
 from signoff.actions.site import do_set_api_enabled
 from signoff.actions.spaces import do_add_member, do_create_space
 from signoff.actions.unit import unit_of_work
-from signoff.actions.users import do_add_group_member, do_create_group, do_create_user
+from signoff.actions.users import do_create_user
 from signoff.actions.workflows import do_assign_workflow, do_create_workflow
 from signoff.db.models import Group, Page, Space, User, Workflow
 from signoff.db.session import Database

@@ -18,10 +18,11 @@ from sqlalchemy import select
 
 from factories import by, make_change_set, make_page, make_space, make_workflow, step
 from signoff.actions.approvals import do_record_decision, do_submit_page
+from signoff.actions.groups import do_add_group_member, do_create_group
 from signoff.actions.pages import do_edit_page
 from signoff.actions.preferences import do_set_email_preferences
 from signoff.actions.spaces import do_remove_member
-from signoff.actions.users import do_add_group_member, do_create_group, do_create_user
+from signoff.actions.users import do_create_user
 from signoff.config import Settings
 from signoff.db.models import ChangeSet, OutboxMessage, Page, Space, User
 from signoff.db.session import Database

@@ -12,7 +12,8 @@ from mailscene import Scene, build, recipients, running, text_of
 from sqlalchemy import select
 
 from factories import by
-from signoff.actions.users import do_add_group_member, do_create_user
+from signoff.actions.groups import do_add_group_member
+from signoff.actions.users import do_create_user
 from signoff.db.models import Group, OutboxMessage
 from signoff.db.session import Database
 from signoff.domain.states import DecisionKind, Origin

@@ -37,8 +37,8 @@ from signoff.actions.approvals import (
     do_submit_page,
 )
 from signoff.actions.changesets import do_submit_change_set
+from signoff.actions.groups import do_add_group_member
 from signoff.actions.unit import unit_of_work, utcnow
-from signoff.actions.users import do_add_group_member
 from signoff.actions.workflows import do_assign_workflow, do_update_workflow
 from signoff.db import migrate
 from signoff.db.models import Page, User

@@ -36,7 +36,7 @@ from signoff.actions.approvals import (
     do_submit_page,
 )
 from signoff.actions.changesets import check_submit_change_set, do_submit_change_set
-from signoff.actions.users import do_add_group_member
+from signoff.actions.groups import do_add_group_member
 from signoff.db.models import ApprovalRequest, Page, ReviewAssignment, User, Workflow
 from signoff.db.session import Database
 from signoff.domain.errors import InvalidState, NotAllowed

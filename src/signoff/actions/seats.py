@@ -7,13 +7,14 @@ people who may read the space hold seats (`queries.facts.seats_of`). Each review
 then counted again as a decision would count it: a step under `all` whose remaining
 seats are filled passes; one that can no longer meet its rule fails; and a later
 step that can no longer pass ends the review now rather than stall it when reached.
+Leaving a group (`actions.groups`) locks and settles reviews the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from signoff.actions.acting import Acting
@@ -52,18 +53,35 @@ def lock_reviews_held_by(
     as a decision locks them, so the two never wait on each other.
     """
     groups = select(GroupMember.group_id).where(GroupMember.user_id == user.id)
+    return _lock_pending(
+        session,
+        ApprovalRequest.space_id == space.id,
+        or_(
+            RequestStepSeat.user_id == user.id,
+            RequestStepSeat.group_id.in_(groups),
+        ),
+    )
+
+
+def lock_reviews_seating_group(
+    session: Session, group_id: int
+) -> list[ApprovalRequest]:
+    """Every pending review, in any space, in which the group holds a seat on a step
+    still to finish, with their pages locked in id order (as `lock_reviews_held_by`)."""
+    return _lock_pending(session, RequestStepSeat.group_id == group_id)
+
+
+def _lock_pending(
+    session: Session, *where: ColumnElement[bool]
+) -> list[ApprovalRequest]:
     held = session.execute(
         select(ApprovalRequest.id, ApprovalRequest.page_id)
         .join(RequestStep, RequestStep.request_id == ApprovalRequest.id)
         .join(RequestStepSeat, RequestStepSeat.step_id == RequestStep.id)
         .where(
-            ApprovalRequest.space_id == space.id,
             ApprovalRequest.status == RequestStatus.pending.value,
             RequestStep.status.in_(UNFINISHED),
-            or_(
-                RequestStepSeat.user_id == user.id,
-                RequestStepSeat.group_id.in_(groups),
-            ),
+            *where,
         )
         .distinct()
     ).all()
@@ -106,12 +124,7 @@ def drop_seats(
                 change_set_id=request.change_set_id,
                 details={"accountId": user.account_id, "steps": dropped},
             )
-        _settle(
-            session,
-            page,
-            request,
-            by=by,
-        )
+        settle_review(session, page, request, by=by)
 
 
 def _drop_own_seats(
@@ -140,7 +153,7 @@ def _drop_own_seats(
     return dropped
 
 
-def _settle(
+def settle_review(
     session: Session,
     page: Page,
     request: ApprovalRequest,
@@ -164,3 +177,31 @@ def _settle(
         if not can_ever_pass(step_rule(step), step_seats(session, step), excluded):
             complete_step(session, page, request, step, StepOutcome.rejected, by=by)
             return
+
+
+def leave_group_seats(
+    session: Session,
+    requests: Sequence[ApprovalRequest],
+    group_id: int,
+    user: User,
+    *,
+    by: Acting[User | None],
+) -> None:
+    """`user` has left the group `group_id` (the membership row is gone): the steps
+    of `requests` (from `lock_reviews_seating_group`) stop waiting for them where
+    that group was their only seat, and each review is settled as its seats now
+    stand, as when someone leaves a space."""
+    their_groups = set(
+        session.scalars(
+            select(GroupMember.group_id).where(GroupMember.user_id == user.id)
+        )
+    )
+    for request in requests:
+        for step in request.steps:
+            seated = {seat.group_id for seat in step.seats}
+            if step.status not in UNFINISHED or group_id not in seated:
+                continue
+            direct = any(seat.user_id == user.id for seat in step.seats)
+            if not direct and not seated & their_groups:
+                unassign(session, step, user.id)
+        settle_review(session, session.get_one(Page, request.page_id), request, by=by)

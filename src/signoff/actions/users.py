@@ -1,4 +1,4 @@
-"""People and groups: creating accounts, groups and group memberships.
+"""People: creating accounts, and the site administrator check other actions share.
 
 Site administrators do this in the product; the shell operator does it through the
 CLI, which acts with no user (`actor=None`) because shell access already trusts them.
@@ -13,15 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signoff.actions.acting import Acting
-from signoff.actions.assignments import assign_new_member
 from signoff.actions.audit import record_event
 from signoff.actions.validate import check_pattern, clean_text
 from signoff.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
-from signoff.db.models import Group, GroupMember, User
+from signoff.db.models import User
 from signoff.domain.errors import BadInput, Denial, InvalidState, NotAllowed
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
-GROUP_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -88,53 +86,3 @@ def do_create_user(
         },
     )
     return user
-
-
-def do_create_group(
-    session: Session,
-    name: str,
-    *,
-    by: Acting[User | None],
-) -> Group:
-    require_site_admin(by.actor, "create groups")
-    check_pattern(
-        name,
-        GROUP_NAME,
-        field="name",
-        hint="must be lower-case letters, digits, '.', '_' or '-'",
-    )
-    if session.scalar(select(Group.id).where(Group.name == name)) is not None:
-        raise InvalidState(f"A group named {name!r} already exists.")
-    group = Group(name=name, created_at=by.now)
-    session.add(group)
-    session.flush()
-    record_event(
-        session,
-        "group.created",
-        f"Group {name} was created.",
-        by=by,
-        details={"group": name},
-    )
-    return group
-
-
-def do_add_group_member(
-    session: Session,
-    group: Group,
-    user: User,
-    *,
-    by: Acting[User | None],
-) -> None:
-    require_site_admin(by.actor, "change group membership")
-    if session.get(GroupMember, (group.id, user.id)) is not None:
-        return
-    session.add(GroupMember(group_id=group.id, user_id=user.id))
-    session.flush()
-    assign_new_member(session, group.id, user.id)
-    record_event(
-        session,
-        "group.member_added",
-        f"{user.display_name} joined group {group.name}.",
-        by=by,
-        details={"group": group.name, "accountId": user.account_id},
-    )
