@@ -11,7 +11,18 @@ from typing import Annotated
 import typer
 
 from signoff import __version__
-from signoff.cli import api_switch, audit, bench, db, demo, oauth, serve, tokens, users
+from signoff.cli import (
+    api_switch,
+    audit,
+    bench,
+    db,
+    demo,
+    groups,
+    oauth,
+    serve,
+    tokens,
+    users,
+)
 from signoff.cli.backup import backup as backup_command
 from signoff.cli.backup import restore as restore_command
 from signoff.cli.changeset import app as changeset_app
@@ -60,6 +71,7 @@ def build_app() -> typer.Typer:
     app.command("demo")(demo.demo)
     app.add_typer(db.app, name="db")
     app.add_typer(users.app, name="user")
+    app.add_typer(groups.app, name="group")
     app.add_typer(tokens.app, name="token")
     app.add_typer(oauth.app, name="oauth-client")
     app.add_typer(api_switch.app, name="api")
