@@ -9,3 +9,4 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent / "data"
 XSS_VECTORS_FILE = DATA / "xss-vectors.txt"
 SSRF_TARGETS_FILE = DATA / "ssrf-targets.txt"
+PRODUCT_004_PROPERTY_FILE = DATA / "compat" / "product-004-property.json"

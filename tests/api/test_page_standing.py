@@ -281,7 +281,7 @@ def read_everything(world: World) -> Reading:
         rest=state_of(status["approvalStatus"], status["isStale"]),
         change_set_json=state_of(ref["approvalStatus"], ref["isStale"]),
         content_property=(
-            state_of(value["status"], value["isStale"]) if value else None
+            state_of(value["statusName"], value["isStale"]) if value else None
         ),
         badge=_badge(byline),
         space_page=_row(world.html("bob", "/spaces/DOCS"), world.page_id),

@@ -8,6 +8,7 @@ gone) are retried or given up as they deserve, without writing anything twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from confluence.governed import Governed
 from confluence_site import ConfluenceSite
 from confluence_site.records import Page as RemotePage
 from factories import by, make_page, make_space, make_user, make_workflow, step
+from product_004 import assert_shaped_like_product_004
 from signoff.actions.approvals import do_reset_approval, do_submit_page
 from signoff.connectors.confluence.gate import SiteGate
 from signoff.db.models import OutboxMessage, Page, User
@@ -59,9 +61,56 @@ def test_the_property_names_people_by_their_atlassian_accounts(
     version, value = scene.property()
 
     assert version == 1
-    assert value["status"] == "pending" and value["version"] == 1
+    assert value["status"] == 0 and value["version"] == 1
     assert value["pending"] == [scene.bob_remote.account_id]  # Cy has no account
     assert value["createdBy"] is None  # Edna has none either
+
+
+def _edit_in_confluence(scene: WriteScene) -> None:
+    scene.site.clock.advance(minutes=5)
+    scene.site.edit_page(scene.remote, body="<p>Restart both.</p>")
+    scene.gov.sync()
+
+
+WALKS: dict[str, Callable[[WriteScene], None]] = {
+    "pending": lambda scene: scene.submit(),
+    "approved": lambda scene: _approve(scene),
+    "rejected": lambda scene: (
+        scene.submit(),
+        scene.decide("cy", DecisionKind.reject, "Not yet"),
+    ),
+    "cancelled": lambda scene: (scene.submit(), scene.withdraw()),
+    "superseded": lambda scene: (scene.submit(), _edit_in_confluence(scene)),
+    "stale": lambda scene: (_approve(scene), _edit_in_confluence(scene)),
+}
+CODES = {
+    "pending": (0, "pending", "false", False),
+    "approved": (1, "approved", "true", False),
+    "rejected": (2, "rejected", "true", False),
+    "cancelled": (3, "cancelled", "true", False),
+    "superseded": (4, "superseded", "true", False),
+    "stale": (1, "approved", "true", True),
+}
+
+
+@pytest.mark.parametrize("state", list(WALKS))
+def test_the_property_on_confluence_has_product_004s_fields_and_types(
+    scene: WriteScene, state: str
+) -> None:
+    WALKS[state](scene)
+
+    scene.deliver()
+
+    _, value = scene.property()
+    # Edna, who submits, and the site's editor of version 2 have no account mapped
+    assert_shaped_like_product_004(value, unnamed=["createdBy", "latestVersionBy"])
+    assert (
+        value["status"],
+        value["statusName"],
+        value["isComplete"],
+        value["isStale"],
+    ) == CODES[state]
+    assert min(value["completedAt"], value["createdAt"]) > 1_700_000_000_000  # ms
 
 
 def test_a_change_set_submission_carries_its_title_summary_and_links(
@@ -101,7 +150,7 @@ def test_decisions_and_the_end_reply_in_the_thread_as_the_property_follows(
         "<p>The review is complete: version 1 is approved.",
     ]
     assert "<p>Fine &amp; ready</p>" in replies[0].body
-    assert value["status"] == "approved" and value["isComplete"] is True
+    assert value["status"] == 1 and value["isComplete"] == "true"
     assert value["approved"] == [scene.bob_remote.account_id]
 
 
@@ -119,7 +168,7 @@ def test_a_rejection_comment_is_escaped_and_mentions_nobody(
     )
     assert "<script>" not in rejected
     assert "evil" not in scene.site.mentions_on(scene.remote)
-    assert scene.property()[1]["status"] == "rejected"
+    assert scene.property()[1]["status"] == 2
 
 
 def test_a_withdrawal_replies_and_the_property_says_cancelled(
@@ -132,7 +181,7 @@ def test_a_withdrawal_replies_and_the_property_says_cancelled(
 
     assert "Edna withdrew the review of version 1." in scene.replies()[0].body
     version, value = scene.property()
-    assert (version, value["status"]) == (2, "cancelled")
+    assert (version, value["status"]) == (2, 3)
 
 
 def test_an_edit_in_confluence_during_review_is_replied_as_superseded(
@@ -148,7 +197,7 @@ def test_an_edit_in_confluence_during_review_is_replied_as_superseded(
 
     [reply] = scene.replies()
     assert "Version 2 was saved during the review" in reply.body
-    assert scene.property()[1]["status"] == "superseded"
+    assert scene.property()[1]["status"] == 4
 
 
 def test_an_edit_after_approval_is_replied_as_stale_and_labelled_so(
@@ -216,9 +265,7 @@ def test_a_property_race_with_another_writer_ends_with_signoffs_value(
     version, value = scene.property()
     assert scene.site.log.count("PUT") == 3  # two conflicts, then ours
     assert version == 4  # ours, two by the other writer, ours
-    assert value["status"] == "pending" and value["approved"] == [
-        scene.bob_remote.account_id
-    ]
+    assert value["status"] == 0 and value["approved"] == [scene.bob_remote.account_id]
 
 
 def test_a_lost_answer_to_the_comment_post_is_found_on_retry_not_posted_twice(

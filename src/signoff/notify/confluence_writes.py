@@ -36,6 +36,8 @@ from signoff.connectors.confluence.writes import (
 )
 from signoff.db.models import ConfluenceSite, ConfluenceSpaceLink
 from signoff.db.session import Database
+from signoff.domain.states import ApprovalStatus
+from signoff.notify.approval_value import STATUS_CODES
 from signoff.notify.confluence_fan_out import CONFLUENCE_EVENTS, WRITE_KIND
 from signoff.notify.confluence_review import ReviewEvent, live_property, load_event
 from signoff.notify.confluence_texts import comment_markup
@@ -182,14 +184,15 @@ def verdict(error: ConfluenceError, page_id: str) -> Retry | GiveUp:
 
 
 def labels_for(value: dict[str, object] | None) -> set[str]:
-    """The one label (of ours) that says where the page stands, if any."""
+    """The one label (of ours) that says where the page stands, if any, read from
+    the property's value as `approval_value_json` renders it (integer status codes)."""
     if value is None:
         return set()
-    if value.get("status") == "pending":
+    if value.get("status") == STATUS_CODES[ApprovalStatus.pending]:
         return {IN_REVIEW}
-    if value.get("isStale"):
+    if value.get("isStale") is True:
         return {STALE}
-    if value.get("status") == "approved":
+    if value.get("status") == STATUS_CODES[ApprovalStatus.approved]:
         return {APPROVED}
     return set()
 

@@ -26,6 +26,25 @@ AccountId = Annotated[
 ]
 
 
+APPROVAL_VALUE_EXAMPLE: dict[str, Any] = {
+    "pending": [],
+    "approved": ["5b10ac8d82e05b22cc7d4ef5"],
+    "rejected": [],
+    "commented": ["5b10ac8d82e05b22cc7d4ef5"],
+    "status": 1,
+    "isComplete": "true",
+    "completedAt": 1767604320000,
+    "createdAt": 1767603600000,
+    "createdBy": "5f0c9e2a1b3d4c5e6f7a8b9c",
+    "latestVersionBy": "5f0c9e2a1b3d4c5e6f7a8b9c",
+    "minimumApprovers": 1,
+    "minimumRejections": 1,
+    "version": 3,
+    "statusName": "approved",
+    "isStale": False,
+}
+
+
 class WikiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, extra="forbid")
 
@@ -136,23 +155,50 @@ class ConfluenceComment(WikiModel):
     links: ConfluenceWebLinks = Field(alias="_links")
 
 
+EpochMs = Annotated[
+    int,
+    Field(description="UTC, milliseconds since 1970-01-01", examples=[1767603600000]),
+]
+PropertyPerson = Annotated[
+    str | None,
+    Field(description="accountId; null on a Confluence page for someone unmapped"),
+]
+
+
 class SignoffApprovalValue(WikiModel):
+    """Reference product 004's approval property, its field names, order and types,
+    then Signoff's `version`, `statusName` and `isStale`."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        extra="forbid",
+        json_schema_extra={"examples": [APPROVAL_VALUE_EXAMPLE]},
+    )
+
     pending: list[str]
     approved: list[str]
     rejected: list[str]
     commented: list[str]
-    status: Literal[
+    status: Literal[0, 1, 2, 3, 4, 5] = Field(
+        description="0 pending, 1 approved, 2 rejected, 3 cancelled, 4 superseded, "
+        "5 expired"
+    )
+    is_complete: Literal["true", "false"] = Field(
+        description="The review has ended, as a string"
+    )
+    completed_at: EpochMs = Field(
+        description="When the review ended; its createdAt while it is pending"
+    )
+    created_at: EpochMs
+    created_by: PropertyPerson
+    latest_version_by: PropertyPerson
+    minimum_approvers: int
+    minimum_rejections: int
+    version: int = Field(description="The page version under review")
+    status_name: Literal[
         "pending", "approved", "rejected", "cancelled", "superseded", "expired"
     ]
     is_stale: bool
-    is_complete: bool
-    created_at: Moment
-    created_by: str
-    completed_at: Moment | None
-    latest_version_by: str | None
-    minimum_approvers: int
-    minimum_rejections: int
-    version: int
 
 
 class ConfluenceProperty(WikiModel):
