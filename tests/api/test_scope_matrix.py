@@ -148,6 +148,24 @@ def _requests(team: Team) -> list[tuple[str, Payload, Callable[..., None] | None
             lambda _: {**space, "accountId": account(team, "dave")},
             None,
         ),
+        ("GET /api/v1/groups", lambda _: {}, None),
+        ("POST /api/v1/groups", lambda _: {"name": "team"}, None),
+        (
+            "POST /api/v1/groups/rename",
+            lambda _: {"name": "team", "newName": "crew"},
+            None,
+        ),
+        (
+            "POST /api/v1/groups/members/add",
+            lambda _: {"name": "crew", "accountId": account(team, "dave")},
+            None,
+        ),
+        (
+            "POST /api/v1/groups/members/remove",
+            lambda _: {"name": "crew", "accountId": account(team, "dave")},
+            None,
+        ),
+        ("POST /api/v1/groups/delete", lambda _: {"name": "crew"}, None),
         ("GET /api/v1/workflows", lambda _: space, None),
         (
             "POST /api/v1/workflows",

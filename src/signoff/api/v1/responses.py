@@ -715,6 +715,37 @@ ERRORS: dict[int, str] = {
     422: "The Idempotency-Key was already used with a different request.",
     429: "Too many requests for this token; retry after `Retry-After` seconds.",
 }
+
+
+class GroupMemberOut(ApiModel):
+    account_id: str
+    display_name: str
+
+
+class GroupOut(ApiModel):
+    name: str
+    members: list[GroupMemberOut]
+
+
+_GROUP: JsonDict = {
+    "name": "legal",
+    "members": [
+        {"accountId": BOB, "displayName": "Bob"},
+        {"accountId": CAROL, "displayName": "Carol"},
+    ],
+}
+
+
+class GroupList(Envelope):
+    groups: list[GroupOut]
+    example = {"success": True, "groups": [_GROUP]}
+
+
+class GroupOne(Envelope):
+    group: GroupOut
+    example = {"success": True, "group": _GROUP}
+
+
 READ_ERRORS = (400, 401, 403, 404, 429)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422, 429)
 RETRY_AFTER = {

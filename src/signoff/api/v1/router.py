@@ -8,6 +8,7 @@ from signoff.api.v1 import (
     analytics,
     audit,
     changesets,
+    groups,
     pages,
     queue,
     spaces,
@@ -20,7 +21,17 @@ PREFIX = "/api/v1"
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=PREFIX)
-    modules = (changesets, pages, spaces, workflows, queue, audit, analytics, webhooks)
+    modules = (
+        changesets,
+        pages,
+        spaces,
+        groups,
+        workflows,
+        queue,
+        audit,
+        analytics,
+        webhooks,
+    )
     for module in modules:
         router.include_router(module.router)
     return router

@@ -93,6 +93,28 @@ class MemberRef(Body):
     account_id: AccountId
 
 
+GroupName = Annotated[str, Field(max_length=100, examples=["legal"])]
+
+
+class GroupCreate(Body):
+    name: GroupName
+    members: list[AccountId] = Field(default_factory=list, max_length=1000)
+
+
+class GroupRef(Body):
+    name: GroupName
+
+
+class GroupRename(Body):
+    name: GroupName
+    new_name: GroupName
+
+
+class GroupMemberIn(Body):
+    name: GroupName
+    account_id: AccountId
+
+
 class StepIn(Body):
     """A workflow step: people by account id, groups by name."""
 
