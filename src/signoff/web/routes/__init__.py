@@ -15,6 +15,7 @@ from signoff.web.routes import (
     changesets,
     comments,
     confluence,
+    groups,
     outbox,
     pages,
     queue,
@@ -38,5 +39,6 @@ def web_routers() -> list[APIRouter]:
         workflows.router,
         webhooks.router,
         outbox.router,
+        groups.router,
         confluence.router,
     ]

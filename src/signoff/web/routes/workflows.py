@@ -31,6 +31,7 @@ from signoff.db.models import Space, User, Workflow
 from signoff.domain.errors import BadInput, InvalidState, NotFound
 from signoff.domain.states import Origin
 from signoff.ids import Id
+from signoff.queries.groups import list_groups
 from signoff.queries.workflows import (
     approver_choices,
     count_pages_by_workflow,
@@ -210,6 +211,7 @@ def _form_page(
         "fields": fields,
         "people": approver_choices(session, space.id, named),
         "groups": group_choices(session),
+        "group_members": list_groups(session),
         "rules": RULE_LABELS,
         "stale_on": STALE_ON_LABELS,
         "error": error,
