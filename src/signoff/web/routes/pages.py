@@ -40,7 +40,11 @@ from signoff.domain.errors import (
 )
 from signoff.domain.states import DecisionKind, Origin, Role
 from signoff.ids import PageId, form_id, stored_number
-from signoff.queries.page_refs import access_page_by_public_id, public_page_id
+from signoff.queries.page_refs import (
+    access_page_by_public_id,
+    is_confluence_page,
+    public_page_id,
+)
 from signoff.queries.page_screen import PageScreen, page_screen
 from signoff.web import context
 from signoff.web.byline import Buttons, byline_buttons
@@ -138,10 +142,12 @@ def _refresh_page(request: Request, user_id: int, key: str, page_id: int) -> Non
     try:
         with context.database(request).read() as session:
             page = _page_in(session, session.get(User, user_id), key, page_id)
+            kept_elsewhere = is_confluence_page(page)
             internal = page.id
     except FORM_REFUSALS:
         return  # the submission refuses it again, and shows why
-    context.refresh_pages(request, [internal])
+    if kept_elsewhere:
+        context.refresh_pages(request, [internal])
 
 
 def _version(form: FormValues) -> int:
