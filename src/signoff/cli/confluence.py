@@ -24,6 +24,7 @@ from signoff.actions.confluence.by_email import (
     do_map_by_email,
     read_profiles,
 )
+from signoff.actions.confluence.imports import import_approvals
 from signoff.actions.confluence.polling import PassReport, run_pass
 from signoff.actions.confluence.sites import (
     NewSite,
@@ -392,3 +393,34 @@ def status(
         out().print(views.links_table(sites))
     else:
         out().print("No Confluence space is linked yet.")
+
+
+@app.command("import-approvals")
+def import_product004(
+    site: SiteOption,
+    space: Annotated[
+        str, typer.Option("--space", help="The linked Signoff space's key.")
+    ],
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Show what would be imported; write nothing."),
+    ] = False,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Take over product 004's approvals: each page's njyzjq_capable_approval
+    property becomes a review in Signoff's history (read only, never written)."""
+    settings = settings_from(data_dir, database_url)
+    with open_database(settings) as db:
+        with db.read() as session:
+            http = _http(find_site(session, site), settings)
+        report = import_approvals(
+            db, http, site_name=site, space_key=space, dry_run=dry_run, clock=utcnow
+        )
+    if as_json:
+        emit(True, views.import_json(report, dry_run=dry_run), "")
+        return
+    out().print(views.import_table(report, dry_run=dry_run))
+    verb = "Would import" if dry_run else "Imported"
+    out().print(f"{verb} {report.imported} page(s); skipped {report.skipped}.")

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from signoff.actions.confluence.by_email import EmailMatch
+from signoff.actions.confluence.imports import ImportReport
 from signoff.actions.confluence.polling import PassReport
 from signoff.domain.audit_chain import utc_text
 from signoff.queries.confluence import LinkView
@@ -177,5 +178,43 @@ def matches_table(matches: Sequence[EmailMatch]) -> Table:
             Text(match.display_name),
             Text(match.email or "(hidden)"),
             Text(match.username or f"nobody: {match.reason}"),
+        )
+    return table
+
+
+def import_json(report: ImportReport, *, dry_run: bool) -> dict[str, Any]:
+    """What `import-approvals --json` prints: per page its Confluence id, title,
+    product 004's status, whether it was (or, in a dry run, would be) imported,
+    and why not."""
+    pages: list[dict[str, Any]] = []
+    for page in report.pages:
+        shown: dict[str, Any] = {
+            "pageId": page.confluence_id,
+            "title": page.title,
+            "status": page.status,
+            "imported": page.imported,
+        }
+        if page.reason is not None:
+            shown["reason"] = page.reason
+        pages.append(shown)
+    return {
+        "pages": pages,
+        "imported": report.imported,
+        "skipped": report.skipped,
+        "dryRun": dry_run,
+    }
+
+
+def import_table(report: ImportReport, *, dry_run: bool) -> Table:
+    table = Table(title="Would import" if dry_run else "Imported approvals")
+    for column in ("Page", "Title", "Status", "Imported", "Reason"):
+        table.add_column(column)
+    for page in report.pages:
+        table.add_row(
+            Text(page.confluence_id),
+            Text(page.title),
+            page.status,
+            "yes" if page.imported else "no",
+            Text(page.reason or ""),
         )
     return table

@@ -172,3 +172,24 @@ def users_by_account(
                 )
             )
     return found
+
+
+@dataclass(frozen=True)
+class RemoteProperty:
+    """A page's content property as the site holds it; `value` is any JSON."""
+
+    id: str
+    key: str
+    value: Any
+
+
+def page_property(
+    http: ConfluenceHttp, page_id: str, key: str
+) -> RemoteProperty | None:
+    """The page's property `key`, read with one call; None when the page has none
+    (or the page itself answers 404: missing, or hidden from these credentials)."""
+    body = http.get_or_none(f"{V2}/pages/{page_id}/properties", {"key": key})
+    for found in (body or {}).get("results", []):
+        if found.get("key") == key:
+            return RemoteProperty(str(found.get("id")), key, found.get("value"))
+    return None

@@ -1,0 +1,320 @@
+"""`signoff confluence import-approvals`: product 004's approval property on each
+governed page becomes a review in Signoff's history, read from the stand-in site."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from cli.support import json_out, row_counts
+from factories import make_user
+from signoff.db.models import ApprovalRequest, AuditEvent, Decision, Page
+from signoff.db.session import Database
+from signoff.queries.status import page_status
+
+from .conftest import Cli
+
+KEY = "njyzjq_capable_approval"
+CREATED, COMPLETED = 1752575594000, 1752579194000
+
+
+class Scene:
+    """The linked stand-in with two mapped approvers, alice and bob."""
+
+    def __init__(self, db: Database, cli: Cli) -> None:
+        self.db, self.cli, self.site = db, cli, cli.remote.site
+        cli.link()
+        self.alice = self.site.add_user("Alice Approver")
+        self.bob = self.site.add_user("Bob Reviewer")
+        with db.write() as s:
+            make_user(s, "alice")
+            make_user(s, "bob")
+        for account, user in ((self.alice, "alice"), (self.bob, "bob")):
+            mapped = cli(
+                "user", "map", "--site", "acme", "--account-id", account.account_id,
+                "--user", user,
+            )  # fmt: skip
+            assert mapped.exit_code == 0, mapped.output
+
+    def value(self, **changes: Any) -> dict[str, Any]:
+        """An approved value in product 004's shape, with `changes` applied."""
+        value: dict[str, Any] = {
+            "pending": [],
+            "approved": [self.alice.account_id],
+            "rejected": [],
+            "commented": [],
+            "status": 1,
+            "isComplete": "true",
+            "completedAt": COMPLETED,
+            "createdAt": CREATED,
+            "createdBy": self.bob.account_id,
+            "latestVersionBy": self.bob.account_id,
+            "minimumApprovers": 1,
+            "minimumRejections": 1,
+        }
+        value.update(changes)
+        return value
+
+    def page(self, title: str, value: object | None) -> str:
+        page = self.site.add_page(self.cli.remote.docs, title, f"<p>{title}</p>")
+        if value is not None:
+            self.site.set_property(page, KEY, value)
+        return str(page.id)
+
+    def sync(self) -> None:
+        result = self.cli("sync")
+        assert result.exit_code == 0, result.output
+
+    def run(self, *extra: str) -> dict[str, Any]:
+        result = self.cli(
+            "import-approvals", "--site", "acme", "--space", "DOCS", "--json", *extra
+        )
+        assert result.exit_code == 0, result.output
+        return json_out(result)
+
+    def reviews(self, confluence_id: str) -> list[ApprovalRequest]:
+        with self.db.read() as s:
+            page = s.scalar(select(Page).where(Page.external_id == confluence_id))
+            assert page is not None
+            found = s.scalars(
+                select(ApprovalRequest).where(ApprovalRequest.page_id == page.id)
+            ).all()
+            s.expunge_all()
+            return list(found)
+
+
+@pytest.fixture
+def scene(db: Database, cli: Cli) -> Scene:
+    return Scene(db, cli)
+
+
+def _row(report: dict[str, Any], page_id: str) -> dict[str, Any]:
+    return next(row for row in report["pages"] if row["pageId"] == page_id)
+
+
+def test_an_approved_property_becomes_the_pages_standing_approval(
+    db: Database, scene: Scene
+) -> None:
+    page_id = scene.page("Runbook", scene.value())
+    scene.sync()
+
+    report = scene.run()
+
+    assert _row(report, page_id) == {
+        "pageId": page_id,
+        "title": "Runbook",
+        "status": "approved",
+        "imported": True,
+    }
+    with db.read() as s:
+        page = s.scalar(select(Page).where(Page.external_id == page_id))
+        assert page is not None
+        status = page_status(s, page)
+        request = status.request
+        assert request is not None
+        assert (status.approval_status, status.approved_at_version) == ("approved", 1)
+        assert page.approved_request_id == request.id
+        decisions = s.scalars(select(Decision)).all()
+        assert [(d.kind, d.client_id) for d in decisions] == [
+            ("approve", f"import:{KEY}")
+        ]
+        assert decisions[0].created_at.timestamp() * 1000 == COMPLETED
+        events = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "approval.imported")
+        ).all()
+    assert {
+        (e.origin, e.details["source"], e.details["rawStatus"]) for e in events
+    } == {("cli", KEY, 1)}
+    assert len(events) == 2  # the review and its one decision
+
+
+def test_a_rejected_property_is_recorded_as_a_closed_rejected_review(
+    scene: Scene,
+) -> None:
+    value = scene.value(approved=[], rejected=[scene.alice.account_id], status=2)
+    page_id = scene.page("Policy", value)
+    scene.sync()
+
+    report = scene.run()
+
+    assert _row(report, page_id)["imported"] is True
+    [review] = scene.reviews(page_id)
+    assert (review.status, review.client_id) == ("rejected", f"import:{KEY}")
+    assert review.completed_at is not None
+    assert review.completed_at.timestamp() * 1000 == COMPLETED
+
+
+def test_a_pending_property_opens_a_review_waiting_for_its_pending_approvers(
+    db: Database, scene: Scene
+) -> None:
+    value = scene.value(
+        pending=[scene.alice.account_id], approved=[], status=0, isComplete="false"
+    )
+    page_id = scene.page("Guide", value)
+    scene.sync()
+
+    scene.run()
+
+    with db.read() as s:
+        page = s.scalar(select(Page).where(Page.external_id == page_id))
+        assert page is not None
+        status = page_status(s, page)
+    assert status.approval_status == "pending"
+    assert status.request is not None
+    [step] = status.request.steps
+    assert [person.display_name for person in step.approvers] == ["Alice"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"status": "approved"}, "status is the string 'approved'"),
+        ({"isComplete": True}, "isComplete is the boolean true"),
+        ({"status": 9}, "status 9 is not one of 0-5"),
+        ({"pending": None}, "pending is not a list of account ids"),
+    ],
+)
+def test_a_malformed_property_imports_nothing_and_says_why(
+    scene: Scene, changes: dict[str, Any], reason: str
+) -> None:
+    page_id = scene.page("Broken", scene.value(**changes))
+    scene.sync()
+
+    row = _row(scene.run(), page_id)
+
+    assert (row["status"], row["imported"]) == ("invalid", False)
+    assert reason in row["reason"]
+    assert scene.reviews(page_id) == []
+
+
+def test_a_property_missing_a_field_imports_nothing_and_names_the_field(
+    scene: Scene,
+) -> None:
+    value = scene.value()
+    del value["pending"]
+    page_id = scene.page("Missing", value)
+    scene.sync()
+
+    row = _row(scene.run(), page_id)
+
+    assert row["reason"] == f"{KEY} is malformed: the field 'pending' is missing."
+    assert scene.reviews(page_id) == []
+
+
+def test_a_property_that_is_not_an_object_imports_nothing(scene: Scene) -> None:
+    page_id = scene.page("Listy", ["approved"])
+    scene.sync()
+
+    row = _row(scene.run(), page_id)
+
+    assert "not an object" in row["reason"]
+    assert scene.reviews(page_id) == []
+
+
+def test_an_account_mapped_to_nobody_skips_the_page_and_names_the_account(
+    scene: Scene,
+) -> None:
+    stranger = scene.site.add_user("Stranger")
+    page_id = scene.page("Odd", scene.value(approved=[stranger.account_id]))
+    scene.sync()
+
+    row = _row(scene.run(), page_id)
+
+    assert row["imported"] is False
+    assert stranger.account_id in row["reason"]
+    assert "map to no Signoff user" in row["reason"]
+    assert scene.reviews(page_id) == []
+
+
+def test_a_page_without_the_property_is_skipped(scene: Scene) -> None:
+    page_id = scene.page("Plain", None)
+    scene.sync()
+
+    row = _row(scene.run(), page_id)
+
+    assert row == {
+        "pageId": page_id,
+        "title": "Plain",
+        "status": "none",
+        "imported": False,
+        "reason": "no product 004 approval",
+    }
+
+
+def test_a_dry_run_says_what_would_be_imported_and_writes_nothing(
+    db: Database, scene: Scene
+) -> None:
+    page_id = scene.page("Runbook", scene.value())
+    scene.sync()
+    before = row_counts(db)
+
+    report = scene.run("--dry-run")
+
+    assert _row(report, page_id)["imported"] is True
+    assert (report["imported"], report["dryRun"]) == (1, True)
+    assert row_counts(db) == before
+
+
+def test_a_second_run_imports_nothing_twice(scene: Scene) -> None:
+    page_id = scene.page("Runbook", scene.value())
+    scene.sync()
+    scene.run()
+
+    again = scene.run()
+
+    assert _row(again, page_id) == {
+        "pageId": page_id,
+        "title": "Runbook",
+        "status": "approved",
+        "imported": False,
+        "reason": "already imported at version 1",
+    }
+    assert again["imported"] == 0
+    assert len(scene.reviews(page_id)) == 1
+
+
+def test_the_import_never_writes_product_004s_property(scene: Scene) -> None:
+    page_id = scene.page("Runbook", scene.value())
+    scene.sync()
+    written = scene.site.property_by_key(page_id, KEY)
+    assert written is not None
+    version = written.version
+
+    scene.run()
+    scene.sync()  # and the writes back the import set going
+
+    after = scene.site.property_by_key(page_id, KEY)
+    assert after is not None
+    assert (after.version, after.value) == (version, scene.value())
+    writes = [
+        r
+        for r in scene.site.log.records()
+        if r.method != "GET" and f"/properties/{written.id}" in r.path
+    ]
+    assert writes == []
+    signoff = scene.site.property_by_key(page_id, "signoff-approval")
+    assert signoff is not None
+    assert isinstance(signoff.value, dict)
+    assert signoff.value["status"] == 1
+
+
+def test_the_table_names_each_page_and_the_counts(scene: Scene) -> None:
+    scene.page("Runbook", scene.value())
+    scene.sync()
+
+    result = scene.cli("import-approvals", "--site", "acme", "--space", "DOCS")
+
+    assert result.exit_code == 0, result.output
+    assert "Runbook" in result.stdout
+    assert "Imported 1 page(s); skipped 1." in result.stdout
+
+
+def test_an_unlinked_space_is_refused(scene: Scene) -> None:
+    result = scene.cli(
+        "import-approvals", "--site", "acme", "--space", "NOPE", "--json"
+    )
+
+    assert result.exit_code != 0
+    assert "not linked" in result.output
