@@ -112,7 +112,11 @@ def _kind(value: Any) -> str:
         return f"the boolean {str(value).lower()}"
     if value is None:
         return "null"
-    return f"a {type(value).__name__} ({value!r})"[:80]
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    return "an object" if isinstance(value, dict) else "another value"
 
 
 def _integer(value: dict[str, Any], name: str) -> int:
