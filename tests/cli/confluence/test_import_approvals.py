@@ -9,9 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from cli.support import json_out, row_counts
-from factories import make_user
-from signoff.db.models import ApprovalRequest, AuditEvent, Decision, Page
+from factories import by, make_user, make_workflow, step
+from signoff.actions.approvals import do_submit_page
+from signoff.actions.spaces import do_add_member
+from signoff.db.models import ApprovalRequest, AuditEvent, Decision, Page, Space, User
 from signoff.db.session import Database
+from signoff.domain.states import Role
 from signoff.queries.status import page_status
 
 from .conftest import Cli
@@ -318,3 +321,133 @@ def test_an_unlinked_space_is_refused(scene: Scene) -> None:
 
     assert result.exit_code != 0
     assert "not linked" in result.output
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"), [(3, "cancelled"), (4, "superseded"), (5, "expired")]
+)
+def test_a_closed_property_that_was_not_decided_is_recorded_with_its_status(
+    db: Database, scene: Scene, raw: int, name: str
+) -> None:
+    page_id = scene.page("Ended", scene.value(status=raw))
+    scene.sync()
+
+    row = _row(scene.run(), page_id)
+
+    assert (row["status"], row["imported"]) == (name, True)
+    [review] = scene.reviews(page_id)
+    assert (review.status, review.client_id) == (name, f"import:{KEY}")
+    assert review.completed_at is not None
+    assert review.completed_at.timestamp() * 1000 == COMPLETED
+    with db.read() as s:
+        page = s.scalar(select(Page).where(Page.external_id == page_id))
+        assert page is not None
+        status = page_status(s, page)
+        assert (page.approved_request_id, page.approved_version) == (None, None)
+    assert status.approval_status == name
+    assert status.approved_at_version is None
+
+
+def _signoff_review(db: Database, page_id: str, **options: Any) -> None:
+    """bob submits the page in Signoff, to alice, by a workflow of the space."""
+    with db.write() as s:
+        page = s.scalar(select(Page).where(Page.external_id == page_id))
+        assert page is not None
+        space = s.get_one(Space, page.space_id)
+        admin = make_user(s, "root", site_admin=True)
+        alice = s.scalar(select(User).where(User.username == "alice"))
+        bob = s.scalar(select(User).where(User.username == "bob"))
+        assert alice is not None
+        assert bob is not None
+        do_add_member(s, space, bob, Role.editor, **by(admin))
+        do_add_member(s, space, alice, Role.editor, **by(admin))
+        make_workflow(s, space, admin, [step(alice)], pages=[page], **options)
+        do_submit_page(s, page, **by(bob))
+
+
+def test_a_page_whose_version_has_a_review_made_in_signoff_is_skipped(
+    db: Database, scene: Scene
+) -> None:
+    page_id = scene.page("Runbook", scene.value())
+    scene.sync()
+    _signoff_review(db, page_id)
+
+    row = _row(scene.run(), page_id)
+
+    assert (row["imported"], row["reason"]) == (
+        False,
+        "Signoff already has a review of version 1",
+    )
+    [review] = scene.reviews(page_id)
+    assert review.client_id != f"import:{KEY}"
+
+
+def test_a_page_with_a_review_pending_in_signoff_is_skipped(
+    db: Database, scene: Scene
+) -> None:
+    page_id = scene.page("Runbook", scene.value())
+    scene.sync()
+    _signoff_review(db, page_id, expire_on_edit=False)
+    scene.site.edit_page(page_id, body="<p>Runbook, again</p>")
+    scene.sync()
+
+    row = _row(scene.run(), page_id)
+
+    assert (row["imported"], row["reason"]) == (
+        False,
+        "a review is pending in Signoff",
+    )
+    [review] = scene.reviews(page_id)
+    assert (review.status, review.page_version) == ("pending", 1)
+
+
+def test_a_site_that_fails_on_one_page_skips_it_and_imports_the_others(
+    scene: Scene,
+) -> None:
+    failing = scene.page("Flaky", scene.value())
+    other = scene.page("Runbook", scene.value())
+    scene.sync()
+    scene.site.faults.unavailable(5, retry_after=0, path=f"/pages/{failing}/properties")
+
+    report = scene.run()
+
+    row = _row(report, failing)
+    assert (row["imported"], row["status"]) == (False, "unreadable")
+    assert row["reason"].startswith("the site did not answer:")
+    assert "503" in row["reason"]
+    assert scene.reviews(failing) == []
+    assert _row(report, other)["imported"] is True
+
+
+def test_a_long_rate_limit_skips_the_remaining_pages_with_the_reason(
+    scene: Scene,
+) -> None:
+    limited = scene.page("Limited", scene.value())
+    later = scene.page("Later", scene.value())
+    scene.sync()
+    scene.site.faults.rate_limit(1, retry_after=3600, path="/properties")
+
+    report = scene.run()
+
+    for page_id in (limited, later):
+        row = _row(report, page_id)
+        assert (row["imported"], row["status"]) == (False, "unreadable")
+        assert "the site asked to wait until" in row["reason"]
+        assert row["reason"].endswith("; run the import again after that")
+        assert scene.reviews(page_id) == []
+
+
+def test_a_page_hidden_from_signoff_is_skipped_as_not_visible(
+    scene: Scene,
+) -> None:
+    hidden = scene.page("Secret", scene.value())
+    other = scene.page("Runbook", scene.value())
+    scene.sync()
+    scene.site.restrict_page(hidden, hidden_from=scene.cli.remote.bot)
+
+    report = scene.run()
+
+    row = _row(report, hidden)
+    assert (row["imported"], row["status"]) == (False, "unreadable")
+    assert "not visible" in row["reason"]
+    assert _row(report, other)["imported"] is True

@@ -24,6 +24,7 @@ from signoff.actions.locks import lock_page
 from signoff.actions.reviews import close_request
 from signoff.connectors.confluence.api import page_property
 from signoff.connectors.confluence.errors import ConfluenceError
+from signoff.connectors.confluence.gate import RateLimited
 from signoff.connectors.confluence.http import ConfluenceHttp
 from signoff.db.models import (
     ApprovalRequest,
@@ -67,7 +68,8 @@ class PageImport:
     confluence_id: str
     title: str
     status: str
-    """Product 004's status as a name, `none` without a property, `invalid`."""
+    """Product 004's status as a name, `none` without a property, `invalid` when it
+    is malformed, `unreadable` when the site did not let Signoff read it."""
     imported: bool
     reason: str | None = None
 
@@ -85,8 +87,16 @@ class ImportReport:
         return len(self.pages) - self.imported
 
 
-Found = Product004Approval | str | None
-"""What the site holds for a page: the approval, a reason it is malformed, none."""
+@dataclass(frozen=True)
+class Unreadable:
+    """The site did not let Signoff read the page's property: `reason` says how."""
+
+    reason: str
+
+
+Found = Product004Approval | str | Unreadable | None
+"""What the site holds for a page: the approval, a reason it is malformed, a reason
+it could not be read, none."""
 
 
 def import_approvals(
@@ -117,12 +127,21 @@ def import_approvals(
 def _read_site(
     http: ConfluenceHttp, pages: list[GovernedPage]
 ) -> Iterator[tuple[GovernedPage, Found]]:
-    """Each page with its property as read and validated, one call a page."""
+    """Each page with its property as read and validated, one call a page.
+
+    A failed read skips that page only: a page gone or hidden, or an error left
+    after the retries. A rate limit longer than a call waits holds the site, so
+    every page after it is skipped at once, without a call, with the time to
+    run the import again (the pages done so far stay imported).
+    """
     for page in pages:
         try:
             remote = page_property(http, page.confluence_id, PRODUCT004_KEY)
+        except RateLimited as paused:
+            yield page, Unreadable(f"{paused}; run the import again after that")
+            continue
         except ConfluenceError as error:
-            yield page, f"the site did not answer: {error}"
+            yield page, Unreadable(_unread(error))
             continue
         if remote is None:
             yield page, None
@@ -131,6 +150,15 @@ def _read_site(
             yield page, read_product004(remote.value)
         except MalformedProperty as fault:
             yield page, f"{PRODUCT004_KEY} is malformed: {fault}."
+
+
+def _unread(error: ConfluenceError) -> str:
+    if error.status == 404:
+        return (
+            "the page is missing from the site or not visible to Signoff's "
+            "credentials: let them view it and run the import again"
+        )
+    return f"the site did not answer: {error}"
 
 
 def _import_one(
@@ -148,6 +176,10 @@ def _import_one(
         )
     if isinstance(found, str):
         return PageImport(page.confluence_id, page.title, "invalid", False, found)
+    if isinstance(found, Unreadable):
+        return PageImport(
+            page.confluence_id, page.title, "unreadable", False, found.reason
+        )
     status = found.status.value
     by = Acting(None, Origin.cli, IMPORT_MARK, now)
     try:

@@ -186,10 +186,13 @@ class RemoteProperty:
 def page_property(
     http: ConfluenceHttp, page_id: str, key: str
 ) -> RemoteProperty | None:
-    """The page's property `key`, read with one call; None when the page has none
-    (or the page itself answers 404: missing, or hidden from these credentials)."""
-    body = http.get_or_none(f"{V2}/pages/{page_id}/properties", {"key": key})
-    for found in (body or {}).get("results", []):
+    """The page's property `key`, read with one call; None when the page has none.
+
+    A page that answers 404 (missing, or hidden from these credentials) raises its
+    `ConfluenceError`: nobody can tell whether it holds the property.
+    """
+    body = http.get(f"{V2}/pages/{page_id}/properties", {"key": key})
+    for found in body.get("results", []):
         if found.get("key") == key:
             return RemoteProperty(str(found.get("id")), key, found.get("value"))
     return None
