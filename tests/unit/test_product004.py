@@ -57,3 +57,45 @@ def test_a_wrong_type_or_value_is_named(changes: dict[str, Any], fault: str) -> 
 def test_a_value_that_is_not_an_object_is_malformed(value: object, kind: str) -> None:
     with pytest.raises(MalformedProperty, match=re.escape(f"{kind}, not an object")):
         read_product004(value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "settled"),
+    [
+        ({}, RequestStatus.pending),
+        ({"approved": ["a"], "pending": ["b"]}, RequestStatus.approved),
+        (
+            {"approved": ["a"], "pending": ["b"], "minimumApprovers": 2},
+            RequestStatus.pending,
+        ),
+        (
+            {"approved": ["a", "b"], "pending": [], "minimumApprovers": 0},
+            RequestStatus.approved,
+        ),
+        (
+            {"approved": ["a"], "pending": ["b"], "minimumApprovers": 0},
+            RequestStatus.pending,
+        ),
+        ({"rejected": ["a"], "pending": ["b"]}, RequestStatus.rejected),
+        (
+            {"rejected": ["a"], "pending": ["b"], "minimumRejections": 2},
+            RequestStatus.pending,
+        ),
+        (
+            {"approved": ["a"], "rejected": ["a"], "pending": ["b"]},
+            RequestStatus.rejected,
+        ),
+    ],
+)
+def test_a_pending_approval_its_decisions_already_settle_is_recorded_settled(
+    changes: dict[str, Any], settled: RequestStatus
+) -> None:
+    found = read_product004({**_sample(), **changes})
+
+    assert (found.status, found.settled_status) == (RequestStatus.pending, settled)
+
+
+def test_a_closed_approval_keeps_its_own_status() -> None:
+    value = {**_sample(), "status": 3, "approved": ["a"], "pending": []}
+
+    assert read_product004(value).settled_status is RequestStatus.cancelled

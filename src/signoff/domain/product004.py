@@ -57,6 +57,28 @@ class Product004Approval:
         named = (self.created_by, *self.pending, *self.approved, *self.rejected)
         return tuple(dict.fromkeys(named))
 
+    @property
+    def settled_status(self) -> RequestStatus:
+        """The status Signoff records: product 004's own, except for a pending
+        approval whose decisions already settle it by its own numbers.
+
+        Product 004 shows such a page approved (or rejected) although its stored
+        status still says pending; left open in Signoff, the review would wait for
+        a decision that changes nothing. Rejections outrank approvals, as in a
+        Signoff step: `minimumRejections` (at least 1) of them reject it; else
+        `minimumApprovers` approvals (every seat when it is 0) approve it.
+        """
+        if self.status is not RequestStatus.pending:
+            return self.status
+        if len(self.rejected) >= max(1, self.minimum_rejections):
+            return RequestStatus.rejected
+        seats = dict.fromkeys((*self.pending, *self.approved, *self.rejected))
+        approvals = [a for a in self.approved if a not in self.rejected]
+        needed = self.minimum_approvers or len(seats)
+        if approvals and len(approvals) >= needed:
+            return RequestStatus.approved
+        return RequestStatus.pending
+
 
 def read_product004(value: Any) -> Product004Approval:
     """The approval `value` holds, or `MalformedProperty` naming the first fault.

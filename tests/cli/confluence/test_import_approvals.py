@@ -451,3 +451,61 @@ def test_a_page_hidden_from_signoff_is_skipped_as_not_visible(
     assert (row["imported"], row["status"]) == (False, "unreadable")
     assert "not visible" in row["reason"]
     assert _row(report, other)["imported"] is True
+
+
+def test_a_pending_property_whose_approvals_meet_its_quorum_is_imported_approved(
+    db: Database, scene: Scene
+) -> None:
+    value = scene.value(
+        pending=[scene.bob.account_id],
+        approved=[scene.alice.account_id],
+        status=0,
+        isComplete="false",
+        minimumApprovers=1,
+    )
+    del value["completedAt"]
+    page_id = scene.page("Ready", value)
+    scene.sync()
+
+    row = _row(scene.run(), page_id)
+
+    assert (row["status"], row["imported"]) == ("pending", True)
+    [review] = scene.reviews(page_id)
+    assert review.status == "approved"
+    with db.read() as s:
+        page = s.scalar(select(Page).where(Page.external_id == page_id))
+        assert page is not None
+        status = page_status(s, page)
+        assert page.approved_request_id == review.id
+        [event] = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "approval.imported",
+                AuditEvent.details["decision"].as_string().is_(None),
+            )
+        ).all()
+    assert (status.approval_status, status.approved_at_version) == ("approved", 1)
+    assert (event.details["status"], event.details["recordedStatus"]) == (
+        "pending",
+        "approved",
+    )
+
+
+def test_a_pending_property_whose_rejections_reach_the_minimum_is_imported_rejected(
+    scene: Scene,
+) -> None:
+    value = scene.value(
+        pending=[scene.bob.account_id],
+        approved=[],
+        rejected=[scene.alice.account_id],
+        status=0,
+        isComplete="false",
+        minimumApprovers=1,
+    )
+    page_id = scene.page("Refused", value)
+    scene.sync()
+
+    row = _row(scene.run(), page_id)
+
+    assert row["imported"] is True
+    [review] = scene.reviews(page_id)
+    assert review.status == "rejected"

@@ -242,8 +242,10 @@ def do_import_approval(
     """Record `found` as a review of the page's current version, marked imported.
 
     A closed approval becomes a closed review with its times; a pending one stays
-    open, waiting for its pending approvers, and continues in Signoff. An approved
-    one becomes the page's standing approval, as a completed review does.
+    open, waiting for its pending approvers, and continues in Signoff, unless its
+    decisions already settle it (`settled_status`): then it is closed as approved
+    or rejected at the moment of the import. An approved one becomes the page's
+    standing approval, as a completed review does.
     """
     locked = lock_page(session, page.id)
     assert locked is not None
@@ -252,14 +254,16 @@ def do_import_approval(
     step = request.steps[0]
     decided = _decide(session, request, step, found, accounts)
     locked.latest_request_id = request.id
-    if found.status is RequestStatus.pending:
+    status = found.settled_status
+    closed_at = found.completed_at if status is found.status else by.now
+    if status is RequestStatus.pending:
         assign_step(session, request, step)
     else:
-        close_request(session, request, found.status, now=found.completed_at)
-        if found.status in (RequestStatus.approved, RequestStatus.rejected):
-            step.status = StepStatus(found.status.value)
-            step.completed_at = found.completed_at
-        if found.status is RequestStatus.approved:
+        close_request(session, request, status, now=closed_at)
+        if status in (RequestStatus.approved, RequestStatus.rejected):
+            step.status = StepStatus(status.value)
+            step.completed_at = closed_at
+        if status is RequestStatus.approved:
             locked.approved_request_id = request.id
             locked.approved_version = request.page_version
     session.flush()
@@ -437,16 +441,18 @@ def _audit(
                 "approverId": accounts[account],
             },
         )
+    recorded = "" if request.status == found.status else f" as {request.status}"
     announce_review(
         session,
         "approval.imported",
         f"Product 004's {found.status.value} approval of '{page.title}' version "
-        f"{request.page_version} was imported.",
+        f"{request.page_version} was imported{recorded}.",
         request,
         by=by,
         details={
             **source,
             "status": found.status.value,
+            "recordedStatus": str(request.status),
             "createdAt": found.created_at.isoformat(),
             "completedAt": found.completed_at.isoformat(),
             "createdBy": found.created_by,
