@@ -36,7 +36,14 @@ EVENT = ReviewEvent(
 MENTION = re.compile(r'ri:account-id="([^"]*)"')
 
 
-@pytest.mark.parametrize("kind", CONFLUENCE_EVENTS)
+COMMENTED = [kind for kind in CONFLUENCE_EVENTS if kind != "approval.imported"]
+
+
+def test_an_imported_approval_writes_no_comment_only_the_property() -> None:
+    assert comment_markup(dataclasses.replace(EVENT, event="approval.imported")) is None
+
+
+@pytest.mark.parametrize("kind", COMMENTED)
 def test_no_text_from_people_adds_markup_or_a_mention(kind: str) -> None:
     markup = comment_markup(dataclasses.replace(EVENT, event=kind))
 

@@ -43,3 +43,19 @@ def list_groups(session: Session) -> list[GroupView]:
 
 def group_view(session: Session, name: str) -> GroupView | None:
     return next((g for g in list_groups(session) if g.name == name), None)
+
+
+def active_people(session: Session) -> list[tuple[str, str]]:
+    """Everyone who may be added to a group, as (username, display name), by name."""
+    return [
+        (username, display_name)
+        for username, display_name in session.execute(
+            select(User.username, User.display_name)
+            .where(User.is_active.is_(True))
+            .order_by(User.display_name, User.id)
+        )
+    ]
+
+
+def user_named(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))

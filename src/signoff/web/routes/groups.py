@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -29,7 +28,7 @@ from signoff.actions.users import require_site_admin
 from signoff.db.models import User
 from signoff.domain.errors import NotFound
 from signoff.domain.states import Origin
-from signoff.queries.groups import list_groups
+from signoff.queries.groups import active_people, list_groups, user_named
 from signoff.web import context
 from signoff.web.forms import FormValues, first
 from signoff.web.refusals import LOOKUP_FORM_REFUSALS, refusal
@@ -54,11 +53,7 @@ def _page(request: Request, current: CurrentSession, error: str = "") -> dict[st
     _check(request, current)
     with context.database(request).read() as session:
         groups = list_groups(session)
-        people = session.execute(
-            select(User.username, User.display_name)
-            .where(User.is_active.is_(True))
-            .order_by(User.display_name, User.id)
-        ).all()
+        people = active_people(session)
     return {
         "current": current,
         "groups": groups,
@@ -79,7 +74,7 @@ async def groups_page(request: Request) -> Response:
 
 def _person(session: Session, form: FormValues) -> User:
     username = first(form, "username").strip()
-    user = session.scalar(select(User).where(User.username == username))
+    user = user_named(session, username)
     if user is None:
         raise NotFound(f"No user named {username!r}.")
     return user
