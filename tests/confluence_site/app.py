@@ -23,7 +23,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from confluence_site import v1_routes, v2_pages, v2_parts  # noqa: F401 - they register
+from confluence_site import (  # noqa: F401 - they register
+    v1_groups,
+    v1_routes,
+    v2_pages,
+    v2_parts,
+)
 from confluence_site.auth import AuthRefused, authenticate, check_scopes
 from confluence_site.calls import OPERATIONS, Answer, Call, Operation
 from confluence_site.errors import (

@@ -135,3 +135,13 @@ class Label:
     id: str
     name: str
     prefix: str = "global"
+
+
+@dataclass
+class Group:
+    """A site group: its id a UUID, its name unique on the site, its members by
+    account id in the order they joined."""
+
+    id: str
+    name: str
+    member_ids: list[str] = field(default_factory=list)

@@ -22,6 +22,7 @@ from confluence_site.records import (
     BearerToken,
     Comment,
     ContentProperty,
+    Group,
     Label,
     Page,
     PageStatus,
@@ -46,6 +47,8 @@ ALL_SCOPES = frozenset(
         "read:confluence-user",
         "search:confluence",
         "write:confluence-content",
+        "read:confluence-groups",
+        "read:group:confluence",
     }
 )
 
@@ -77,6 +80,7 @@ class ConfluenceSite:
         self.pages: dict[str, Page] = {}
         self.comments: dict[str, Comment] = {}
         self.properties: dict[str, ContentProperty] = {}
+        self.groups: dict[str, Group] = {}
         self._properties_by_key: dict[tuple[str, str], ContentProperty] = {}
         self.index = PageIndex()
         self.listing_lag = timedelta(0)
@@ -160,6 +164,35 @@ class ConfluenceSite:
             return next(
                 (u for u in self.users.values() if u.email == credential.email), None
             )
+
+    # Groups, as a site admin manages them in Atlassian Administration
+
+    def add_group(self, name: str, members: tuple[User, ...] = ()) -> Group:
+        """A group with a UUID id; names are unique on a site (case aside)."""
+        with self.lock:
+            if any(g.name.lower() == name.lower() for g in self.groups.values()):
+                raise ValueError(f"group {name!r} already exists")
+            group = Group(
+                id=str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
+                name=name,
+                member_ids=[m.account_id for m in members],
+            )
+            self.groups[group.id] = group
+            return group
+
+    def add_to_group(self, group: Group, user: User) -> None:
+        with self.lock:
+            if user.account_id not in group.member_ids:
+                group.member_ids.append(user.account_id)
+
+    def remove_from_group(self, group: Group, user: User) -> None:
+        with self.lock:
+            if user.account_id in group.member_ids:
+                group.member_ids.remove(user.account_id)
+
+    def delete_group(self, group: Group) -> None:
+        with self.lock:
+            self.groups.pop(group.id, None)
 
     # Spaces and pages
 
