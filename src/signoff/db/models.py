@@ -860,3 +860,30 @@ class ConfluenceThread(Base):
     )
     comment_id: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime]
+
+
+class ConfluenceGroupFollow(Base):
+    """A Signoff group whose members are those of a Confluence group on a site
+    (the ones whose accounts are mapped to users); the polling pass keeps them so.
+
+    One row per following group, apart from `groups`: a group follows at most one
+    Confluence group, and removing the site ends the following but keeps members.
+    """
+
+    __tablename__ = "confluence_group_follows"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("confluence_sites.id", ondelete="CASCADE"), index=True
+    )
+    confluence_group_id: Mapped[str] = mapped_column(String(128))
+    """Held by id, which survives a rename in Confluence."""
+    confluence_group_name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    synced_at: Mapped[datetime | None]
+    """When membership last matched the Confluence group."""
+    last_error: Mapped[str | None] = mapped_column(Text)
+    unmapped: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Members' account ids mapped to no user at the last sync: left out, reported."""
