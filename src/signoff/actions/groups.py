@@ -3,7 +3,8 @@
 Only site administrators (and the console operator, `actor=None`) change them: a
 group's seats reach every space, so whoever could join one would gain seats where
 they have no say. Joining or leaving a group changes whom pending reviews wait for,
-at once (`actions.assignments`, `actions.seats`).
+at once (`actions.assignments`, `actions.seats`). A group that follows a Confluence
+group (`actions.confluence.group_follow`) is filled only by that following.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from signoff.actions.users import require_site_admin
 from signoff.actions.validate import check_pattern
 from signoff.db.models import (
     ApprovalRequest,
+    ConfluenceGroupFollow,
+    ConfluenceSite,
     Group,
     GroupMember,
     Page,
@@ -73,10 +76,20 @@ def do_rename_group(
 
 
 def do_add_group_member(
-    session: Session, group: Group, user: User, *, by: Acting[User | None]
+    session: Session,
+    group: Group,
+    user: User,
+    *,
+    by: Acting[User | None],
+    via: str | None = None,
 ) -> None:
-    """The pending reviews whose current step the group holds wait for them now."""
+    """The pending reviews whose current step the group holds wait for them now.
+
+    `via` names the Confluence group a following group copies (the sync passes it,
+    and only the sync may change such a group); a change by hand has none.
+    """
     require_site_admin(by.actor, "change group membership")
+    _refuse_if_following(session, group, via)
     if session.get(GroupMember, (group.id, user.id)) is not None:
         raise InvalidState(f"{user.display_name} is already in group {group.name}.")
     session.add(GroupMember(group_id=group.id, user_id=user.id))
@@ -85,19 +98,26 @@ def do_add_group_member(
     record_event(
         session,
         "group.member_added",
-        f"{user.display_name} joined group {group.name}.",
+        f"{user.display_name} joined group {group.name}{_from(via)}.",
         by=by,
-        details={"group": group.name, "accountId": user.account_id},
+        details={"group": group.name, "accountId": user.account_id} | _via(via),
     )
 
 
 def do_remove_group_member(
-    session: Session, group: Group, user: User, *, by: Acting[User | None]
+    session: Session,
+    group: Group,
+    user: User,
+    *,
+    by: Acting[User | None],
+    via: str | None = None,
 ) -> None:
     """The group's seats stop counting `user`: the reviews stop waiting for them
     there (unless they hold the step another way) and are counted again, so a step
-    that can no longer pass fails now and one whose other seats are filled passes."""
+    that can no longer pass fails now and one whose other seats are filled passes.
+    `via` as for `do_add_group_member`."""
     require_site_admin(by.actor, "change group membership")
+    _refuse_if_following(session, group, via)
     member = session.get(GroupMember, (group.id, user.id))
     if member is None:
         raise InvalidState(f"{user.display_name} is not in group {group.name}.")
@@ -107,9 +127,9 @@ def do_remove_group_member(
     record_event(
         session,
         "group.member_removed",
-        f"{user.display_name} left group {group.name}.",
+        f"{user.display_name} left group {group.name}{_from(via)}.",
         by=by,
-        details={"group": group.name, "accountId": user.account_id},
+        details={"group": group.name, "accountId": user.account_id} | _via(via),
     )
     leave_group_seats(session, held, group.id, user, by=by)
 
@@ -138,6 +158,31 @@ def do_delete_group(session: Session, group: Group, *, by: Acting[User | None]) 
         by=by,
         details={"group": group.name, "members": members},
     )
+
+
+def _refuse_if_following(session: Session, group: Group, via: str | None) -> None:
+    """By hand, a following group would drift from its Confluence group until the
+    next pass undid the change: refused, saying where membership is kept."""
+    if via is not None:
+        return
+    found = session.execute(
+        select(ConfluenceGroupFollow.confluence_group_name, ConfluenceSite.name)
+        .join(ConfluenceSite, ConfluenceSite.id == ConfluenceGroupFollow.site_id)
+        .where(ConfluenceGroupFollow.group_id == group.id)
+    ).first()
+    if found is not None:
+        raise InvalidState(
+            f"group {group.name} follows Confluence group {found[0]} on site "
+            f"{found[1]}; change membership there or unfollow"
+        )
+
+
+def _from(via: str | None) -> str:
+    return f" (from {via})" if via else ""
+
+
+def _via(via: str | None) -> dict[str, str]:
+    return {"via": via} if via else {}
 
 
 def _check_new_name(session: Session, name: str, *, field: str) -> None:

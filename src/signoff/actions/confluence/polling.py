@@ -14,7 +14,9 @@ A steady-state pass over a space where nothing changed costs one call, and one
 more per 250 pages under review. A site that
 asks for a long pause (`RateLimited`) is held until then, in the database, so every
 process respects it; a site that keeps failing is retried after a growing delay,
-not in a tight loop, and `status` shows why.
+not in a tight loop, and `status` shows why. After the spaces, the groups that
+follow a Confluence group of the site are synced (`group_follow`); a group that
+cannot be read is reported on its own and never fails the pass.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from signoff.actions.confluence.group_follow import GroupSynced, sync_followed_groups
 from signoff.actions.confluence.recording import Recorded, record_missing, record_seen
 from signoff.connectors.confluence import api
 from signoff.connectors.confluence.connect import hold_moment, site_gate, site_http
@@ -76,6 +79,7 @@ class PassReport:
     calls: Calls = field(default_factory=Calls)
     errors: list[str] = field(default_factory=list)
     skipped_sites: list[str] = field(default_factory=list)
+    groups: list[GroupSynced] = field(default_factory=list)
 
     def counts(self) -> dict[str, int | float]:
         """The counts `signoff confluence sync --json` prints (writes back apart)."""
@@ -154,6 +158,10 @@ def _site_pass(
                 if error.is_auth or error.status in (0, 429) or error.status >= 500:
                     raise
                 report.errors.append(f"{name}/{link.confluence_space_key}: {error}")
+        for synced in sync_followed_groups(db, http, site_id, clock=clock):
+            report.groups.append(synced)
+            if synced.error is not None:
+                report.errors.append(f"{name}/group {synced.group}: {synced.error}")
     except (ConfluenceError, RateLimited) as error:
         report.errors.append(f"{name}: {error}")
         _site_failed(db, site_id, str(error), hold_moment(gate), now=clock())
