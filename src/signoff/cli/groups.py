@@ -1,7 +1,8 @@
 """`signoff group`: site-wide groups and their members, by the shell operator.
 
 Each command runs one group action as the console operator (no user), then prints
-the group as it now stands: `{"group": {"name", "members": [...]}}` with `--json`.
+the group as it now stands: `{"group": {"name", "members": [...], "follows"}}` with
+`--json`. `follow` reads the Confluence group before its transaction opens.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from sqlalchemy.orm import Session
 
 from signoff.access import access_group
 from signoff.actions.acting import Acting
+from signoff.actions.confluence.group_follow import (
+    GroupSynced,
+    do_unfollow_group,
+    follow_group,
+)
 from signoff.actions.groups import (
     do_add_group_member,
     do_create_group,
@@ -32,7 +38,10 @@ from signoff.cli.common import (
     settings_from,
     user_by_username,
 )
+from signoff.config import site_secret
+from signoff.connectors.confluence.connect import site_http
 from signoff.domain.states import Origin
+from signoff.queries.group_follows import FollowView, follows_by_group
 from signoff.queries.groups import GroupView, group_view, list_groups
 
 app = typer.Typer(
@@ -45,12 +54,12 @@ NameArg = Annotated[str, typer.Argument(help="The group's name.")]
 UserArg = Annotated[str, typer.Argument(help="The person's username.")]
 
 
-def _operator() -> dict[str, Acting[None]]:
+def _operator() -> dict[str, Any]:
     return {"by": Acting(None, Origin.cli, None, utcnow())}
 
 
-def _shape(group: GroupView) -> dict[str, Any]:
-    return {
+def _shape(group: GroupView, follows: FollowView | None = None) -> dict[str, Any]:
+    shaped: dict[str, Any] = {
         "name": group.name,
         "members": [
             {
@@ -61,11 +70,36 @@ def _shape(group: GroupView) -> dict[str, Any]:
             for m in group.members
         ],
     }
+    if follows is not None:  # only a following group says so: older keys unchanged
+        shaped["follows"] = _follows(follows)
+    return shaped
 
 
-def _human(group: GroupView) -> str:
+def _follows(view: FollowView | None) -> dict[str, Any] | None:
+    if view is None:
+        return None
+    return {
+        "site": view.site,
+        "confluenceGroup": view.confluence_group,
+        "syncedAt": view.synced_at.isoformat() if view.synced_at else None,
+        "error": view.error,
+        "unmappedAccounts": list(view.unmapped),
+    }
+
+
+def _human(group: GroupView, follows: FollowView | None = None) -> str:
     people = ", ".join(escape(m.username) for m in group.members) or "no members"
-    return f"[bold]{escape(group.name)}[/bold]: {people}"
+    line = f"[bold]{escape(group.name)}[/bold]: {people}"
+    if follows is not None:
+        synced = follows.synced_at.isoformat() if follows.synced_at else "never"
+        line += (
+            f" (follows Confluence group {escape(follows.confluence_group)} on site "
+            f"{escape(follows.site)}; synced {synced}"
+        )
+        if follows.unmapped:
+            line += f"; {len(follows.unmapped)} unmapped account(s)"
+        line += f"; last error: {escape(follows.error)})" if follows.error else ")"
+    return line
 
 
 def _run(
@@ -182,6 +216,66 @@ def delete(
     emit(as_json, {"deleted": name}, f"Deleted group [bold]{escape(name)}[/bold].")
 
 
+@app.command("follow")
+def follow(
+    name: NameArg,
+    site: Annotated[str, typer.Option("--site", help="The connected site's name.")],
+    confluence_group: Annotated[
+        str,
+        typer.Option("--confluence-group", help="The Confluence group's exact name."),
+    ],
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Make the group's members those of a Confluence group (mapped accounts only),
+    now and at every pass of the site; changing it by hand is refused meanwhile."""
+    settings = settings_from(data_dir, database_url)
+    with open_database(settings) as db:
+        synced: GroupSynced = follow_group(
+            db,
+            name,
+            site,
+            confluence_group,
+            http_for=lambda row: site_http(
+                row,
+                site_key=site_secret(settings),
+                allow=settings.confluence_allow_list,
+            ),
+            by=Acting(None, Origin.cli, None, utcnow()),
+        )
+        with db.read() as session:
+            group = group_view(session, name)
+            follows = follows_by_group(session).get(name)
+    assert group is not None
+    emit(
+        as_json,
+        {
+            "group": _shape(group, follows),
+            "added": synced.added,
+            "removed": synced.removed,
+            "unmappedAccounts": synced.unmapped,
+        },
+        f"Following: {_human(group, follows)}",
+    )
+
+
+@app.command("unfollow")
+def unfollow(
+    name: NameArg,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Stop following a Confluence group; the members stay."""
+
+    def work(session: Session) -> str:
+        do_unfollow_group(session, access_group(session, name), **_operator())
+        return name
+
+    _emit_group(as_json, _run(data_dir, database_url, work), "Unfollowed:")
+
+
 @app.command("list")
 def list_(
     data_dir: DataDirOption = None,
@@ -192,8 +286,9 @@ def list_(
     settings = settings_from(data_dir, database_url)
     with open_database(settings) as db, db.read() as session:
         groups: Sequence[GroupView] = list_groups(session)
+        follows = follows_by_group(session)
     emit(
         as_json,
-        {"groups": [_shape(g) for g in groups]},
-        "\n".join(_human(g) for g in groups) or "No groups.",
+        {"groups": [_shape(g, follows.get(g.name)) for g in groups]},
+        "\n".join(_human(g, follows.get(g.name)) for g in groups) or "No groups.",
     )
