@@ -22,7 +22,7 @@ from signoff.db.models import (
     Workflow,
 )
 from signoff.domain.errors import Denial, NotAllowed, NotFound
-from signoff.domain.states import Role
+from signoff.domain.states import Role, WorkflowKind
 
 
 def space_role(session: Session, user: User | None, space_id: int) -> Role | None:
@@ -130,8 +130,14 @@ def access_change_set(
 
 
 def access_workflow(session: Session, user: User | None, workflow_id: int) -> Workflow:
+    """A workflow a space admin defined, in a space the user belongs to (an ad-hoc
+    request's one-off workflow is not one to read or manage on its own)."""
     workflow = session.get(Workflow, workflow_id)
-    if workflow is None or space_role(session, user, workflow.space_id) is None:
+    if (
+        workflow is None
+        or workflow.kind != WorkflowKind.defined
+        or space_role(session, user, workflow.space_id) is None
+    ):
         raise NotFound(f"Workflow {workflow_id} not found.")
     return workflow
 

@@ -210,6 +210,16 @@ def _requests(team: Team) -> list[tuple[str, Payload, Callable[..., None] | None
         ("POST /api/v1/pages/submit", lambda _: {"pageId": pages[2]}, None),
         ("POST /api/v1/pages/cancel", lambda _: {"pageId": pages[2]}, None),
         (
+            "POST /api/v1/spaces/settings",
+            lambda _: {**space, "adhocApprovals": "any"},
+            None,
+        ),
+        (
+            "POST /api/v1/pages/request-approval",
+            lambda _: {"pageId": pages[5], "members": [account(team, "carol")]},
+            None,
+        ),
+        (
             "POST /api/v1/changeSets",
             lambda _: {**space, "title": "Set", "pageRefs": [{"pageId": pages[3]}]},
             keep("changeSetId", "changeSet"),

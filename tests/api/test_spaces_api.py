@@ -37,6 +37,7 @@ def test_spaces_lists_the_callers_spaces_with_their_role(
                 "key": "DOCS",
                 "name": "DOCS space",
                 "role": "editor",
+                "adhocApprovals": "unassigned",
             }
         ],
     }
@@ -51,8 +52,15 @@ def test_site_admin_sees_every_space_as_admin(api: AppClient, team: Team) -> Non
             "key": "DOCS",
             "name": "DOCS space",
             "role": "admin",
+            "adhocApprovals": "unassigned",
         },
-        {"id": str(ops), "key": "OPS", "name": "OPS space", "role": "admin"},
+        {
+            "id": str(ops),
+            "key": "OPS",
+            "name": "OPS space",
+            "role": "admin",
+            "adhocApprovals": "unassigned",
+        },
     ]
 
 
@@ -83,6 +91,7 @@ def test_site_admin_creates_a_space_and_becomes_its_admin(
             "key": "HANDBOOK",
             "name": "Staff handbook",
             "role": "admin",
+            "adhocApprovals": "unassigned",
         },
     }
     assert member is not None

@@ -126,7 +126,7 @@ def do_submit_page(
         change_set=change_set,
         workflow_id=workflow_id,
     )
-    _raise_for(verdict, page, by.actor)
+    raise_for_verdict(verdict, page, by.actor)
     assert locked is not None
     request = open_request(
         session,
@@ -240,7 +240,7 @@ def refusal_text(verdict: Verdict, page_id: int | str) -> str:
     return verdict.reason or "Cannot submit"
 
 
-def _raise_for(verdict: Verdict, page: Page, actor: User) -> None:
+def raise_for_verdict(verdict: Verdict, page: Page, actor: User) -> None:
     if verdict.blocker is None:
         return
     reason = refusal_text(verdict, page.id)
@@ -605,7 +605,10 @@ def _complete_step(
         return
     close_request(session, request, RequestStatus.approved, now=by.now)
     if request.valid_for_days is not None:
-        request.expires_at = by.now + timedelta(days=request.valid_for_days)
+        lapses = by.now + timedelta(days=request.valid_for_days)
+        # An ad-hoc request's last day, set when it was asked, is kept if earlier.
+        if request.expires_at is None or lapses < request.expires_at:
+            request.expires_at = lapses
     page.approved_request_id = request.id
     page.approved_version = request.page_version
     _record(

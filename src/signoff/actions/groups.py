@@ -35,7 +35,7 @@ from signoff.db.models import (
     WorkflowStep,
 )
 from signoff.domain.errors import InvalidState
-from signoff.domain.states import RequestStatus
+from signoff.domain.states import RequestStatus, WorkflowKind
 
 GROUP_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 _NAME_HINT = "must be 1-100 lower-case letters, digits, '.', '_' or '-'"
@@ -215,6 +215,7 @@ def _refuse_if_used(session: Session, group: Group) -> None:
         select(Workflow.name, Space.key, WorkflowStep.group_ids)
         .join(Workflow, Workflow.id == WorkflowStep.workflow_id)
         .join(Space, Space.id == Workflow.space_id)
+        .where(Workflow.kind == WorkflowKind.defined)
         .order_by(Workflow.id, WorkflowStep.position)
     ):
         if group.id in group_ids:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from signoff.actions.acting import Acting
 from signoff.actions.events import announce_review
 from signoff.actions.outbox import enqueue
+from signoff.actions.reviews import close_request
 from signoff.db.models import ApprovalRequest, Page, RequestStep
 from signoff.domain.states import RequestStatus, StepStatus
 
@@ -26,13 +27,17 @@ REMIND_BEFORE = timedelta(days=1)
 BEFORE_DUE, OVERDUE = 1, 2
 
 
+LAPSING = (RequestStatus.approved.value, RequestStatus.pending.value)
+
+
 def due_expiries(session: Session, now: datetime, *, limit: int) -> list[int]:
-    """Approved requests whose validity has lapsed, oldest first."""
+    """Approved requests whose validity has lapsed, and pending ad-hoc requests past
+    their last day, oldest first."""
     return list(
         session.scalars(
             select(ApprovalRequest.id)
             .where(
-                ApprovalRequest.status == RequestStatus.approved,
+                ApprovalRequest.status.in_(LAPSING),
                 ApprovalRequest.expires_at <= now,
             )
             .order_by(ApprovalRequest.expires_at, ApprovalRequest.id)
@@ -66,28 +71,39 @@ def due_reminders(session: Session, now: datetime, *, limit: int) -> list[int]:
 def do_expire_approval(
     session: Session, request_id: int, *, by: Acting[None]
 ) -> ApprovalRequest | None:
-    """Mark one lapsed approval expired; None when it no longer needs it (another
-    worker got there first, or it was reset or superseded meanwhile)."""
+    """Mark one lapsed approval expired, or end a pending ad-hoc request on its last
+    day; None when it no longer needs it (another worker got there first, or it was
+    reset, decided or superseded meanwhile)."""
     request = session.get(ApprovalRequest, request_id)
     if request is None:
         return None
     page = session.get(Page, request.page_id, with_for_update=True)
     session.refresh(request)
     lapsed = request.expires_at is not None and request.expires_at <= by.now
-    if page is None or request.status != RequestStatus.approved or not lapsed:
+    if page is None or request.status not in LAPSING or not lapsed:
         return None
+    if request.status == RequestStatus.pending:
+        close_request(session, request, RequestStatus.expired, now=by.now)
+        announce_review(
+            session,
+            "approval.expired",
+            f"The review of '{page.title}' version {request.page_version} reached "
+            "its last day undecided and expired.",
+            request,
+            by=by,
+            details={"expiredAt": _iso(request.expires_at), "undecided": True},
+        )
+        return request
     request.status = RequestStatus.expired
     if page.approved_request_id == request.id:
         page.approved_request_id = page.approved_version = None
     session.flush()
-    details = {
-        "expiredAt": request.expires_at.isoformat() if request.expires_at else None
-    }
+    details = {"expiredAt": _iso(request.expires_at)}
     announce_review(
         session,
         "approval.expired",
         f"The approval of '{page.title}' version {request.page_version} expired "
-        f"after {request.valid_for_days} day(s); the page needs a new review.",
+        f"{_how_long(request)}; the page needs a new review.",
         request,
         by=by,
         details=details,
@@ -125,3 +141,15 @@ def do_remind_step(session: Session, step_id: int, *, by: Acting[None]) -> bool:
         space_id=request.space_id,
     )
     return True
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _how_long(request: ApprovalRequest) -> str:
+    """After the workflow's validity, or on the last day an ad-hoc request set."""
+    lapsed_on = request.expires_at
+    if request.valid_for_days is None and lapsed_on is not None:
+        return f"at the end of its last day, {(lapsed_on.date() - timedelta(days=1))}"
+    return f"after {request.valid_for_days} day(s)"

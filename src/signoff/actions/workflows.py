@@ -31,7 +31,7 @@ from signoff.db.models import (
     WorkflowStep,
 )
 from signoff.domain.errors import BadInput, InvalidState
-from signoff.domain.states import RequestStatus, Role, Rule, StaleOn
+from signoff.domain.states import RequestStatus, Role, Rule, StaleOn, WorkflowKind
 from signoff.domain.workflows import (
     MAX_NAME,
     StepDefinition,
@@ -148,7 +148,11 @@ def do_create_workflow(
     _check_people(session, space, steps)
     name = clean_text(name, field="name", max_length=200)
     taken = session.scalar(
-        select(Workflow.id).where(Workflow.space_id == space.id, Workflow.name == name)
+        select(Workflow.id).where(
+            Workflow.space_id == space.id,
+            Workflow.name == name,
+            Workflow.kind == WorkflowKind.defined,
+        )
     )
     if taken is not None:
         raise BadInput(f"A workflow named {name!r} already exists here.", field="name")

@@ -81,6 +81,10 @@ class Space(Base):
     )
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    adhoc_approvals: Mapped[str] = mapped_column(
+        String(12), default="unassigned", server_default="unassigned"
+    )
+    """Where editors may ask named people to approve a page (`domain.adhoc`)."""
 
 
 class SpaceMember(Base):
@@ -186,6 +190,11 @@ class Workflow(Base):
     notify_status: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=true()
     )
+    kind: Mapped[str] = mapped_column(
+        String(10), default="defined", server_default="defined"
+    )
+    """`defined` by a space admin, or `adhoc`: the one-off definition an ad-hoc
+    request runs under (`actions.adhoc`), never listed, assigned or chosen."""
 
     steps: Mapped[list[WorkflowStep]] = relationship(
         order_by="WorkflowStep.position", cascade="all, delete-orphan"

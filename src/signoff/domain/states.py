@@ -45,6 +45,13 @@ class StaleOn(StrEnum):
     version = "version"
 
 
+class WorkflowKind(StrEnum):
+    """Who wrote a workflow: a space admin, or an ad-hoc request for itself alone."""
+
+    defined = "defined"
+    adhoc = "adhoc"
+
+
 class RequestStatus(StrEnum):
     pending = "pending"
     approved = "approved"

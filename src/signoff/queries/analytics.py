@@ -49,7 +49,7 @@ from signoff.db.models import (
     Workflow,
 )
 from signoff.domain.errors import BadInput
-from signoff.domain.states import DecisionKind, RequestStatus
+from signoff.domain.states import DecisionKind, RequestStatus, WorkflowKind
 
 INTERVALS = ("day", "week")
 MAX_PERIODS = 1000
@@ -336,16 +336,26 @@ def _bucket_flows(
 ) -> None:
     columns = [getattr(AnalyticsDaily, name) for name in (*_SUBMITTED, *_COMPLETED)]
     rows = session.execute(
-        select(Workflow.id, Workflow.name, *(func.sum(c) for c in columns))
+        select(
+            Workflow.id, Workflow.name, Workflow.kind, *(func.sum(c) for c in columns)
+        )
         .join(Workflow, Workflow.id == AnalyticsDaily.workflow_id)
         .where(AnalyticsDaily.space_id == space_id, *window.days(AnalyticsDaily.day))
-        .group_by(Workflow.id, Workflow.name)
+        .group_by(Workflow.id, Workflow.name, Workflow.kind)
     )
-    for workflow_id, name, *sums in rows:
+    for workflow_id, name, kind, *sums in rows:
         seen = Counter(
             {c.key: int(total) for c, total in zip(columns, sums, strict=True)}
         )
-        flows.setdefault((workflow_id, name), Counter()).update(seen)
+        flows.setdefault(_flow(workflow_id, name, kind), Counter()).update(seen)
+
+
+ADHOC_FLOW = (0, "Ad-hoc approvals")
+"""Every ad-hoc request runs under a one-off workflow: they count as one line."""
+
+
+def _flow(workflow_id: int, name: str, kind: str) -> tuple[int, str]:
+    return ADHOC_FLOW if kind == WorkflowKind.adhoc else (workflow_id, name)
 
 
 def _edge_counts(
@@ -382,12 +392,13 @@ def _edge_counts(
             counted.c.day,
             Workflow.id,
             Workflow.name,
+            Workflow.kind,
             counted.c.status,
             counted.c.requests,
         ).join(Workflow, Workflow.id == counted.c.workflow_id)
     )
-    for side, day, workflow_id, name, status, requests in rows:
-        flow = flows.setdefault((workflow_id, name), Counter())
+    for side, day, workflow_id, name, kind, status, requests in rows:
+        flow = flows.setdefault(_flow(workflow_id, name, kind), Counter())
         flow[side] += requests
         flow[f"{side}_{status}"] += requests
         place = 0 if side == "submitted" else _TREND.get(status)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from signoff.db.models import ChangeSet, User, Workflow
 from signoff.domain.errors import BadInput
+from signoff.domain.states import WorkflowKind
 
 
 def list_workflow_choices(
@@ -22,7 +23,7 @@ def list_workflow_choices(
     """The workflows of these spaces, by name."""
     rows = session.execute(
         select(Workflow.id, Workflow.name)
-        .where(Workflow.space_id.in_(space_ids))
+        .where(Workflow.space_id.in_(space_ids), Workflow.kind == WorkflowKind.defined)
         .order_by(Workflow.name)
     )
     return [(workflow_id, name) for workflow_id, name in rows]

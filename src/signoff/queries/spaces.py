@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signoff.db.models import Space, SpaceMember, User
+from signoff.domain.adhoc import AdhocMode
 from signoff.domain.states import Role
 
 
@@ -21,6 +22,7 @@ class SpaceView:
     key: str
     name: str
     role: Role
+    adhoc_approvals: AdhocMode = AdhocMode.unassigned
 
 
 @dataclass(frozen=True)
@@ -37,24 +39,42 @@ def list_spaces_for(session: Session, user: User) -> list[SpaceView]:
     """The user's spaces by key, in one statement (every space for site admins)."""
     if user.is_site_admin:
         spaces = session.scalars(select(Space).order_by(Space.key))
-        return [SpaceView(s.id, s.key, s.name, Role.admin) for s in spaces]
+        return [
+            SpaceView(s.id, s.key, s.name, Role.admin, AdhocMode(s.adhoc_approvals))
+            for s in spaces
+        ]
     rows = session.execute(
         select(Space, SpaceMember.role)
         .join(SpaceMember, SpaceMember.space_id == Space.id)
         .where(SpaceMember.user_id == user.id)
         .order_by(Space.key)
     )
-    return [SpaceView(s.id, s.key, s.name, Role(role)) for s, role in rows]
+    return [
+        SpaceView(s.id, s.key, s.name, Role(role), AdhocMode(s.adhoc_approvals))
+        for s, role in rows
+    ]
 
 
 def space_view(session: Session, user: User, space: Space) -> SpaceView | None:
     """One space with the user's role in it, or None when they have none."""
     if user.is_site_admin:
-        return SpaceView(space.id, space.key, space.name, Role.admin)
+        return SpaceView(
+            space.id,
+            space.key,
+            space.name,
+            Role.admin,
+            AdhocMode(space.adhoc_approvals),
+        )
     member = session.get(SpaceMember, (space.id, user.id))
     if member is None:
         return None
-    return SpaceView(space.id, space.key, space.name, Role(member.role))
+    return SpaceView(
+        space.id,
+        space.key,
+        space.name,
+        Role(member.role),
+        AdhocMode(space.adhoc_approvals),
+    )
 
 
 def member_view(session: Session, space: Space, person: User) -> MemberView:

@@ -24,7 +24,7 @@ from signoff.db.models import (
     Workflow,
     WorkflowStep,
 )
-from signoff.domain.states import Rule, StaleOn
+from signoff.domain.states import Rule, StaleOn, WorkflowKind
 from signoff.queries.page_refs import public_id_column
 
 
@@ -64,7 +64,7 @@ def list_workflows(session: Session, space_id: int) -> list[WorkflowView]:
     """Every workflow of the space, active or not, oldest first; four statements."""
     workflows = session.scalars(
         select(Workflow)
-        .where(Workflow.space_id == space_id)
+        .where(Workflow.space_id == space_id, Workflow.kind == WorkflowKind.defined)
         .options(selectinload(Workflow.steps))
         .order_by(Workflow.id)
     ).all()
@@ -197,7 +197,7 @@ def list_space_workflows(session: Session, space_id: int) -> list[Workflow]:
     return list(
         session.scalars(
             select(Workflow)
-            .where(Workflow.space_id == space_id)
+            .where(Workflow.space_id == space_id, Workflow.kind == WorkflowKind.defined)
             .order_by(Workflow.id)
             .options(selectinload(Workflow.steps))
         )

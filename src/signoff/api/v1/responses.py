@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSche
 from pydantic.alias_generators import to_camel
 from pydantic.config import JsonDict
 
+from signoff.domain.adhoc import AdhocMode
 from signoff.domain.states import (
     ApprovalStatus,
     ChangeSetStatus,
@@ -357,6 +358,15 @@ class PageSubmitted(Envelope):
     example = {"success": True, "request": _REQUEST}
 
 
+class ApprovalAsked(Envelope):
+    request: RequestOut
+    created: bool = Field(
+        description="True when the request was made now; false when the pending "
+        "ad-hoc request of the current version was changed"
+    )
+    example = {"success": True, "request": _REQUEST, "created": True}
+
+
 class PagePreflight(Envelope):
     can_submit: bool
     workflow_id: IdText | None = left_out_if_none()
@@ -372,9 +382,19 @@ class SpaceWithRole(ApiModel):
     key: str
     name: str
     role: Role = Field(description="The caller's role in the space")
+    adhoc_approvals: AdhocMode = Field(
+        description="Where editors may ask named people to approve a page: "
+        "off, unassigned (pages no workflow governs) or any"
+    )
 
 
-_SPACE: JsonDict = {"id": "10", "key": "DOCS", "name": "Documentation", "role": "admin"}
+_SPACE: JsonDict = {
+    "id": "10",
+    "key": "DOCS",
+    "name": "Documentation",
+    "role": "admin",
+    "adhocApprovals": "unassigned",
+}
 
 
 class SpaceWithRoleList(Envelope):

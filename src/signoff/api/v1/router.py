@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from signoff.api.v1 import (
+    adhoc,
     analytics,
     audit,
     changesets,
@@ -24,6 +25,7 @@ def api_router() -> APIRouter:
     modules = (
         changesets,
         pages,
+        adhoc,
         spaces,
         groups,
         workflows,

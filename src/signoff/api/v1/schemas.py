@@ -8,12 +8,13 @@ are ignored, as the reference product's clients send extra context.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
+from signoff.domain.adhoc import DEFAULT_TITLE, MAX_MEMBERS, MAX_TITLE, AdhocMode
 from signoff.domain.states import Role, Rule, StaleOn
 from signoff.ids import MAX_ID, Id, PageId
 
@@ -86,6 +87,27 @@ class MemberIn(Body):
     space_id: ObjectId
     account_id: AccountId
     role: Role
+
+
+class ApprovalAsk(Body):
+    """Ask named people to approve a page's current version (`domain.adhoc`)."""
+
+    page_id: PageId
+    members: list[AccountId] = Field(min_length=1, max_length=MAX_MEMBERS)
+    quorum: int = Field(
+        default=0, ge=0, le=MAX_MEMBERS, description="0: every member must approve"
+    )
+    title: str = Field(default=DEFAULT_TITLE, max_length=MAX_TITLE)
+    expiry_date: date | None = Field(
+        default=None, description="The last day the review stays open (UTC)"
+    )
+    notify_requests: bool = True
+    notify_status: bool = True
+
+
+class SpaceSettingsIn(Body):
+    space_id: ObjectId
+    adhoc_approvals: AdhocMode
 
 
 class MemberRef(Body):

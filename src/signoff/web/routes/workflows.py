@@ -29,7 +29,7 @@ from signoff.actions.workflows import (
 )
 from signoff.db.models import Space, User, Workflow
 from signoff.domain.errors import BadInput, InvalidState, NotFound
-from signoff.domain.states import Origin
+from signoff.domain.states import Origin, WorkflowKind
 from signoff.ids import Id
 from signoff.queries.groups import list_groups
 from signoff.queries.workflows import (
@@ -70,7 +70,11 @@ def _admin_space(session: Session, user: User, key: str) -> Space:
 
 def _workflow_of(session: Session, space: Space, workflow_id: int) -> Workflow:
     workflow = session.get(Workflow, workflow_id)
-    if workflow is None or workflow.space_id != space.id:
+    if (
+        workflow is None
+        or workflow.space_id != space.id
+        or workflow.kind != WorkflowKind.defined
+    ):
         raise NotFound(NOT_FOUND)
     return workflow
 
