@@ -21,6 +21,7 @@ from signoff.actions.confluence.polling import SiteReach
 from signoff.actions.confluence.refresh import PageRefresher
 from signoff.actions.unit import utcnow
 from signoff.api import explorer
+from signoff.api.approvalmacro import routes as approval_records
 from signoff.api.errors import install_error_handlers
 from signoff.api.limits import RequestLimitsMiddleware
 from signoff.api.oauth import routes as oauth
@@ -131,6 +132,7 @@ def include_routers(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_router())
     app.include_router(wiki_router())
+    app.include_router(approval_records.router)
 
 
 def app_database(request: Request) -> Database:

@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from signoff.api.approvalmacro import problems as approval_records
 from signoff.api.problems import ApiProblem
 from signoff.domain.errors import SignoffError, VersionConflict
 from signoff.ids import ID_NOT_FOUND, missing
@@ -30,7 +31,13 @@ REQUEST_PARTS = frozenset({"body", "query", "path", "header", "cookie"})
 CONFLUENCE_PREFIX = "/wiki/"
 REST_API_PREFIX = "/api/v1/"
 # Interfaces that answer machines in JSON; every other path is a page of the web UI.
-MACHINE_PREFIXES = ("/api/", CONFLUENCE_PREFIX, "/oauth/", "/.well-known/")
+MACHINE_PREFIXES = (
+    "/api/",
+    CONFLUENCE_PREFIX,
+    "/oauth/",
+    "/.well-known/",
+    approval_records.PREFIX + "/",
+)
 # Confluence Cloud v2's `code` and `title` for each status Signoff answers with.
 CONFLUENCE_ERRORS: dict[int, tuple[str, str]] = {
     400: ("INVALID_REQUEST_PARAMETER", "Bad Request"),
@@ -62,6 +69,10 @@ def is_confluence(request: Request) -> bool:
     return request.url.path.startswith(CONFLUENCE_PREFIX)
 
 
+def is_approval_records(request: Request) -> bool:
+    return request.url.path.startswith(approval_records.PREFIX + "/")
+
+
 def is_web_page(request: Request) -> bool:
     """A page of the web UI: a person reads the answer, so it is HTML."""
     return not request.url.path.startswith(MACHINE_PREFIXES)
@@ -74,11 +85,13 @@ def error_response(
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """The error in the envelope of the interface that was called."""
-    body = (
-        confluence_error_body(status, message)
-        if is_confluence(request)
-        else error_body(message)
-    )
+    if is_approval_records(request):
+        status = approval_records.records_status(status)
+        body = approval_records.records_error_body(status, message)
+    elif is_confluence(request):
+        body = confluence_error_body(status, message)
+    else:
+        body = error_body(message)
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
 
 
@@ -154,7 +167,11 @@ async def handle_http_exception(request: Request, error: Exception) -> Response:
     under `/api/v1/`."""
     assert isinstance(error, HTTPException)
     path = request.url.path
-    if not (is_confluence(request) or path.startswith(REST_API_PREFIX)):
+    if not (
+        is_confluence(request)
+        or path.startswith(REST_API_PREFIX)
+        or is_approval_records(request)
+    ):
         return await http_exception_handler(request, error)
     return error_response(request, error.status_code, str(error.detail), error.headers)
 
