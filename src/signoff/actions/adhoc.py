@@ -102,6 +102,74 @@ def pending_adhoc(session: Session, page: Page) -> ApprovalRequest | None:
     return request
 
 
+def check_request_approval(session: Session, page: Page, *, actor: User) -> SubmitPlan:
+    """What `do_request_approval` refuses before it reads the ask: a person below
+    editor, a space that does not allow asking on this page, a review already
+    pending, an approval of the current version. Writes nothing, so the byline
+    offers the ask exactly where the action would take one; the plan's workflow is
+    the one governing the page, if any."""
+    space = session.get(Space, page.space_id)
+    assert space is not None
+    before = submit_facts(session, page, actor=actor, strict=True)
+    if not before.facts.may_submit:
+        raise_for_verdict(submit_blocker(before.facts), page, actor)
+    governing = before.workflow
+    refusal = mode_refusal(
+        AdhocMode(space.adhoc_approvals),
+        space_key=space.key,
+        governing=governing.name if governing else None,
+    )
+    if refusal is not None:
+        raise NotAllowed(
+            refusal,
+            denial=Denial(
+                action="ask for an ad-hoc approval",
+                reason=f"adhocApprovals is {space.adhoc_approvals}",
+                actor_id=actor.id,
+                space_id=space.id,
+                page_id=page.id,
+            ),
+        )
+    # The workflow questions (none, several, impassable) are the one-off
+    # workflow's to answer; only the state of the page counts here.
+    state = SubmitFacts(
+        page_exists=True,
+        may_submit=True,
+        workflow_id=0,
+        has_pending=before.facts.has_pending,
+        approved_current=before.facts.approved_current,
+    )
+    raise_for_verdict(submit_blocker(state), page, actor)
+    return before
+
+
+def check_change_approval(
+    session: Session, page: Page, *, actor: User
+) -> ApprovalRequest:
+    """The pending ad-hoc request `actor` may change: theirs, or any as a space
+    admin. Raises what `do_change_approval` refuses with; writes nothing."""
+    request = pending_adhoc(session, page)
+    if request is None:
+        raise InvalidState(
+            f"No ad-hoc approval of version {page.current_version} of "
+            f"'{page.title}' is pending."
+        )
+    role = space_role(session, actor, page.space_id)
+    if actor.id != request.submitted_by and role is not Role.admin:
+        raise NotAllowed(
+            "Only the person who asked for this approval, or a space admin, may "
+            "change it.",
+            denial=Denial(
+                action="change an ad-hoc approval",
+                reason="neither its requester nor a space admin",
+                actor_id=actor.id,
+                space_id=page.space_id,
+                page_id=page.id,
+            ),
+        )
+    return request
+
+
 def do_ask_approval(
     session: Session, page: Page, ask: AdhocAsk, *, by: Acting[User]
 ) -> tuple[ApprovalRequest, bool]:
@@ -123,26 +191,8 @@ def do_request_approval(
     assert locked is not None
     space = session.get(Space, locked.space_id)
     assert space is not None
-    before = submit_facts(session, locked, actor=by.actor, strict=True)
-    if not before.facts.may_submit:
-        raise_for_verdict(submit_blocker(before.facts), locked, by.actor)
+    before = check_request_approval(session, locked, actor=by.actor)
     governing = before.workflow
-    refusal = mode_refusal(
-        AdhocMode(space.adhoc_approvals),
-        space_key=space.key,
-        governing=governing.name if governing else None,
-    )
-    if refusal is not None:
-        raise NotAllowed(
-            refusal,
-            denial=Denial(
-                action="ask for an ad-hoc approval",
-                reason=f"adhocApprovals is {space.adhoc_approvals}",
-                actor_id=by.actor.id,
-                space_id=space.id,
-                page_id=locked.id,
-            ),
-        )
     _check_ask(session, space, ask, by=by)
     workflow = _one_off_workflow(session, space, governing, ask, by=by)
     version = before.version
@@ -178,25 +228,7 @@ def do_change_approval(
     author is still asked; the review is then counted again as a decision would."""
     locked = lock_page(session, page.id)
     assert locked is not None
-    request = pending_adhoc(session, locked)
-    if request is None:
-        raise InvalidState(
-            f"No ad-hoc approval of version {locked.current_version} of "
-            f"'{locked.title}' is pending."
-        )
-    role = space_role(session, by.actor, locked.space_id)
-    if by.actor.id != request.submitted_by and role is not Role.admin:
-        raise NotAllowed(
-            "Only the person who asked for this approval, or a space admin, may "
-            "change it.",
-            denial=Denial(
-                action="change an ad-hoc approval",
-                reason="neither its requester nor a space admin",
-                actor_id=by.actor.id,
-                space_id=locked.space_id,
-                page_id=locked.id,
-            ),
-        )
+    request = check_change_approval(session, locked, actor=by.actor)
     space = session.get(Space, locked.space_id)
     assert space is not None
     _check_ask(session, space, ask, by=by)

@@ -90,6 +90,14 @@ def expiry_moment(day: date | None) -> datetime | None:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
 
 
+def last_day(moment: datetime | None) -> date | None:
+    """The last day a request lapsing at `moment` stays open (`expiry_moment`'s
+    inverse), for a form that shows the ask again."""
+    if moment is None:
+        return None
+    return (moment - timedelta(days=1)).date()
+
+
 def mode_refusal(
     mode: AdhocMode, *, space_key: str, governing: str | None
 ) -> str | None:

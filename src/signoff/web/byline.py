@@ -1,9 +1,10 @@
 """Which byline buttons a person sees on a page: those its actions would accept now.
 
 Each button asks the action's own check (`check_submit_page`, `check_record_decision`,
-`check_cancel_request`), so the page never offers what the action then refuses, and
-never hides what it would take. The checks read and never write; a refusal they
-raise here is only the reason a button is not shown.
+`check_cancel_request`, `check_request_approval`, `check_change_approval`), so the
+page never offers what the action then refuses, and never hides what it would take.
+The checks read and never write; a refusal they raise here is only the reason a
+button is not shown.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from signoff.access import space_role
+from signoff.actions.adhoc import check_change_approval, check_request_approval
 from signoff.actions.approvals import (
     check_cancel_request,
     check_record_decision,
@@ -24,8 +26,18 @@ from signoff.db.models import Page, User
 from signoff.domain.errors import InvalidState, NotAllowed
 from signoff.domain.preflight import Blocker
 from signoff.domain.states import Role
+from signoff.queries.adhoc_asks import PendingAsk, ask_people, pending_ask
 from signoff.queries.facts import page_workflow_choices
 from signoff.queries.page_screen import named_workflows
+
+
+@dataclass(frozen=True)
+class AskOffer:
+    """The ad-hoc form a person may use: to ask named people, or, when `pending`
+    is set, to change the ask pending on the page (prefilled from it)."""
+
+    people: tuple[tuple[int, str], ...]
+    pending: PendingAsk | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,8 @@ class Buttons:
     decide: bool = False
     withdraw: bool = False
     edit: bool = False
+    ask: AskOffer | None = None
+    """The `Request approval from…` or `Change request` form, where it is offered."""
 
 
 def byline_buttons(session: Session, page: Page, user: User) -> Buttons:
@@ -51,7 +65,22 @@ def byline_buttons(session: Session, page: Page, user: User) -> Buttons:
         decide=_passes(lambda: check_record_decision(session, page, actor=user)),
         withdraw=_passes(lambda: check_cancel_request(session, page, actor=user)),
         edit=role.includes(Role.editor) and source_of(page).edit_refusal(page) is None,
+        ask=_ask_offer(session, page, user),
     )
+
+
+def _ask_offer(session: Session, page: Page, user: User) -> AskOffer | None:
+    """The ad-hoc form `user` may use on `page`: a new ask where the space allows
+    one, else a change of the pending ask for its requester or a space admin."""
+    if _passes(lambda: check_request_approval(session, page, actor=user)):
+        return AskOffer(tuple(ask_people(session, page.space_id)))
+    try:
+        request = check_change_approval(session, page, actor=user)
+    except (InvalidState, NotAllowed):
+        return None
+    pending = pending_ask(session, request)
+    people = ask_people(session, page.space_id, pending.members)
+    return AskOffer(tuple(people), pending)
 
 
 def _request_approval(

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from signoff.web.routes import (
     account,
+    adhoc,
     analytics,
     audit,
     auth,
@@ -19,6 +20,7 @@ from signoff.web.routes import (
     outbox,
     pages,
     queue,
+    space_settings,
     spaces,
     webhooks,
     workflows,
@@ -29,7 +31,9 @@ def web_routers() -> list[APIRouter]:
     return [
         auth.router,
         spaces.router,
+        space_settings.router,
         comments.router,  # before pages: its POST /{verb} would take /comments
+        adhoc.router,  # before pages, for the same reason (/request-approval)
         pages.router,
         queue.router,
         changesets.router,

@@ -2,7 +2,8 @@
 
 `GET /spaces/{key}/pages/{id}` shows the page (`id` as clients name it: a page from
 Confluence by its Confluence page id, `queries.page_refs`); the byline's forms POST to
-`.../submit`, `.../approve`, `.../reject` and `.../withdraw`; `GET|POST .../edit`
+`.../submit`, `.../approve`, `.../reject` and `.../withdraw` (the ad-hoc form's
+`.../request-approval` is `web.routes.adhoc`'s); `GET|POST .../edit`
 saves a new version; `GET|POST /spaces/{key}/pages/new` creates a page. Handlers
 parse, call one action or query, and render; a refusal of a byline button or of the
 editor (`FORM_REFUSALS`) is shown on that page, any other goes to the error page.
@@ -47,6 +48,7 @@ from signoff.queries.page_refs import (
 )
 from signoff.queries.page_screen import PageScreen, page_screen
 from signoff.web import context
+from signoff.web.adhoc_form import AskFields
 from signoff.web.byline import Buttons, byline_buttons
 from signoff.web.comment_text import ShownComment, shown_comments
 from signoff.web.forms import FormValues, first
@@ -97,10 +99,14 @@ async def show_page(
     *,
     error: str | None = None,
     status: int = 200,
+    ask: AskFields | None = None,
 ) -> Response:
+    """The page view; `ask` is the ad-hoc form as sent, shown again (open) when it
+    was refused, else the form is prefilled from the pending ask, if any."""
     screen, buttons, comments = await run_in_threadpool(
         load_screen, context.database(request), current.user_id, key, page_id
     )
+    pending = buttons.ask.pending if buttons.ask else None
     return render(
         request,
         "page.html",
@@ -110,6 +116,8 @@ async def show_page(
             "buttons": buttons,
             "comments": comments,
             "error": error,
+            "ask_fields": ask or AskFields.from_pending(pending),
+            "ask_open": ask is not None,
         },
         status=status,
     )
@@ -136,7 +144,7 @@ def act_on_page(
         act(session, page, user, now)
 
 
-def _refresh_page(request: Request, user_id: int, key: str, page_id: int) -> None:
+def refresh_page(request: Request, user_id: int, key: str, page_id: int) -> None:
     """A page kept in Confluence, read from there before it is submitted; a refusal
     is left to the submission, which shows it."""
     try:
@@ -217,7 +225,7 @@ async def page_action(
         return posted
     current, form = posted
     if verb == "submit":
-        await run_in_threadpool(_refresh_page, request, current.user_id, key, page_id)
+        await run_in_threadpool(refresh_page, request, current.user_id, key, page_id)
     try:
         await run_in_threadpool(
             act_on_page,

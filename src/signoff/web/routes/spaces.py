@@ -27,6 +27,7 @@ from signoff.queries.store import SpaceView, get_space_view, list_spaces
 from signoff.web import context
 from signoff.web.forms import first
 from signoff.web.require_session import signed_in, signed_in_form
+from signoff.web.routes.space_settings import ADHOC_CHOICES
 from signoff.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -70,6 +71,8 @@ class SpaceScreen:
     is_admin: bool
     workflows: list[tuple[int, str]]
     """Active workflows a space admin may assign from a row; empty for others."""
+    adhoc_approvals: str = "unassigned"
+    """Where editors may ask for ad-hoc approvals (`domain.adhoc.AdhocMode`)."""
 
 
 @router.get(HOME + "/{key}")
@@ -80,7 +83,11 @@ async def space(request: Request, key: str) -> Response:
     screen = await run_in_threadpool(
         space_screen, context.database(request), current.user_id, key
     )
-    return render(request, "space.html", {"current": current, "screen": screen})
+    return render(
+        request,
+        "space.html",
+        {"current": current, "screen": screen, "adhoc_choices": ADHOC_CHOICES},
+    )
 
 
 def space_screen(db: Database, user_id: int, key: str) -> SpaceScreen:
@@ -96,6 +103,7 @@ def space_screen(db: Database, user_id: int, key: str) -> SpaceScreen:
             editor,
             admin,
             active_workflows(session, found) if admin else [],
+            found.adhoc_approvals,
         )
 
 
