@@ -22,7 +22,12 @@ from signoff.actions.comments import (
 from signoff.actions.events import announce_review
 from signoff.actions.locks import lock_page
 from signoff.actions.outbox import enqueue
-from signoff.actions.reviews import close_request, due_after, snapshot_steps
+from signoff.actions.reviews import (
+    close_request,
+    due_after,
+    new_request,
+    snapshot_steps,
+)
 from signoff.actions.validate import clean_text
 from signoff.db.models import (
     ApprovalRequest,
@@ -160,27 +165,16 @@ def open_request(
     workflow, version = plan.workflow, plan.version
     assert workflow is not None
     assert version is not None
-    request = ApprovalRequest(
-        page_id=page.id,
-        space_id=page.space_id,
-        workflow_id=workflow.id,
-        workflow_revision=workflow.revision,
-        page_version=version.number,
-        version_id=version.id,
-        content_hash=version.content_hash,
-        author_id=version.author_id,
-        status=RequestStatus.pending,
-        current_step=0,
-        expire_on_edit=workflow.expire_on_edit,
-        stale_on=workflow.stale_on,
-        allow_self_approval=workflow.allow_self_approval,
-        valid_for_days=workflow.valid_for_days,
+    request = new_request(
+        page,
+        workflow,
+        version,
+        steps=snapshot_steps(workflow),
         submitted_by=by.actor.id,
         origin=by.origin,
         client_id=by.client_id,
-        change_set_id=change_set.id if change_set else None,
         created_at=by.now,
-        steps=snapshot_steps(workflow),
+        change_set_id=change_set.id if change_set else None,
     )
     request.steps[0].due_at = due_after(by.now, request.steps[0].due_days)
     session.add(request)

@@ -15,11 +15,51 @@ from signoff.actions.assignments import assign_step, clear_request
 from signoff.db.models import (
     ApprovalRequest,
     Decision,
+    Page,
+    PageVersion,
     RequestStep,
     RequestStepSeat,
     Workflow,
 )
 from signoff.domain.states import RequestStatus, StepStatus
+
+
+def new_request(
+    page: Page,
+    workflow: Workflow,
+    version: PageVersion,
+    *,
+    steps: list[RequestStep],
+    submitted_by: int,
+    origin: str,
+    client_id: str | None,
+    created_at: datetime,
+    change_set_id: int | None = None,
+) -> ApprovalRequest:
+    """A pending request of `version` under `workflow`, its options snapshotted and
+    its first step current; not yet added to the session."""
+    return ApprovalRequest(
+        page_id=page.id,
+        space_id=page.space_id,
+        workflow_id=workflow.id,
+        workflow_revision=workflow.revision,
+        page_version=version.number,
+        version_id=version.id,
+        content_hash=version.content_hash,
+        author_id=version.author_id,
+        status=RequestStatus.pending,
+        current_step=0,
+        expire_on_edit=workflow.expire_on_edit,
+        stale_on=workflow.stale_on,
+        allow_self_approval=workflow.allow_self_approval,
+        valid_for_days=workflow.valid_for_days,
+        submitted_by=submitted_by,
+        origin=origin,
+        client_id=client_id,
+        change_set_id=change_set_id,
+        created_at=created_at,
+        steps=steps,
+    )
 
 
 def due_after(start: datetime, days: int | None) -> datetime | None:

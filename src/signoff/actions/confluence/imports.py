@@ -21,7 +21,7 @@ from signoff.actions.audit import record_event
 from signoff.actions.confluence.sites import find_site
 from signoff.actions.events import announce_review
 from signoff.actions.locks import lock_page
-from signoff.actions.reviews import close_request
+from signoff.actions.reviews import close_request, new_request
 from signoff.connectors.confluence.api import page_property
 from signoff.connectors.confluence.errors import ConfluenceError
 from signoff.connectors.confluence.gate import RateLimited
@@ -296,26 +296,15 @@ def _open(
         reminders_sent=0,
         seats=[RequestStepSeat(user_id=user_id) for user_id in seats],
     )
-    request = ApprovalRequest(
-        page_id=page.id,
-        space_id=page.space_id,
-        workflow_id=workflow.id,
-        workflow_revision=workflow.revision,
-        page_version=version.number,
-        version_id=version.id,
-        content_hash=version.content_hash,
-        author_id=version.author_id,
-        status=RequestStatus.pending,
-        current_step=0,
-        expire_on_edit=workflow.expire_on_edit,
-        stale_on=workflow.stale_on,
-        allow_self_approval=workflow.allow_self_approval,
-        valid_for_days=None,
+    request = new_request(
+        page,
+        workflow,
+        version,
+        steps=[step],
         submitted_by=accounts[found.created_by],
         origin=by.origin,
         client_id=IMPORT_MARK,
         created_at=found.created_at,
-        steps=[step],
     )
     session.add(request)
     session.flush()
