@@ -31,6 +31,7 @@ def test_groups_lists_every_group_with_its_members(api: AppClient, team: Team) -
                     {"accountId": account(team, "carol"), "displayName": "Carol"},
                     {"accountId": account(team, "dave"), "displayName": "Dave"},
                 ],
+                "follows": None,
             }
         ],
     }
@@ -47,6 +48,7 @@ def test_site_admin_creates_a_group_with_members(api: AppClient, team: Team) -> 
     assert body["group"] == {
         "name": "legal",
         "members": [{"accountId": account(team, "carol"), "displayName": "Carol"}],
+        "follows": None,
     }
     assert actions_after(team, before) == ["group.created", "group.member_added"]
     with team.db.read() as s:

@@ -16,6 +16,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from confluence.app_site import connect_app
+from confluence_site import run_site
 from signoff.api.v1.calls import SCOPE_ATTRIBUTE
 from signoff.api.v1.router import PREFIX
 from signoff.auth.scopes import ALL_SCOPES, Scope
@@ -165,6 +167,12 @@ def _requests(team: Team) -> list[tuple[str, Payload, Callable[..., None] | None
             lambda _: {"name": "crew", "accountId": account(team, "dave")},
             None,
         ),
+        (
+            "POST /api/v1/groups/follow",
+            lambda _: {"name": "crew", "site": "acme", "confluenceGroup": "legal"},
+            None,
+        ),
+        ("POST /api/v1/groups/unfollow", lambda _: {"name": "crew"}, None),
         ("POST /api/v1/groups/delete", lambda _: {"name": "crew"}, None),
         ("GET /api/v1/workflows", lambda _: space, None),
         (
@@ -285,11 +293,14 @@ def test_its_own_scope_alone_opens_each_route(
     assert {name for name, _, _ in requests} == set(routes)
     state: dict[str, Any] = {}
     failed: list[str] = []
-    for name, payload, keep in requests:
-        route = routes[name]
-        response = route.call(api, scoped(route.scope.value), payload(state))
-        if response.status_code != 200:
-            failed.append(f"{name}: {response.status_code} {response.text}")
-        elif keep is not None:
-            keep(state, response.json())
+    with run_site() as running:  # the site `acme` a group follows a group of
+        connect_app(api.app, running)
+        running.site.add_group("legal")
+        for name, payload, keep in requests:
+            route = routes[name]
+            response = route.call(api, scoped(route.scope.value), payload(state))
+            if response.status_code != 200:
+                failed.append(f"{name}: {response.status_code} {response.text}")
+            elif keep is not None:
+                keep(state, response.json())
     assert failed == []

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -78,13 +79,40 @@ def follow_group(
     """The whole follow for the console operator: check, read the site (no
     transaction open), then link and sync in one transaction."""
     with db.read() as session:
-        group, site = find_group(session, group_name), find_site(session, site_name)
-        check_can_follow(session, group, site, actor=by.actor)
-        http = http_for(site)
-    read = read_confluence_group(http, confluence_group, site_name=site_name)
+        fetch = prepare_follow(
+            session,
+            group_name,
+            site_name,
+            confluence_group,
+            actor=by.actor,
+            http_for=http_for,
+        )
+    read = fetch()
     with db.write() as session:
         group, site = find_group(session, group_name), find_site(session, site_name)
         return do_follow_group(session, group, site, read, by=by)
+
+
+def prepare_follow(
+    session: Session,
+    group_name: str,
+    site_name: str,
+    confluence_group: str,
+    *,
+    actor: User | None,
+    http_for: Callable[[ConfluenceSite], ConfluenceHttp],
+) -> Callable[[], ConfluenceGroupRead]:
+    """The first half of every follow (shell, API, web), in a read transaction:
+    the group and site exist, the caller may, the group follows nothing yet and the
+    site's credential opens. Returns the read of the Confluence group, to be called
+    once no transaction is open; its result goes to `do_follow_group`."""
+    group, site = find_group(session, group_name), find_site(session, site_name)
+    check_can_follow(session, group, site, actor=actor)
+    try:
+        http = http_for(site)
+    except ConfluenceError as error:
+        raise InvalidState(f"Site {site_name}: {error}") from None
+    return partial(read_confluence_group, http, confluence_group, site_name=site_name)
 
 
 def find_group(session: Session, name: str) -> Group:

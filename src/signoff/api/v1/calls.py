@@ -4,7 +4,8 @@ Every `/api/v1` route depends on `api_call(scope)`. It refuses, in this order: t
 REST API switched off (403), no or bad token (401), too many requests (429), the token
 lacking the route's scope (403, naming it, and audited). Handlers then hand a small
 function to `ApiCall.read` or `ApiCall.write`; `write` runs it in one unit of work
-with the `Idempotency-Key` claimed in the same transaction. `stream` checks in a read
+with the `Idempotency-Key` claimed in the same transaction; `write_after` first
+reads from elsewhere, outside any transaction. `stream` checks in a read
 transaction, then streams from a read transaction the stream opens itself: it serves
 GETs, which change nothing. A refusal on any of these paths is audited as
 `auth.denied`.
@@ -31,6 +32,7 @@ from signoff.actions.site import API_ENABLED
 from signoff.actions.unit import record_denial, unit_of_work
 from signoff.api.idempotency import (
     REPLAYED_HEADER,
+    Claim,
     check_key,
     claim_key,
     release_claim,
@@ -54,6 +56,7 @@ Reply = BaseModel | dict[str, Any]
 """A handler's answer: a response model (`/api/v1`), or the page store's dict."""
 Work = Callable[[Session, User], Reply]
 Produce = Callable[[Session], Iterator[str]]
+Fetched = TypeVar("Fetched")
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,34 @@ class ApiCall:
 
     def write(self, work: Work) -> Response:
         """Run `work` in one unit of work, honouring the call's `Idempotency-Key`."""
+        return self._once(lambda claim: self._unit(work, claim))
+
+    def write_after(
+        self,
+        outside: Callable[[Session, User], Callable[[], Fetched]],
+        work: Callable[[Session, User, Fetched], Reply],
+    ) -> Response:
+        """A write that needs an answer from elsewhere first (a Confluence site).
+
+        `outside` checks in a read transaction (a refusal there is audited, as a
+        write's is) and returns the fetch, which runs with no transaction open, so
+        a slow site holds no lock; `work` then gets what it fetched, in one unit of
+        work. A replayed `Idempotency-Key` fetches nothing.
+        """
+
+        def run(claim: Claim | None) -> str:
+            with self._refusals_audited(), self.db.read() as session:
+                fetch = outside(session, self.actor(session))
+            fetched = fetch()
+            return self._unit(
+                lambda session, actor: work(session, actor, fetched), claim
+            )
+
+        return self._once(run)
+
+    def _once(self, run: Callable[[Claim | None], str]) -> Response:
+        """`run` once per `Idempotency-Key`: a stored answer is replayed, and a
+        failed call releases the key for another try."""
         key = self.idempotency_key
         claim = None
         if key is not None:
@@ -144,17 +175,22 @@ class ApiCall:
             if claim.replay is not None:
                 return _json(claim.replay, replayed=True)
         try:
-            with unit_of_work(
-                self.db, origin=Origin.api, client_id=self.principal.client_id
-            ) as session:
-                text = render(work(session, self.actor(session)))
-                if claim is not None:
-                    remember_response(session, claim, 200, text)
+            text = run(claim)
         except BaseException:
             if claim is not None:
                 release_claim(self.db, claim)
             raise
         return _json(text)
+
+    def _unit(self, work: Work, claim: Claim | None) -> str:
+        """`work` in one unit of work; its answer stored with its effects."""
+        with unit_of_work(
+            self.db, origin=Origin.api, client_id=self.principal.client_id
+        ) as session:
+            text = render(work(session, self.actor(session)))
+            if claim is not None:
+                remember_response(session, claim, 200, text)
+        return text
 
     def stream(
         self, work: Callable[[Session, User], Download], *, media_type: str

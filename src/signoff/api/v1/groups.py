@@ -1,18 +1,28 @@
 """Groups: list (anyone with `read:approval`, as workflows name groups), and create,
-rename, add or remove a member, delete (`manage:space`, site administrators only:
-the actions check it, since a group's seats reach every space).
+rename, add or remove a member, delete, follow or unfollow a Confluence group
+(`manage:space`, site administrators only: the actions check it, since a group's
+seats reach every space).
 
-People are named by `accountId` and groups by name, as in workflow bodies.
+People are named by `accountId` and groups by name, as in workflow bodies. A follow
+reads the Confluence group before its transaction opens (`ApiCall.write_after`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from signoff.access import access_account, access_group
+from signoff.actions.confluence.group_follow import (
+    ConfluenceGroupRead,
+    do_follow_group,
+    do_unfollow_group,
+    prepare_follow,
+)
+from signoff.actions.confluence.sites import find_site
 from signoff.actions.groups import (
     do_add_group_member,
     do_create_group,
@@ -22,10 +32,19 @@ from signoff.actions.groups import (
 )
 from signoff.api.v1.calls import ApiCall, api_call
 from signoff.api.v1.responses import WRITE_ERRORS, GroupList, GroupOne, documented
-from signoff.api.v1.schemas import GroupCreate, GroupMemberIn, GroupRef, GroupRename
+from signoff.api.v1.schemas import (
+    GroupCreate,
+    GroupFollowIn,
+    GroupMemberIn,
+    GroupRef,
+    GroupRename,
+)
 from signoff.api.v1.shapes.groups import group_list, group_one
 from signoff.auth.scopes import Scope
-from signoff.db.models import User
+from signoff.connectors.confluence.connect import site_http
+from signoff.connectors.confluence.http import ConfluenceHttp
+from signoff.db.models import ConfluenceSite, User
+from signoff.queries.group_follows import follows_by_group
 from signoff.queries.groups import GroupView, group_view, list_groups
 
 router = APIRouter(tags=["groups"])
@@ -37,7 +56,7 @@ Manager = Annotated[ApiCall, Depends(api_call(Scope.manage_space))]
 def _now(session: Session, name: str) -> GroupOne:
     view = group_view(session, name)
     assert view is not None, "the group was just written"
-    return group_one(view)
+    return group_one(view, follows_by_group(session).get(name))
 
 
 @router.get(
@@ -46,7 +65,7 @@ def _now(session: Session, name: str) -> GroupOne:
     responses=documented(GroupList, "The groups, by name.", (401, 403, 429)),
 )
 def get_groups(call: Reader) -> Response:
-    return call.read(lambda s, _actor: group_list(list_groups(s)))
+    return call.read(lambda s, _actor: group_list(list_groups(s), follows_by_group(s)))
 
 
 @router.post(
@@ -118,8 +137,55 @@ def post_group_delete(body: GroupRef, call: Manager) -> Response:
     def work(session: Session, actor: User) -> GroupOne:
         group = access_group(session, body.name)
         before: GroupView | None = group_view(session, body.name)
+        follows = follows_by_group(session).get(body.name)
         do_delete_group(session, group, **call.by(actor))
         assert before is not None
-        return group_one(before)
+        return group_one(before, follows)
+
+    return call.write(work)
+
+
+@router.post(
+    "/groups/follow",
+    summary="Make a group follow a Confluence group (site administrators)",
+    description="The group's members become the Confluence group's members whose "
+    "accounts are mapped to Signoff users, at once and at every pass of the site; "
+    "changing them by hand is refused until the group is unfollowed.",
+    responses=documented(GroupOne, "The group as it now stands.", WRITE_ERRORS),
+)
+def post_group_follow(body: GroupFollowIn, call: Manager, request: Request) -> Response:
+    state = request.app.state
+
+    def http_for(site: ConfluenceSite) -> ConfluenceHttp:
+        allow = state.settings.confluence_allow_list
+        return site_http(site, site_key=state.secret_key, allow=allow)
+
+    def check(session: Session, actor: User) -> Callable[[], ConfluenceGroupRead]:
+        return prepare_follow(
+            session,
+            body.name,
+            body.site,
+            body.confluence_group,
+            actor=actor,
+            http_for=http_for,
+        )
+
+    def work(session: Session, actor: User, read: ConfluenceGroupRead) -> GroupOne:
+        group, site = access_group(session, body.name), find_site(session, body.site)
+        do_follow_group(session, group, site, read, **call.by(actor))
+        return _now(session, body.name)
+
+    return call.write_after(check, work)
+
+
+@router.post(
+    "/groups/unfollow",
+    summary="Stop following a Confluence group; the members stay (site admins)",
+    responses=documented(GroupOne, "The group as it now stands.", WRITE_ERRORS),
+)
+def post_group_unfollow(body: GroupRef, call: Manager) -> Response:
+    def work(session: Session, actor: User) -> GroupOne:
+        do_unfollow_group(session, access_group(session, body.name), **call.by(actor))
+        return _now(session, body.name)
 
     return call.write(work)

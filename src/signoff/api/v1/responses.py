@@ -742,9 +742,31 @@ class GroupMemberOut(ApiModel):
     display_name: str
 
 
+class GroupFollowOut(ApiModel):
+    """The Confluence group a group follows: its members come from there."""
+
+    site: str = Field(description="The connected site's name.")
+    confluence_group: str = Field(description="The Confluence group's exact name.")
+    synced_at: Moment | None = Field(
+        default=None, description="The last sync; null before one."
+    )
+    error: str | None = Field(
+        default=None, description="Why the last sync failed; null when it did not."
+    )
+    unmapped_accounts: list[str] = Field(
+        description="Account ids in the Confluence group mapped to no Signoff user: "
+        "left out of the group, never guessed."
+    )
+
+
 class GroupOut(ApiModel):
     name: str
     members: list[GroupMemberOut]
+    follows: GroupFollowOut | None = Field(
+        default=None,
+        description="The Confluence group this group follows; null when it follows "
+        "none and its members are changed by hand.",
+    )
 
 
 _GROUP: JsonDict = {
@@ -753,6 +775,13 @@ _GROUP: JsonDict = {
         {"accountId": BOB, "displayName": "Bob"},
         {"accountId": CAROL, "displayName": "Carol"},
     ],
+    "follows": {
+        "site": "acme",
+        "confluenceGroup": "legal",
+        "syncedAt": "2026-02-02T10:30:00Z",
+        "error": None,
+        "unmappedAccounts": ["557058:0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"],
+    },
 }
 
 

@@ -137,6 +137,15 @@ class GroupMemberIn(Body):
     account_id: AccountId
 
 
+class GroupFollowIn(Body):
+    """A group to follow a Confluence group: the connected site by its name, the
+    Confluence group by its exact name."""
+
+    name: GroupName
+    site: str = Field(min_length=1, max_length=100, examples=["acme"])
+    confluence_group: str = Field(min_length=1, max_length=255, examples=["legal"])
+
+
 class StepIn(Body):
     """A workflow step: people by account id, groups by name."""
 
