@@ -32,11 +32,20 @@ from signoff.actions.adhoc import (
 )
 from signoff.actions.approvals import do_record_decision
 from signoff.db import migrate
-from signoff.db.models import ApprovalRequest, AuditEvent, Page, Space, User
+from signoff.db.models import (
+    ApprovalRequest,
+    AuditEvent,
+    OutboxMessage,
+    Page,
+    Space,
+    User,
+)
 from signoff.db.session import Database
 from signoff.domain.adhoc import AdhocAsk, AdhocMode
 from signoff.domain.errors import BadInput, InvalidState, NotAllowed, NotFound
 from signoff.domain.states import ApprovalStatus, DecisionKind, Role
+from signoff.notify.email import fan_out_email
+from signoff.notify.handlers import Message
 from signoff.notify.sweeper import Sweeper
 from signoff.queries.analytics import analytics
 from signoff.queries.status import page_status
@@ -327,3 +336,38 @@ def test_the_migration_goes_down_and_up_keeping_reviews(db: Database) -> None:
         assert space.adhoc_approvals == "unassigned"
         page = s.get_one(Page, page_id)
         assert page_status(s, page).approval_status == "pending"
+
+
+def _emailed(db: Database, kind: str) -> list[str]:
+    """Who the first outbox message of `kind` emails."""
+    with db.read() as s:
+        queued = s.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == kind)
+            .order_by(OutboxMessage.id)
+        ).first()
+        assert queued is not None
+        message = Message(
+            queued.id,
+            queued.message_id,
+            queued.kind,
+            queued.space_id,
+            queued.payload,
+            0,
+            queued.created_at,
+        )
+    return sorted(mail.payload["to"]["address"] for mail in fan_out_email(message, db))
+
+
+@pytest.mark.parametrize("notify", [True, False])
+def test_the_request_email_switch_decides_whether_members_are_emailed(
+    db: Database, notify: bool
+) -> None:
+    with db.write() as s:
+        scene = Scene(s)
+        for person in (scene.carol, scene.dave):
+            person.email = f"{person.username}@example.com"
+        ask = scene.ask(scene.carol, scene.dave, notify_requests=notify)
+        do_request_approval(s, scene.page, ask, **by(scene.bob))
+    expected = ["carol@example.com", "dave@example.com"] if notify else []
+    assert _emailed(db, "approval.submitted") == expected
