@@ -20,6 +20,7 @@ from signoff.cli import (
     groups,
     oauth,
     serve,
+    spaces,
     tokens,
     users,
 )
@@ -72,6 +73,7 @@ def build_app() -> typer.Typer:
     app.add_typer(db.app, name="db")
     app.add_typer(users.app, name="user")
     app.add_typer(groups.app, name="group")
+    app.add_typer(spaces.app, name="space")
     app.add_typer(tokens.app, name="token")
     app.add_typer(oauth.app, name="oauth-client")
     app.add_typer(api_switch.app, name="api")

@@ -1,13 +1,18 @@
-"""`signoff page ...`: one page's approval, over the server's REST API."""
+"""`signoff page ...`: one page's approval, over the server's REST API.
+
+`submit` sends the page through its workflow; `request-approval` asks named people
+instead (an ad-hoc approval, where the space allows it), or changes that ask.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from signoff.cli.common import EXIT_REFUSED, JsonOption, out
+from signoff.cli.common import EXIT_REFUSED, EXIT_USAGE, JsonOption, fail, out
 from signoff.cli.pipeline import (
     TokenOption,
     UrlOption,
@@ -21,7 +26,8 @@ from signoff.client.approvals import Approvals
 from signoff.client.connection import Json
 
 app = typer.Typer(
-    help="One page's approval on a Signoff server: preflight, submit, status.",
+    help="One page's approval on a Signoff server: preflight, submit, "
+    "request-approval, status.",
     no_args_is_help=True,
 )
 
@@ -59,6 +65,88 @@ def submit(
         f"{text(request.get('status'))}."
     )
     out().print(_steps_table(request))
+
+
+@app.command("request-approval")
+def request_approval(
+    page_id: IdArgument,
+    members: Annotated[
+        list[str],
+        typer.Option(
+            "--member",
+            metavar="ACCOUNT_ID",
+            help="A person to ask, by account id; repeat for each person.",
+            show_default=False,
+        ),
+    ],
+    quorum: Annotated[
+        int,
+        typer.Option(
+            "--quorum", min=0, help="How many must approve; 0 means everyone asked."
+        ),
+    ] = 0,
+    title: Annotated[
+        str | None,
+        typer.Option("--title", help="The request's title.", show_default=False),
+    ] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires",
+            metavar="YYYY-MM-DD",
+            help="The last day (UTC) the request stays open; an approval given "
+            "expires at the end of that day too.",
+            show_default=False,
+        ),
+    ] = None,
+    no_request_emails: Annotated[
+        bool,
+        typer.Option("--no-request-emails", help="Do not email the people asked."),
+    ] = False,
+    no_status_emails: Annotated[
+        bool,
+        typer.Option(
+            "--no-status-emails", help="Do not email the requester about decisions."
+        ),
+    ] = False,
+    url: UrlOption = None,
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ask named people to approve the page's current version (ad hoc), or change
+    the ad-hoc request pending there."""
+    the_page = object_id(page_id, "ID")
+    last_day = _day(expires)
+    with connected(url, token) as connection:
+        result = Approvals(connection).request_approval(
+            the_page,
+            members,
+            quorum=quorum,
+            title=title,
+            expiry_date=last_day,
+            notify_requests=not no_request_emails,
+            notify_status=not no_status_emails,
+        )
+    if as_json:
+        print_json(answer(result))
+        return
+    request = result.get("request") or {}
+    done = "Asked for" if result.get("created") else "Changed the request for"
+    out().print(
+        f"{done} approval of page {text(the_page)} version "
+        f"{text(request.get('version'))}: request {text(request.get('id'))}, "
+        f"{text(request.get('status'))}."
+    )
+    out().print(_steps_table(request))
+
+
+def _day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        fail(f"--expires must be a date such as 2026-03-31, not {value!r}.", EXIT_USAGE)
 
 
 @app.command("preflight")

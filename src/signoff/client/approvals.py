@@ -1,7 +1,9 @@
-"""The change-set and page endpoints of `/api/v1`, as CONTRACT section 3 fixes them."""
+"""The change-set and page endpoints of `/api/v1`, as CONTRACT section 3 fixes them,
+and the ad-hoc ask (`POST /pages/request-approval`)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from signoff.client.connection import Connection, Json
@@ -78,6 +80,37 @@ class Approvals:
         body: Json = {"pageId": page_id}
         body.update(_given(workflowId=workflow_id))
         return self.connection.post(f"{BASE}/pages/submit", body)
+
+
+    def request_approval(
+        self,
+        page_id: str,
+        members: list[str],
+        *,
+        quorum: int = 0,
+        title: str | None = None,
+        expiry_date: date | None = None,
+        notify_requests: bool = True,
+        notify_status: bool = True,
+    ) -> Json:
+        """Ask `members` (account ids) to approve the page's current version, or
+        change the ad-hoc request pending there; the answer carries `request` and
+        `created` (False when a pending ask was changed). `quorum` 0 means every
+        member must approve; the request expires after `expiry_date` (UTC)."""
+        body: Json = {
+            "pageId": page_id,
+            "members": list(members),
+            "quorum": quorum,
+            "notifyRequests": notify_requests,
+            "notifyStatus": notify_status,
+        }
+        body.update(
+            _given(
+                title=title,
+                expiryDate=expiry_date.isoformat() if expiry_date else None,
+            )
+        )
+        return self.connection.post(f"{BASE}/pages/request-approval", body)
 
 
 def _given(**fields: Any) -> Json:
