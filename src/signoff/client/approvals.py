@@ -81,7 +81,6 @@ class Approvals:
         body.update(_given(workflowId=workflow_id))
         return self.connection.post(f"{BASE}/pages/submit", body)
 
-
     def request_approval(
         self,
         page_id: str,
