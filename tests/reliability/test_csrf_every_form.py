@@ -51,7 +51,7 @@ from signoff.web.security import NOT_COOKIE_AUTHENTICATED
 from signoff.web.sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 
 SAFE = frozenset({"GET", "HEAD"})
-API_PREFIXES = ("/api/", "/wiki/api/")
+API_PREFIXES = ("/api/", "/wiki/api/", "/rest/approvalmacro/")
 # Endpoints no browser cookie authenticates (bearer tokens, client credentials).
 EXCLUDED = {
     ("POST", "/oauth/token"),

@@ -40,7 +40,7 @@ from signoff.config import Settings
 from signoff.domain.states import Origin
 from signoff.web import require_session, sessions
 
-API_PREFIXES = ("/api/v1/", "/wiki/api/v2/")
+API_PREFIXES = ("/api/v1/", "/wiki/api/v2/", "/rest/approvalmacro/1.0/")
 SESSION_GATES = (
     require_session.signed_in,
     require_session.signed_in_form,

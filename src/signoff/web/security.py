@@ -68,7 +68,13 @@ class SecurityHeadersMiddleware:
 
 # Cookie-free endpoints: bearer tokens and client credentials, never a browser's
 # cookie, authenticate them, so a cross-site caller gains nothing there.
-NOT_COOKIE_AUTHENTICATED = ("/api/", "/wiki/api/", "/oauth/token", "/oauth/revoke")
+NOT_COOKIE_AUTHENTICATED = (
+    "/api/",
+    "/wiki/api/",
+    "/rest/approvalmacro/",
+    "/oauth/token",
+    "/oauth/revoke",
+)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CROSS_SITE_REFUSAL = "Forms of this site can only be sent from this site."
 
