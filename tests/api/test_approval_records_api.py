@@ -293,8 +293,8 @@ def test_a_bad_request_for_approval_is_400(
     api: AppClient, team: Team, body: dict[str, Any], words: str
 ) -> None:
     fix_clock(api)
-    body.setdefault("members", [account(team, "carol")])
-    refused(put(api, team, **body), 400, words)
+    sent = {"members": [account(team, "carol")], **body}
+    refused(put(api, team, **sent), 400, words)
 
 
 def test_deciding_without_a_seat_is_401(api: AppClient, team: Team) -> None:
