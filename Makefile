@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 
 .DEFAULT_GOAL := help
 
@@ -21,8 +22,8 @@ install: $(STAMP) ## create .venv and install Signoff with its dev tools
 system-deps: ## install the Debian packages the tests need (postgresql, chromium) when missing
 	@scripts/system-deps
 
-run: install ## set up, migrate, seed demo data if empty, serve on http://127.0.0.1:8000
-	$(BIN)/signoff demo
+run: install ## set up, migrate, seed demo data if empty, serve on http://127.0.0.1:8000 (PORT=8123 for another port)
+	$(BIN)/signoff demo --port $(PORT)
 
 check: install ## ruff, formatting, mypy --strict, the layer contract
 	$(BIN)/ruff check src tests loadtest

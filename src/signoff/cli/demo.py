@@ -19,7 +19,7 @@ from signoff.cli.common import (
     prepare_site,
     settings_from,
 )
-from signoff.cli.serve import HostOption, PortOption, run_server
+from signoff.cli.serve import HostOption, PortOption, refuse_taken_port, run_server
 from signoff.demo import DemoLogins, SeedOutcome, seed_demo
 
 OUTCOME_TEXT = {
@@ -41,6 +41,8 @@ def demo(
     as_json: JsonOption = False,
 ) -> None:
     """Seed demo data (idempotent), print the demo logins, and serve."""
+    if not no_serve:
+        refuse_taken_port(host, port)
     settings = settings_from(data_dir, database_url)
     prepare_site(settings)
     with open_database(settings) as db:

@@ -8,6 +8,7 @@ workers as `SIGNOFF_*` environment variables.
 from __future__ import annotations
 
 import os
+import socket
 from typing import Annotated
 
 import typer
@@ -19,6 +20,7 @@ from signoff.cli.common import (
     DataDirOption,
     JsonOption,
     emit,
+    fail,
     prepare_site,
     settings_from,
 )
@@ -50,6 +52,7 @@ def serve(
     as_json: JsonOption = False,
 ) -> None:
     """Apply pending migrations, then serve the UI and the API."""
+    refuse_taken_port(host, port)
     settings = settings_from(data_dir, database_url)
     prepare_site(settings)
     url = f"http://{host}:{port}"
@@ -59,6 +62,25 @@ def serve(
         f"Serving Signoff on [bold]{escape(url)}[/bold] (Ctrl+C stops it).",
     )
     run_server(settings, host=host, port=port, workers=workers, outbox=outbox)
+
+
+def refuse_taken_port(host: str, port: int) -> None:
+    """End the command (exit 1) when `port` cannot be listened on, before anything
+    says "Serving": uvicorn would only log the failure after startup.
+
+    The probe sets SO_REUSEADDR as uvicorn does, so a port left in TIME_WAIT by a
+    server just stopped counts as free, and one with a listener does not.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            fail(
+                f"port {port} is in use; choose another with make run PORT=... "
+                "(or --port N)."
+            )
 
 
 def run_server(
