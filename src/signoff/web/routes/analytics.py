@@ -202,7 +202,10 @@ async def analytics_chooser(request: Request) -> Response:
     if isinstance(current, Response):
         return current
     chooser = await run_in_threadpool(_chooser, request, current)
-    return render(request, "analytics.html", chooser)
+    if len(chooser["admin_spaces"]) != 1:
+        return render(request, "analytics.html", chooser)
+    # Nothing to choose: the only space the person administers opens at once.
+    return await analytics_dashboard(request, chooser["admin_spaces"][0]["key"])
 
 
 @router.get("/analytics/{key}")

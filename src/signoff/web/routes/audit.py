@@ -201,7 +201,10 @@ async def audit(request: Request) -> Response:
     key = request.query_params.get("space", "")
     if not key:
         chooser = await run_in_threadpool(_chooser, request, current)
-        return render(request, "audit.html", chooser)
+        if len(chooser["admin_spaces"]) != 1:
+            return render(request, "audit.html", chooser)
+        # Nothing to choose: the only space the person administers opens at once.
+        key = chooser["admin_spaces"][0].key
     params = {name: request.query_params.get(name, "") for name in (*FILTERS, "cursor")}
     page, status = await run_in_threadpool(_audit_page, request, current, key, params)
     return render(request, "audit.html", page, status=status)
