@@ -348,3 +348,49 @@ def free_url() -> str:
     from live_server import free_port
 
     return f"http://127.0.0.1:{free_port()}"
+
+
+def test_preflight_counts_pages_already_approved_as_nothing_to_do(site: Site) -> None:
+    set_id, pages = bundle(site, 2)
+    assert signoff(site, "page", "submit", pages[0]).exit_code == 0
+    approved = site.post(
+        "carol", "/api/v1/pages/approve", {"pageId": pages[0], "version": 1}
+    )
+    assert approved.status_code == 200, approved.text
+
+    human = signoff(site, "changeset", "preflight", set_id)
+    printed = signoff(site, "changeset", "preflight", set_id, "--json")
+
+    assert human.exit_code == 0, human.output
+    assert (
+        "Preflight: 1 of 2 page(s) can be submitted, 1 already approved, 0 blocked."
+        in human.stdout
+    )
+    assert "already approved" in human.stdout.split("┃ reason")[1]
+    assert printed.exit_code == 0, printed.output
+    answer = json_out(printed)
+    assert answer["summary"] == {
+        "total": 2,
+        "submittable": 1,
+        "blocked": 1,  # the server's count, as the API answers it
+        "alreadyApproved": 1,
+    }
+    assert [r.get("alreadyApproved", False) for r in answer["results"]] == [True, False]
+
+
+def test_preflight_still_fails_when_a_page_is_blocked_beside_an_approved_one(
+    site: Site,
+) -> None:
+    set_id, pages = bundle(site, 2)
+    assert signoff(site, "changeset", "submit", set_id).exit_code == 0
+    approved = site.post(
+        "carol", "/api/v1/pages/approve", {"pageId": pages[0], "version": 1}
+    )
+    assert approved.status_code == 200, approved.text
+
+    result = signoff(site, "changeset", "preflight", set_id)
+
+    assert result.exit_code == 1  # the other page is pending: that is blocked
+    assert "0 of 2 page(s) can be submitted, 1 already approved, 1 blocked" in (
+        result.stdout
+    )

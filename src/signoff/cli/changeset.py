@@ -27,6 +27,7 @@ from signoff.cli.pipeline import (
 from signoff.client.approvals import Approvals
 from signoff.client.backoff import Backoff
 from signoff.client.connection import Json
+from signoff.client.preflight import read_preflight, still_blocked
 from signoff.client.store import PageStore
 from signoff.client.waiting import Outcome, Rejection, Waiter, WaitResult
 
@@ -160,12 +161,16 @@ def preflight(
     token: TokenOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Which pages could be submitted now, and why not. Exit 1 if any is blocked."""
+    """Which pages could be submitted now, and why not.
+
+    A page already approved at its current version is nothing to do, not a failure:
+    exit 1 only when some other page is blocked.
+    """
     set_id = object_id(change_set_id, "ID")
     with connected(url, token) as connection:
-        result = Approvals(connection).preflight_change_set(set_id)
+        result = read_preflight(Approvals(connection), set_id)
     show_preflight(as_json, result)
-    if (result.get("summary") or {}).get("blocked"):
+    if still_blocked(result):
         raise typer.Exit(EXIT_REFUSED)
 
 
@@ -174,10 +179,12 @@ def show_preflight(as_json: bool, result: Json) -> None:
         print_json(answer(result))
         return
     summary = result.get("summary") or {}
+    approved = summary.get("alreadyApproved") or 0
     out().print(
         f"Preflight: {text(summary.get('submittable'))} of "
         f"{text(summary.get('total'))} page(s) can be submitted, "
-        f"{text(summary.get('blocked'))} blocked."
+        + (f"{text(approved)} already approved, " if approved else "")
+        + f"{still_blocked(result)} blocked."
     )
     out().print(preflight_table(result.get("results") or []))
 

@@ -131,11 +131,17 @@ def preflight_table(results: list[Json]) -> Table:
     for result in results:
         table.add_row(
             text(result.get("pageId")),
-            "yes" if result.get("canSubmit") else "[red]no[/red]",
+            _can_submit(result),
             text(result.get("workflowId")),
             text(result.get("reason")),
         )
     return table
+
+
+def _can_submit(result: Json) -> str:
+    if result.get("canSubmit"):
+        return "yes"
+    return "already approved" if result.get("alreadyApproved") else "[red]no[/red]"
 
 
 def submit_table(results: list[Json]) -> Table:
