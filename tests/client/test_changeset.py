@@ -78,6 +78,7 @@ def test_create_update_preflight_submit_status_archive(site: Site) -> None:
         "total": 3,
         "submittable": 3,
         "blocked": 0,
+        "alreadyApproved": 0,
     }
 
     updated = signoff(
