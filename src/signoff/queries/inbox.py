@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import unescape
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from signoff.db.aliases import shared_alias
@@ -153,24 +153,27 @@ def inbox(session: Session, user_id: int, *, limit: int = 50) -> list[InboxItem]
     ]
 
 
-def unread_mentions(session: Session, user_id: int) -> int:
-    """Unread mentions on pages the person can still see, as `inbox` lists them: a
-    member removed from a space is not told, even by a count, what happens there."""
+def unread_mentions_count(user_id: int) -> Select[int]:
+    """The statement counting unread mentions on pages the person can still see, as
+    `inbox` lists them: a member removed from a space is not told, even by a count,
+    what happens there. The navigation embeds it in its own statement."""
     visible = select(SpaceMember.space_id).where(SpaceMember.user_id == user_id)
     site_admin = select(User.is_site_admin).where(User.id == user_id).scalar_subquery()
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Mention)
-            .join(Page, Page.id == Mention.page_id)
-            .where(
-                Mention.user_id == user_id,
-                Mention.read_at.is_(None),
-                or_(site_admin.is_(True), Page.space_id.in_(visible)),
-            )
+    return (
+        select(func.count())
+        .select_from(Mention)
+        .join(Page, Page.id == Mention.page_id)
+        .where(
+            Mention.user_id == user_id,
+            Mention.read_at.is_(None),
+            or_(site_admin.is_(True), Page.space_id.in_(visible)),
         )
-        or 0
     )
+
+
+def unread_mentions(session: Session, user_id: int) -> int:
+    """How many of the person's mentions are unread (`unread_mentions_count`)."""
+    return int(session.scalar(unread_mentions_count(user_id)) or 0)
 
 
 def _excerpt(body: str) -> str:

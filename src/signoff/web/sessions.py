@@ -24,6 +24,7 @@ from signoff.db.models import User, WebSession
 from signoff.db.session import Database
 from signoff.domain.lifetimes import SESSION_MAX_AGE, SESSION_TOUCH_AFTER, session_over
 from signoff.domain.states import Origin
+from signoff.queries.navigation import nav_facts
 from signoff.queries.sessions import get_web_session
 from signoff.web import context
 
@@ -54,6 +55,10 @@ class CurrentSession:
     username: str
     display_name: str
     csrf_token: str
+    unread: int = 0
+    """Unread mentions, shown beside `Inbox`."""
+    administers: bool = False
+    """Whether the person administers a space: the admin links are for them."""
 
 
 def load_session(
@@ -80,8 +85,15 @@ def load_session(
             or not user.is_active
         ):
             return None
+        facts = nav_facts(session, user.id)
         current = CurrentSession(
-            row.id, user.id, user.username, user.display_name, row.csrf_token
+            row.id,
+            user.id,
+            user.username,
+            user.display_name,
+            row.csrf_token,
+            unread=facts.unread,
+            administers=facts.administers,
         )
         stale = now - row.last_seen_at >= SESSION_TOUCH_AFTER
     if stale:
