@@ -6,6 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from factories import make_workflow, step
+from signoff.db.models import Space, User
+
 from .conftest import Site, json_out, one_error_line, signoff
 
 MAPPING = ".signoff.json"
@@ -286,3 +291,102 @@ def test_bad_folders_and_files_are_usage_errors(site: Site, tmp_path: Path) -> N
     unknown = signoff(site, "sync", str(tmp_path / "empty"), "--space", "NOPE")
     assert unknown.exit_code == 1
     assert "No space with key 'NOPE'" in one_error_line(unknown)
+
+
+def test_submit_sends_unchanged_pages_that_were_never_submitted(
+    site: Site, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    write_docs(docs, count=3)
+    sync(site, docs, "--json")  # written, gathered, but not submitted
+    pages = site.pages()
+    approved = pages["Document 0"]["id"]
+    assert signoff(site, "page", "submit", approved).exit_code == 0
+    answer = site.post(
+        "carol", "/api/v1/pages/approve", {"pageId": approved, "version": 1}
+    )
+    assert answer.status_code == 200, answer.text
+
+    again = sync(site, docs, "--submit", "--json")
+
+    assert (again["create"], again["update"], again["unchanged"]) == (0, 0, 3)
+    assert again["submit"]["submittedCount"] == 2
+    assert again["submit"]["skippedCount"] == 0
+    refs = sorted(ref["title"] for ref in again["changeSet"]["pageRefs"])
+    assert refs == ["Document 1", "Document 2"]
+    statuses = {
+        title: site.get("bob", "/api/v1/pages/status", pageId=page["id"])
+        for title, page in pages.items()
+    }
+    assert {t: s["approvalStatus"] for t, s in statuses.items()} == {
+        "Document 0": "approved",
+        "Document 1": "pending",
+        "Document 2": "pending",
+    }
+
+    # Everything approved or pending now: nothing to submit, no change set.
+    settled = sync(site, docs, "--submit", "--json")
+    assert settled["changeSet"] is None
+    assert settled["submit"] is None
+
+
+def test_submit_passes_workflow_on_and_the_server_keeps_a_page_s_own(
+    site: Site, tmp_path: Path
+) -> None:
+    with site.app.state.db.write() as s:
+        space = s.get(Space, int(site.space_id))
+        alice, carol = (
+            s.scalars(select(User).where(User.username == name)).one()
+            for name in ("alice", "carol")
+        )
+        assert space is not None
+        legal = str(make_workflow(s, space, alice, [step(carol)], name="Legal").id)
+    docs = tmp_path / "docs"
+    write_docs(docs, count=2)
+
+    # The space default governs both pages: another workflow cannot be chosen.
+    refused = signoff(
+        site, "sync", str(docs), "--space", site.space_key,
+        "--submit", "--workflow", legal, "--json",
+    )  # fmt: skip
+
+    assert refused.exit_code == 1, refused.output
+    printed = json_out(refused)
+    assert printed["submit"]["submittedCount"] == 0
+    assert all(
+        "Another workflow cannot be chosen" in result["reason"]
+        for result in printed["submit"]["results"]
+    )
+
+    # Naming the page's own workflow is the same as naming none.
+    chosen = sync(site, docs, "--submit", "--workflow", "1", "--json")
+
+    assert chosen["submit"]["submittedCount"] == 2
+    assert {r["workflowId"] for r in chosen["submit"]["results"]} == {"1"}
+
+
+def test_workflow_must_be_a_number_and_come_with_submit(
+    site: Site, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    write_docs(docs, count=1)
+
+    result = signoff(
+        site,
+        "sync",
+        str(docs),
+        "--space",
+        site.space_key,
+        "--submit",
+        "--workflow",
+        "legal",
+    )
+
+    assert result.exit_code == 2
+    assert "--workflow must be a number" in one_error_line(result)
+    alone = signoff(
+        site, "sync", str(docs), "--space", site.space_key, "--workflow", "1"
+    )
+    assert alone.exit_code == 2
+    assert "--workflow only counts with --submit" in one_error_line(alone)
+    assert site.pages() == {}

@@ -2,7 +2,9 @@
 
 The files are compared with the pages they became (the mapping file in DIR knows
 which), new and changed ones are written, and exactly those are gathered into a
-change set, preflighted and, with `--submit`, submitted. `--dry-run` only reads.
+change set, preflighted and, with `--submit`, submitted; `--submit` also gathers
+the unchanged pages no review covers, so no page of the folder is left unsubmitted.
+`--dry-run` only reads.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from signoff.cli.pipeline import (
     UrlOption,
     change_set_line,
     connected,
+    object_id,
     print_json,
     text,
 )
@@ -36,6 +39,7 @@ from signoff.client.sync import (
     Step,
     Synced,
     apply_sync,
+    gather_unreviewed,
     mark_gathered,
     plan_sync,
 )
@@ -75,8 +79,23 @@ def sync(
         typer.Option("--message", help="Version message; {path} is the file."),
     ] = "Synced from {path}",
     submit: Annotated[
-        bool, typer.Option("--submit", help="Submit the change set for approval.")
+        bool,
+        typer.Option(
+            "--submit",
+            help="Submit every page of DIR that is neither pending nor approved "
+            "at its current version.",
+        ),
     ] = False,
+    workflow: Annotated[
+        str | None,
+        typer.Option(
+            "--workflow",
+            metavar="ID",
+            help="With --submit: the workflow for pages that have none of their "
+            "own (a page's own workflow is never replaced).",
+            show_default=False,
+        ),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan; write nothing.")
     ] = False,
@@ -87,10 +106,15 @@ def sync(
     """Make each file of DIR a page of the space, and changes a change set.
 
     New and changed pages are gathered into a change set, which is preflighted
-    and, with --submit, submitted. Exit 1 when a changed page cannot be submitted.
+    and, with --submit, submitted together with every unchanged page that is
+    neither pending nor approved at its current version. Exit 1 when a page of the
+    change set cannot be submitted.
     """
     if not folder.is_dir():
         fail(f"DIR {str(folder)!r} is not a folder.", EXIT_USAGE)
+    if workflow is not None and not submit:
+        fail("--workflow only counts with --submit.", EXIT_USAGE)
+    workflow_id = object_id(workflow, "--workflow") if workflow else None
     with connected(url, token) as connection:
         documents = read_folder(folder)
         store, approvals = PageStore(connection), Approvals(connection)
@@ -116,6 +140,8 @@ def sync(
                 persist=save,
                 on_document=advance,
             )
+        if submit:
+            synced = gather_unreviewed(store, synced)
         changed = [page for page in synced if page.gathered]
         change_set = preflight = submitted = None
         if changed:
@@ -128,11 +154,20 @@ def sync(
             )
             mark_gathered(section, changed, save)
             preflight = approvals.preflight_change_set(str(change_set["id"]))
-            if submit:
+            if submit and workflow_id is None:
                 submitted = approvals.submit_change_set(str(change_set["id"]))
+            elif submit and workflow_id is not None:
+                submitted = approvals.submit_pages(
+                    [page.page_id for page in changed], workflow_id=workflow_id
+                )
     _show_result(as_json, space, space_id, synced, change_set, preflight, submitted)
-    blocked = (preflight or {}).get("summary", {}).get("blocked", 0)
-    if blocked or (submitted or {}).get("skippedCount", 0):
+    # The submit's own answer decides when there was one: the preflight knows
+    # nothing of --workflow, which may settle a page it calls blocked.
+    if submitted is not None:
+        failed = submitted.get("skippedCount", 0)
+    else:
+        failed = (preflight or {}).get("summary", {}).get("blocked", 0)
+    if failed:
         raise typer.Exit(EXIT_REFUSED)
 
 

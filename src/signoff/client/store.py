@@ -8,6 +8,7 @@ from signoff.client.connection import Connection, Json
 from signoff.client.errors import ApiError, ClientError
 
 BASE = "/wiki/api/v2"
+APPROVAL_PROPERTY = "signoff-approval"
 
 
 @dataclass(frozen=True)
@@ -87,3 +88,15 @@ class PageStore:
             },
         )
         return StoredPage.from_json(answer)
+
+    def approval(self, page_id: str) -> Json | None:
+        """The value of the page's `signoff-approval` content property (CONTRACT
+        section 9), or None when no review was ever asked for."""
+        answer = self.connection.get(
+            f"{BASE}/pages/{page_id}/properties", {"key": APPROVAL_PROPERTY}
+        )
+        for found in answer.get("results") or []:
+            value = found.get("value")
+            if found.get("key") == APPROVAL_PROPERTY and isinstance(value, dict):
+                return value
+        return None

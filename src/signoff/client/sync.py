@@ -1,7 +1,8 @@
 """Docs as code: plan which files become new pages or new versions, then apply it.
 
-Planning only reads. A file with no page yet is created; a page whose content
-differs from its file gets one new version; anything else is left alone, so a sync
+Planning only reads (and so does choosing which unchanged pages still need a
+review). A file with no page yet is created; a page whose content differs from its
+file gets one new version; anything else is left alone, so a sync
 that changes nothing writes nothing. "Differs" is decided first by the digests in
 the mapping file (exact, see `mapping`), and when those cannot tell (no entry yet,
 or someone edited the page on the server) by comparing the file with the stored
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from signoff.client.connection import Json
 from signoff.client.documents import Document
 from signoff.client.mapping import Entry, SpaceMapping
 from signoff.client.rendering import digest, same_content
@@ -143,6 +145,31 @@ def mark_gathered(
         if entry is not None and entry.ungathered:
             entry.ungathered = False
     persist()
+
+
+PENDING, APPROVED = 0, 1  # `status` of the approval property, as product 004 numbers it
+
+
+def gather_unreviewed(store: PageStore, synced: list[Synced]) -> list[Synced]:
+    """`synced`, with every unchanged page that no review covers also gathered.
+
+    `sync --submit` must leave no page of the folder unsubmitted, changed or not: a
+    page is left alone only while a review is pending on it or an approval covers
+    its current content (the approval property says which, with `read:page` only).
+    """
+    return [
+        page
+        if page.gathered or _reviewed(store.approval(page.page_id))
+        else replace(page, gathered=True)
+        for page in synced
+    ]
+
+
+def _reviewed(approval: Json | None) -> bool:
+    if approval is None:
+        return False
+    status = approval.get("status")
+    return status == PENDING or (status == APPROVED and not approval.get("isStale"))
 
 
 def _write(store: PageStore, space_id: str, step: Step, message: str) -> StoredPage:
