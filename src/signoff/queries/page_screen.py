@@ -7,8 +7,6 @@ decided by the actions' own checks (`web.byline`), never here or in a template.
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -30,10 +28,14 @@ from signoff.queries.page_approvals import (
     approval_facts,
     approval_facts_select,
 )
+from signoff.queries.page_compare import (
+    VersionComparison,
+    compare_versions,
+    review_pair,
+)
 from signoff.queries.page_refs import public_page_id
 from signoff.queries.page_sources import SourceLink, page_source_link
 from signoff.queries.status import PageStatus, page_status
-from signoff.storage_format.normalise import normalise_body
 
 
 def active_workflows(session: Session, space: Space) -> list[tuple[int, str]]:
@@ -51,31 +53,6 @@ def named_workflows(session: Session, ids: Sequence[int]) -> list[tuple[int, str
             select(Workflow).where(Workflow.id.in_(ids)).order_by(Workflow.id)
         )
     ]
-
-
-@dataclass(frozen=True)
-class DiffLine:
-    """One line of a diff: `kind` is `same`, `added` or `removed`."""
-
-    kind: str
-    text: str
-
-
-_BETWEEN_TAGS = re.compile(r"(?<=>)(?=<)")
-
-
-def _lines(body: str) -> list[str]:
-    return [line for line in _BETWEEN_TAGS.split(normalise_body(body)) if line]
-
-
-def body_diff(old: str, new: str) -> list[DiffLine]:
-    """A line diff of two bodies' normalised text, one element per line."""
-    lines: list[DiffLine] = []
-    kinds = {" ": "same", "+": "added", "-": "removed"}
-    for entry in difflib.ndiff(_lines(old), _lines(new)):
-        if entry[0] in kinds:
-            lines.append(DiffLine(kinds[entry[0]], entry[2:]))
-    return lines
 
 
 @dataclass(frozen=True)
@@ -103,9 +80,9 @@ class PageScreen:
     workflow: str | None
     people: dict[str, str]
     history: list[HistoryEntry]
-    diff: list[DiffLine]
-    diff_version: int | None = None
-    """The version the diff shows against the approved one: under review, or current."""
+    comparison: VersionComparison | None = None
+    """What the review changes: the version under review against the approved
+    one (or the one before), or the current version against a stale approval."""
     source: SourceLink | None = None
     """Where the page is kept, for a page Signoff does not store itself."""
 
@@ -148,17 +125,10 @@ def page_screen(session: Session, page: Page) -> PageScreen:
         HistoryEntry(v.number, v.title, v.message, v.created_at, name or "—")
         for v, name in versions
     ]
-    diff: list[DiffLine] = []
-    compared = _compared_version(status, current.number)
-    if compared is not None and status.approved_at_version is not None:
-        approved = get_version(session, page.id, status.approved_at_version)
-        target = (
-            current
-            if compared == current.number
-            else get_version(session, page.id, compared)
-        )
-        if approved is not None and target is not None:
-            diff = body_diff(approved.body, target.body)
+    pair = review_pair(status, current.number)
+    comparison = (
+        compare_versions(session, page, pair[0], pair[1], why=pair[2]) if pair else None
+    )
     return PageScreen(
         space_key=space.key,
         space_name=space.name,
@@ -172,22 +142,9 @@ def page_screen(session: Session, page: Page) -> PageScreen:
         workflow=workflow.name if workflow else None,
         people=people,
         history=history,
-        diff=diff,
-        diff_version=compared if diff else None,
+        comparison=comparison,
         source=page_source_link(session, page),
     )
-
-
-def _compared_version(status: PageStatus, current: int) -> int | None:
-    """The version to compare with the standing approval's: the one under review,
-    or the current one once the approval is stale; None when there is neither."""
-    approved = status.approved_at_version
-    if approved is None:
-        return None
-    request = status.request
-    if request is not None and request.status == "pending":
-        return request.version if request.version > approved else None
-    return current if status.is_stale else None
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,10 @@ from signoff.storage_format.tokens import ATTR_PARTS, MARKUP_TOKEN
 
 PAIRING_WINDOW = 12
 """How far ahead, in blocks, a changed block looks for the new block it became."""
-SIMILAR = 0.4
-"""The share of words two blocks must have in common to be one block changed."""
+SIMILAR = 0.5
+"""The share of the shorter block's words the other must keep to be that block
+changed."""
+_PUNCTUATION = ".,;:!?\"'()[]{}\u00ab\u00bb\u201c\u201d\u2018\u2019"
 FOLD_AT_LEAST = 3
 """Unchanged top-level elements fold when at least this many stand together."""
 CONTEXT = 1
@@ -196,11 +198,20 @@ def _comparable(old: Block, new: Block) -> bool:
 
 
 def _similarity(old: Block, new: Block) -> float:
+    """How much of the shorter block the longer one keeps, word for word (case and
+    punctuation aside): a paragraph that grew is still that paragraph."""
     if old.atom or new.atom:
         return 1.0 if old.markup == new.markup else 0.5 if old.kind == new.kind else 0
-    if not old.words or not new.words:
+    a, b = _plain_words(old.words), _plain_words(new.words)
+    if not a or not b:
         return 0.0
-    return SequenceMatcher(None, old.words, new.words, autojunk=False).ratio()
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    kept = sum(size for _, _, size in matcher.get_matching_blocks())
+    return kept / min(len(a), len(b))
+
+
+def _plain_words(words: Sequence[str]) -> list[str]:
+    return [word.strip(_PUNCTUATION).casefold() for word in words]
 
 
 def _changed(old: Block, new: Block) -> BlockChange:

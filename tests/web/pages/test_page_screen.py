@@ -6,7 +6,7 @@ import pytest
 
 from signoff.domain.standing import state_of
 from signoff.domain.states import ApprovalStatus
-from signoff.queries.page_screen import body_diff
+from signoff.queries.page_compare import body_diff
 from signoff.web.labels import state_label
 
 

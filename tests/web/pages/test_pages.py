@@ -110,8 +110,11 @@ def test_an_approval_then_an_edit_makes_the_page_stale_with_a_diff(web: Web) -> 
     assert isinstance(edited, httpx.Response) and edited.status_code == 303
     page = web.browsers["viewer"].get(web.page_url).text
     assert badge(page) == "Stale"
-    assert "<del>&lt;p&gt;First text&lt;/p&gt;</del>" in page
-    assert "<ins>&lt;p&gt;Second text&lt;/p&gt;</ins>" in page
+    # The words that changed, marked in the rendered page.
+    assert "<p><del>First</del> <ins>Second</ins> text</p>" in page
+    source = web.browsers["viewer"].get(web.page_url + "?view=source").text
+    assert "<del>&lt;p&gt;First text&lt;/p&gt;</del>" in source
+    assert "<ins>&lt;p&gt;Second text&lt;/p&gt;</ins>" in source
 
 
 def test_a_rejection_needs_a_comment_and_shows_it(web: Web) -> None:

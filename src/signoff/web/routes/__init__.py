@@ -22,6 +22,7 @@ from signoff.web.routes import (
     queue,
     space_settings,
     spaces,
+    versions,
     webhooks,
     workflows,
 )
@@ -35,6 +36,7 @@ def web_routers() -> list[APIRouter]:
         comments.router,  # before pages: its POST /{verb} would take /comments
         adhoc.router,  # before pages, for the same reason (/request-approval)
         pages.router,
+        versions.router,
         queue.router,
         changesets.router,
         account.router,

@@ -28,7 +28,7 @@ from signoff.web.comment_text import comment_markup
 from signoff.web.forms import first
 from signoff.web.refusals import FORM_REFUSALS, refusal
 from signoff.web.require_session import signed_in, signed_in_form
-from signoff.web.routes.pages import PAGE, _page_in, page_url, show_page
+from signoff.web.routes.pages import PAGE, page_in, page_url, show_page
 from signoff.web.sessions import CurrentSession
 from signoff.web.space_admin import signed_in_user
 from signoff.web.templating import render
@@ -47,7 +47,7 @@ def post_comment(
         raise BadInput(f"A comment has at most {MAX_TEXT} characters.")
     with unit_of_work(db, origin=Origin.ui) as session:
         user = session.get(User, user_id)
-        page = _page_in(session, user, key, page_id)
+        page = page_in(session, user, key, page_id)
         assert user is not None
         comment = do_post_comment(
             session,

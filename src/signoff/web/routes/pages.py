@@ -67,12 +67,25 @@ def page_url(key: str, page_id: int | str) -> str:
     return f"/spaces/{key}/pages/{page_id}"
 
 
+VIEWS = ("changes", "side", "source", "page")
+
+
+def chosen_view(request: Request, comparing: bool) -> str:
+    """How the reader asked to see the changes (`?view=`): the changes marked in
+    the page unless they chose another view, the whole page when nothing is
+    compared."""
+    asked = request.query_params.get("view")
+    if not comparing:
+        return "page"
+    return asked if asked in VIEWS else "changes"
+
+
 def load_screen(
     db: Database, user_id: int, key: str, page_id: int
 ) -> tuple[PageScreen, Buttons, list[ShownComment]]:
     with db.read() as session:
         user = session.get(User, user_id)
-        page = _page_in(session, user, key, page_id)
+        page = page_in(session, user, key, page_id)
         assert user is not None
         return (
             page_screen(session, page),
@@ -81,7 +94,7 @@ def load_screen(
         )
 
 
-def _page_in(session: Session, user: User | None, key: str, page_id: int) -> Page:
+def page_in(session: Session, user: User | None, key: str, page_id: int) -> Page:
     """The page `page_id` names (its Confluence page id for a page from Confluence)
     in the space `key`, if the user may read it."""
     space = access_space_by_key(session, user, key)
@@ -113,6 +126,8 @@ async def show_page(
         {
             "current": current,
             "screen": screen,
+            "view": chosen_view(request, screen.comparison is not None),
+            "view_url": page_url(key, screen.public_id),
             "buttons": buttons,
             "comments": comments,
             "error": error,
@@ -139,7 +154,7 @@ def act_on_page(
 ) -> None:
     with unit_of_work(db, origin=UI) as session:
         user = session.get(User, user_id)
-        page = _page_in(session, user, key, page_id)
+        page = page_in(session, user, key, page_id)
         assert user is not None
         act(session, page, user, now)
 
@@ -149,7 +164,7 @@ def refresh_page(request: Request, user_id: int, key: str, page_id: int) -> None
     is left to the submission, which shows it."""
     try:
         with context.database(request).read() as session:
-            page = _page_in(session, session.get(User, user_id), key, page_id)
+            page = page_in(session, session.get(User, user_id), key, page_id)
             kept_elsewhere = is_confluence_page(page)
             internal = page.id
     except FORM_REFUSALS:
@@ -292,7 +307,7 @@ def save_edit(
 ) -> None:
     with unit_of_work(db, origin=UI) as session:
         user = session.get(User, user_id)
-        page = _page_in(session, user, key, page_id)
+        page = page_in(session, user, key, page_id)
         assert user is not None
         do_edit_page(
             session,
