@@ -25,6 +25,7 @@ from signoff.api.problems import ApiProblem
 from signoff.domain.errors import SignoffError, VersionConflict
 from signoff.ids import ID_NOT_FOUND, missing
 from signoff.web.refusals import refusal
+from signoff.web.sessions import current_session
 from signoff.web.templating import error_page
 
 REQUEST_PARTS = frozenset({"body", "query", "path", "header", "cookie"})
@@ -145,6 +146,11 @@ async def handle_api_problem(request: Request, error: Exception) -> JSONResponse
     return error_response(request, error.status, error.message, error.headers)
 
 
+def _in_path(error: RequestValidationError) -> bool:
+    """Whether the refused value is part of the address (a page's id, a set's)."""
+    return any(tuple(p.get("loc", ()))[:1] == ("path",) for p in error.errors())
+
+
 async def handle_validation_error(request: Request, error: Exception) -> Response:
     """400 naming the field; 404 when an id names nothing the database could hold
     (`signoff.ids`), worded as for any missing object, whatever else is wrong. The
@@ -157,7 +163,10 @@ async def handle_validation_error(request: Request, error: Exception) -> Respons
         shown = str((unknown.get("ctx") or {}).get("id", ""))
         status, message = 404, missing(field_name(unknown.get("loc", ())), shown)
     if not request.url.path.startswith(MACHINE_PREFIXES):
-        return error_page(request, message, status=status)
+        if unknown is None and _in_path(error):
+            message = "This address names nothing: its id must be a number."
+        current = await current_session(request)
+        return error_page(request, message, status=status, current=current)
     return error_response(request, status, message)
 
 

@@ -47,11 +47,14 @@ def error_page(
     *,
     status: int,
     headers: dict[str, str] | None = None,
+    current: object | None = None,
 ) -> Response:
+    """The error page in the app's layout; with the signed-in `current` session, its
+    navigation too."""
     return render(
         request,
         "error.html",
-        {"message": message, "status": status},
+        {"message": message, "status": status, "current": current},
         status=status,
         headers=headers,
     )

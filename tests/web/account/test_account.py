@@ -50,7 +50,7 @@ def test_the_account_page_lists_every_scope_and_links_from_the_header(
 ) -> None:
     response = world.browser("editor").get("/account")
     assert response.status_code == 200
-    assert 'href="/account">Account</a>' in response.text
+    assert 'href="/account" aria-current="page">Account</a>' in response.text
     for scope in Scope:
         assert f'value="{scope.value}"' in response.text
     assert "You have no personal access tokens." in response.text

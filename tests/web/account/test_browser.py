@@ -59,7 +59,7 @@ def test_an_admin_creates_and_revokes_a_token_and_reads_the_trail(
     page.get_by_label("Name").fill("release pipeline")
     page.get_by_label("read:audit").check()
     page.get_by_label("read:change-set").check()
-    page.get_by_label("Expires after (days, optional)").fill("30")
+    page.get_by_label("Expires in (days)").fill("30")
     page.get_by_role("button", name="Create token").click()
     expect(page.get_by_text("Copy it now")).to_be_visible()
     secret = page.get_by_label("Token", exact=True).input_value()

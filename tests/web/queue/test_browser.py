@@ -119,7 +119,7 @@ def test_an_editor_creates_and_submits_a_change_set(
     expect(page.get_by_role("heading", name="New change set")).to_be_visible()
     page.get_by_label("Title").fill("Release 3.0 docs")
     page.get_by_label("Summary").fill("Everything that ships with 3.0.")
-    page.get_by_label("Reference URL").fill("https://git.example.com/pr/30")
+    page.get_by_label("Reference link").fill("https://git.example.com/pr/30")
     page.get_by_label("Guide 28").check()
     page.get_by_label("Guide 29").check()
     screenshot(page, "changeset-form")

@@ -305,7 +305,7 @@ def test_bad_input_re_renders_the_form_with_a_message(world: World) -> None:
     )
     assert status == 400
     text = response.text
-    assert "referenceUrl must be an http or https URL" in text
+    assert "Reference link must be an http or https URL" in text
     assert 'value="javascript:alert(1)"' in text  # the form keeps what was typed
     assert "checked" in text
     status, response = create_set(world, "editor", title="  ")

@@ -28,8 +28,9 @@ from signoff.ids import Id
 from signoff.queries.grants import get_oauth_client, list_live_grants
 from signoff.queries.tokens import list_personal_tokens
 from signoff.web import context
+from signoff.web.field_labels import for_people
 from signoff.web.forms import FormValues, first
-from signoff.web.refusals import FORM_REFUSALS, refusal
+from signoff.web.refusals import FORM_REFUSALS
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.sessions import CurrentSession
 from signoff.web.templating import render
@@ -129,7 +130,7 @@ async def create_token(request: Request) -> Response:
     try:
         name, secret = await run_in_threadpool(_create, request, current, form)
     except FORM_REFUSALS as refused:
-        shown = refusal(refused)
+        shown = for_people(refused)
         page = await run_in_threadpool(_account_page, request, current)
         page["error"] = shown.sentence
         return render(request, "account.html", page, status=shown.status)

@@ -41,8 +41,9 @@ from signoff.queries.page_refs import public_page_ids
 from signoff.queries.spaces import list_spaces_for
 from signoff.queries.store import list_page_choices
 from signoff.web import context
+from signoff.web.field_labels import for_people
 from signoff.web.forms import PICKER_FIELDS, PICKER_FORM_BYTES, FormValues, first
-from signoff.web.refusals import FORM_REFUSALS, refusal
+from signoff.web.refusals import FORM_REFUSALS
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.sessions import CurrentSession
 from signoff.web.templating import render
@@ -210,7 +211,7 @@ def _create(
             )
             return change_set.id, {}, 303
     except FORM_REFUSALS as refused:
-        shown = refusal(refused)
+        shown = for_people(refused)
         with db.read() as session:
             user = _user(session, current)
             space = access_space_by_key(session, user, space_key)
@@ -297,7 +298,7 @@ def _update(
             )
             return True, {}, 303
     except FORM_REFUSALS as refused:
-        shown = refusal(refused)
+        shown = for_people(refused)
         with db.read() as session:
             user = _user(session, current)
             change_set = access_change_set(session, user, change_set_id)
@@ -453,7 +454,7 @@ def _act(
             )
             return page, 200
     except FORM_REFUSALS as refused:
-        shown = refusal(refused)
+        shown = for_people(refused)
         with db.read() as session:
             change_set = access_change_set(
                 session, _user(session, current), change_set_id
