@@ -41,6 +41,9 @@ reliability: system-deps install ## the long reliability tier: more races, crash
 loadtest: install ## serve Signoff on loopback, drive it with Locust (mixed reads and approvals, then a trivial endpoint); prints p50/p95/p99, throughput and the ceiling ratio
 	$(BIN)/python -m loadtest $(LOADTEST_ARGS)
 
+startup: install ## how long signoff takes to start (pipeline commands and an admin one), best of 5
+	$(BIN)/python scripts/cli_startup.py
+
 format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests loadtest
 	$(BIN)/ruff format src tests loadtest
@@ -48,4 +51,4 @@ format: install ## apply ruff's fixes and formatting
 clean: ## remove the virtualenv and caches (keeps signoff-data)
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
 
-.PHONY: help install system-deps run check test reliability loadtest format clean
+.PHONY: help install system-deps run check test reliability loadtest startup format clean

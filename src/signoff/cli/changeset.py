@@ -9,7 +9,7 @@ import typer
 from rich.status import Status
 from rich.table import Table
 
-from signoff.cli.common import EXIT_REFUSED, EXIT_USAGE, JsonOption, err, fail, out
+from signoff.cli.output import EXIT_REFUSED, EXIT_USAGE, JsonOption, err, fail, out
 from signoff.cli.pipeline import (
     EXIT_TIMED_OUT,
     TokenOption,

@@ -1,35 +1,53 @@
-"""What every command shares: the settings flags, the migrated database, output.
+"""What the admin commands share: the settings flags, the migrated database, output.
 
 Commands print either Rich text for people or, with `--json`, exactly one JSON object
-on stdout. Errors never reach the user as tracebacks: `SignoffGroup` turns them into
-one line on stderr, exit code 2 for bad input and 1 for any other refusal.
+on stdout (the helpers live in `cli.output`, re-exported here). Errors never reach the
+user as tracebacks: `cli.group.SignoffGroup` turns them into one line on stderr, exit
+code 2 for bad input and 1 for any other refusal.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
-from alembic.util import CommandError
-from pydantic import ValidationError
-from rich.console import Console
 from sqlalchemy import select
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
-from typer.core import TyperGroup
 
+from signoff.cli.output import (
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    JsonOption,
+    emit,
+    err,
+    fail,
+    out,
+)
 from signoff.config import Settings, ensure_data_dir, load_settings, site_secret
 from signoff.db import migrate
 from signoff.db.models import Space, User
 from signoff.db.session import Database, make_engine
-from signoff.domain.errors import BadInput, NotFound, SignoffError
+from signoff.domain.errors import BadInput, NotFound
 
-EXIT_REFUSED = 1
-EXIT_USAGE = 2
+__all__ = [
+    "EXIT_REFUSED",
+    "EXIT_USAGE",
+    "DataDirOption",
+    "DatabaseUrlOption",
+    "JsonOption",
+    "emit",
+    "err",
+    "fail",
+    "open_database",
+    "out",
+    "prepare_site",
+    "settings_from",
+    "space_by_key",
+    "user_by_username",
+]
 
 DataDirOption = Annotated[
     Path | None,
@@ -51,9 +69,6 @@ DatabaseUrlOption = Annotated[
         show_default=False,
         show_envvar=True,
     ),
-]
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print one JSON object on stdout.")
 ]
 
 
@@ -93,58 +108,3 @@ def space_by_key(session: Session, key: str) -> Space:
     if space is None:
         raise BadInput(f"No space with key {key!r}.", field="space")
     return space
-
-
-def out() -> Console:
-    """Rich console on stdout; made per call so test runners' streams are honoured."""
-    return Console(soft_wrap=True, highlight=False)
-
-
-def err() -> Console:
-    return Console(stderr=True, soft_wrap=True, highlight=False)
-
-
-def emit(as_json: bool, data: Mapping[str, Any], human: str) -> None:
-    """`data` as one JSON object with `--json`, else `human` (Rich markup)."""
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, default=str))
-    else:
-        out().print(human)
-
-
-def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
-    err().print(f"error: {message}", markup=False)
-    raise typer.Exit(code)
-
-
-def _first_setting_problem(error: ValidationError) -> str:
-    problem = error.errors()[0]
-    where = ".".join(str(part) for part in problem.get("loc", ()))
-    return f"setting {where or 'value'}: {problem.get('msg', 'is not valid')}"
-
-
-def _database_problem(error: SQLAlchemyError) -> str:
-    cause = getattr(error, "orig", None) or error
-    first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
-    return f"the database cannot be used: {type(cause).__name__}: {first_line}"
-
-
-class SignoffGroup(TyperGroup):
-    """The root command group: expected failures become one line, never a traceback."""
-
-    # `ctx` is Typer's vendored click Context, whose class is not public API.
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except BadInput as error:
-            fail(error.message, EXIT_USAGE)
-        except SignoffError as error:
-            fail(error.message, EXIT_REFUSED)
-        except ValidationError as error:
-            fail(_first_setting_problem(error), EXIT_USAGE)
-        except ArgumentError as error:
-            fail(f"the database URL is not valid: {error}", EXIT_USAGE)
-        except SQLAlchemyError as error:
-            fail(_database_problem(error), EXIT_REFUSED)
-        except CommandError as error:  # e.g. a database from a newer Signoff
-            fail(f"the database schema cannot be migrated: {error}", EXIT_REFUSED)

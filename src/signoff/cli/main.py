@@ -2,6 +2,8 @@
 
 Admin commands run actions directly against the database named by `--data-dir` /
 `--database-url` (or `SIGNOFF_*`); each takes `--json` for one JSON object on stdout.
+They are imported only when they run (`LAZY_COMMANDS`), so the pipeline commands
+(`changeset`, `page`, `sync`), which talk HTTP, start without the database stack.
 """
 
 from __future__ import annotations
@@ -11,31 +13,95 @@ from typing import Annotated
 import typer
 
 from signoff import __version__
-from signoff.cli import (
-    api_switch,
-    audit,
-    bench,
-    db,
-    demo,
-    groups,
-    oauth,
-    serve,
-    spaces,
-    tokens,
-    users,
-)
-from signoff.cli.backup import backup as backup_command
-from signoff.cli.backup import restore as restore_command
 from signoff.cli.changeset import app as changeset_app
-from signoff.cli.common import SignoffGroup
-from signoff.cli.confluence import app as confluence_app
-from signoff.cli.outbox import app as outbox_app
+from signoff.cli.group import Lazy, SignoffGroup
 from signoff.cli.page import app as page_app
 from signoff.cli.sync import sync as sync_command
-from signoff.cli.webhooks import app as webhook_app
-from signoff.cli.worker import worker as worker_command
 
 HELP = "Signoff: version-aware approval of documentation pages."
+
+# name: where it lives and its first help line (a test keeps the two equal).
+LAZY_COMMANDS: dict[str, Lazy] = {
+    "serve": Lazy(
+        "signoff.cli.serve:serve",
+        "Apply pending migrations, then serve the UI and the API.",
+    ),
+    "demo": Lazy(
+        "signoff.cli.demo:demo",
+        "Seed demo data (idempotent), print the demo logins, and serve.",
+    ),
+    "db": Lazy(
+        "signoff.cli.db:app",
+        "The database schema: migrations and drift.",
+    ),
+    "user": Lazy(
+        "signoff.cli.users:app",
+        "People who sign in to Signoff.",
+    ),
+    "group": Lazy(
+        "signoff.cli.groups:app",
+        "Groups: teams that hold one seat on a workflow step.",
+    ),
+    "space": Lazy(
+        "signoff.cli.spaces:app",
+        "Spaces: their settings.",
+    ),
+    "token": Lazy(
+        "signoff.cli.tokens:app",
+        "Personal access tokens for the REST API.",
+    ),
+    "oauth-client": Lazy(
+        "signoff.cli.oauth:app",
+        "OAuth 2.0 clients: applications that act for users through the API.",
+    ),
+    "api": Lazy(
+        "signoff.cli.api_switch:app",
+        "Switch the REST API on or off (off on a fresh install); running servers "
+        "follow at once.",
+    ),
+    "audit": Lazy(
+        "signoff.cli.audit:app",
+        "The tamper-evident audit trail.",
+    ),
+    "webhook": Lazy(
+        "signoff.cli.webhooks:app",
+        "Webhook receivers of a space.",
+    ),
+    "confluence": Lazy(
+        "signoff.cli.confluence:app",
+        "Govern pages that live in Confluence Cloud.",
+    ),
+    "worker": Lazy(
+        "signoff.cli.worker:worker",
+        "Deliver outbox messages: webhooks, email and other notifications.",
+    ),
+    "backup": Lazy(
+        "signoff.cli.backup:backup",
+        "Copy the SQLite database to one file, while the server keeps running.",
+    ),
+    "restore": Lazy(
+        "signoff.cli.backup:restore",
+        "Replace the SQLite database with a backup (stop the server first).",
+    ),
+    "outbox": Lazy(
+        "signoff.cli.outbox:app",
+        "The outbox: messages the worker delivers, retries or gave up on.",
+    ),
+    "bench": Lazy(
+        "signoff.cli.bench:bench",
+        "Submit, approve, queue, bulk submit, rollup, analytics and audit export.",
+    ),
+}
+ORDER = [
+    *("serve", "demo", "db", "user", "group", "space", "token", "oauth-client"),
+    *("api", "audit", "webhook", "changeset", "page", "confluence", "sync"),
+    *("worker", "backup", "restore", "outbox", "bench"),
+]
+
+
+class RootGroup(SignoffGroup):
+    lazy = LAZY_COMMANDS
+    order = ORDER
 
 
 def _print_version(value: bool) -> None:
@@ -61,33 +127,16 @@ def _root(
 def build_app() -> typer.Typer:
     app = typer.Typer(
         name="signoff",
-        cls=SignoffGroup,
+        cls=RootGroup,
         help=HELP,
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_show_locals=False,
     )
     app.callback()(_root)
-    app.command("serve")(serve.serve)
-    app.command("demo")(demo.demo)
-    app.add_typer(db.app, name="db")
-    app.add_typer(users.app, name="user")
-    app.add_typer(groups.app, name="group")
-    app.add_typer(spaces.app, name="space")
-    app.add_typer(tokens.app, name="token")
-    app.add_typer(oauth.app, name="oauth-client")
-    app.add_typer(api_switch.app, name="api")
-    app.add_typer(audit.app, name="audit")
-    app.add_typer(webhook_app, name="webhook")
     app.add_typer(changeset_app, name="changeset")
     app.add_typer(page_app, name="page")
-    app.add_typer(confluence_app, name="confluence")
     app.command("sync")(sync_command)
-    app.command("worker")(worker_command)
-    app.command("backup")(backup_command)
-    app.command("restore")(restore_command)
-    app.add_typer(outbox_app, name="outbox")
-    app.command("bench")(bench.bench)
     return app
 
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from signoff.cli.common import EXIT_REFUSED, EXIT_USAGE, JsonOption, fail, out
+from signoff.cli.output import EXIT_REFUSED, EXIT_USAGE, JsonOption, fail, out
 from signoff.cli.pipeline import (
     TokenOption,
     UrlOption,

@@ -18,7 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from signoff.cli.common import EXIT_REFUSED, EXIT_USAGE, fail, out
+from signoff.cli.output import EXIT_REFUSED, EXIT_USAGE, fail, out
 from signoff.client.connection import Connection, Json
 from signoff.client.errors import BadDocument, ClientError
 

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from signoff.cli.changeset import show_preflight, show_submit
-from signoff.cli.common import EXIT_REFUSED, EXIT_USAGE, JsonOption, err, fail, out
+from signoff.cli.output import EXIT_REFUSED, EXIT_USAGE, JsonOption, err, fail, out
 from signoff.cli.pipeline import (
     TokenOption,
     UrlOption,
