@@ -82,3 +82,20 @@ def test_characters_xml_cannot_hold_are_dropped() -> None:
 
 def test_an_event_that_changes_nothing_on_the_page_writes_no_comment() -> None:
     assert comment_markup(dataclasses.replace(EVENT, event="approval.reminder")) is None
+
+
+def test_a_submission_says_what_changed_and_links_to_the_comparison() -> None:
+    event = dataclasses.replace(EVENT, change=(5, f"2 paragraphs changed {HOSTILE}"))
+    markup = comment_markup(event)
+    assert markup is not None
+    assert "What changed since version 5: 2 paragraphs changed" in markup
+    assert (
+        'href="https://signoff.example.com/spaces/DOCS/pages/2654210049/compare'
+        '?from=5&amp;to=7"'
+    ) in markup
+    assert "<script>" not in markup
+
+
+def test_a_first_version_says_nothing_about_changes() -> None:
+    markup = comment_markup(EVENT)
+    assert markup is not None and "What changed" not in markup

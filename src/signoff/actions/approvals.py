@@ -79,6 +79,7 @@ from signoff.queries.facts import (
     version_ref,
 )
 from signoff.queries.page_approvals import standing_at
+from signoff.queries.page_compare import review_change
 
 MAX_COMMENT = 5000
 
@@ -177,6 +178,11 @@ def open_request(
         change_set_id=change_set.id if change_set else None,
     )
     request.steps[0].due_at = due_after(by.now, request.steps[0].due_days)
+    change = review_change(session, page, version)
+    request.change_from = change.base
+    if change.summary is not None:
+        request.change_summary = change.summary.sentence()
+        request.change_words = change.summary.words
     session.add(request)
     return request
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -32,11 +32,13 @@ from signoff.db.models import (
     Mention,
     Page,
     RequestStep,
+    Space,
     SpaceMember,
     User,
 )
 from signoff.domain.errors import BadInput
 from signoff.domain.states import DecisionKind, RequestStatus, Role
+from signoff.queries.page_refs import public_page_id
 from signoff.storage_format.mentions import mentioned_accounts
 from signoff.storage_format.sanitise import sanitise_body
 
@@ -131,6 +133,9 @@ def comment_on_submission(
         f"{request.page_version}.</p>",
         f"<p>Step {_quoted(first.name)}: {approvers.markup}</p>",
     ]
+    change = _change_markup(session, request)
+    if change:
+        parts.append(change)
     if change_set is not None:
         parts.append(_change_set_markup(change_set))
     return _system_comment(
@@ -355,6 +360,26 @@ def step_approvers(session: Session, step: RequestStep, space_id: int) -> Approv
         if gid in groups
     ]
     return Approvers(", ".join(named) or "no approver named", frozenset(mentionable))
+
+
+def _change_markup(session: Session, request: ApprovalRequest) -> str:
+    """What the review changes, measured when it opened, with a link to the
+    comparison; nothing for a first version."""
+    if request.change_from is None or request.change_summary is None:
+        return ""
+    page = session.get(Page, request.page_id)
+    space = session.get(Space, request.space_id)
+    if page is None or space is None:
+        return ""
+    path = (
+        f"/spaces/{quote(space.key)}/pages/{public_page_id(page)}/compare"
+        f"?from={request.change_from}&to={request.page_version}"
+    )
+    return (
+        f"<p>What changed since version {request.change_from}: "
+        f'{escape(request.change_summary)}. <a href="{escape(path)}">See the '
+        "changes</a></p>"
+    )
 
 
 def _change_set_markup(change_set: ChangeSet) -> str:

@@ -287,6 +287,13 @@ class ApprovalRequest(Base):
     """The workflow's `validForDays` when submitted: how long an approval lasts."""
     expires_at: Mapped[datetime | None] = mapped_column(index=True)
     """When an approval made under `valid_for_days` lapses (set on approval)."""
+    change_from: Mapped[int | None] = mapped_column(Integer)
+    """The version the review is read against: the approved one, else the one
+    before; None for a first version (`queries.page_compare.review_base`)."""
+    change_summary: Mapped[str | None] = mapped_column(String(200))
+    """What changed since `change_from`, as readers see it: "2 paragraphs
+    changed, 14 words" (`storage_format.redline.Summary.sentence`)."""
+    change_words: Mapped[int | None] = mapped_column(Integer)
 
     steps: Mapped[list[RequestStep]] = relationship(
         order_by="RequestStep.position", cascade="all, delete-orphan"

@@ -63,3 +63,12 @@ def goes_stale(
     return not is_stale(approved, previous, stale_on) and is_stale(
         approved, new, stale_on
     )
+
+
+def review_base(version: int, approved: int | None) -> int | None:
+    """The version a review of `version` is read against: the approved version when
+    an earlier one was approved, else the version before; None for a first
+    version, which has nothing before it."""
+    if approved is not None and approved < version:
+        return approved
+    return version - 1 if version > 1 else None

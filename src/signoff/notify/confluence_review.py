@@ -70,6 +70,9 @@ class ReviewEvent:
     comment: str
     current_version: int | None
     change_set: ChangeSetFacts | None
+    change: tuple[int, str] | None = None
+    """The version the review is read against and what changed since, as the
+    review measured it when it opened; None for a first version."""
 
 
 def load_event(
@@ -106,6 +109,11 @@ def load_event(
         comment=str(data.get("comment") or ""),
         current_version=_int_or_none(data.get("currentVersion")),
         change_set=_change_set(session, request.change_set_id, base_url),
+        change=(
+            (request.change_from, request.change_summary)
+            if request.change_from is not None and request.change_summary
+            else None
+        ),
     )
 
 

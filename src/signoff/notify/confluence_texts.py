@@ -44,6 +44,13 @@ def _submitted(event: ReviewEvent) -> str:
         f"{event.version} in Signoff.</p>",
         f"<p>Step {_quoted(event.step)} asks {_asked(event.approvers)}.</p>",
     ]
+    if event.change is not None:
+        base, summary = event.change
+        url = f"{event.review_url}/compare?from={base}&to={event.version}"
+        parts.append(
+            f"<p>What changed since version {base}: {xml_text(summary)}. "
+            f'<a href="{xml_text(url)}">See the changes in Signoff</a></p>'
+        )
     if event.change_set is not None:
         parts.append(_change_set(event.change_set))
     return "".join(parts)

@@ -24,6 +24,7 @@ from signoff.db.models import (
 from signoff.domain.states import DecisionKind
 from signoff.notify.handlers import Message
 from signoff.queries.facts import get_version
+from signoff.queries.page_refs import public_page_id
 from signoff.queries.readers import space_readers
 
 
@@ -45,10 +46,29 @@ class Review:
     notify_requests: bool
     notify_status: bool
     change_set: dict[str, Any] | None
+    public_id: str = ""
+    """The page's id as clients name it, in its links (`queries.page_refs`)."""
 
     @property
     def page_path(self) -> str:
-        return f"/spaces/{self.space_key}/pages/{self.request.page_id}"
+        return (
+            f"/spaces/{self.space_key}/pages/{self.public_id or self.request.page_id}"
+        )
+
+    @property
+    def change(self) -> dict[str, Any] | None:
+        """What the review changes, as measured when it opened, with the address
+        of the comparison; None for a first version (or an older review)."""
+        request = self.request
+        if request.change_from is None or request.change_summary is None:
+            return None
+        return {
+            "summary": request.change_summary,
+            "from": request.change_from,
+            "to": request.page_version,
+            "path": f"{self.page_path}/compare?from={request.change_from}"
+            f"&to={request.page_version}",
+        }
 
     def facts(self) -> dict[str, Any]:
         """The part of every email payload that describes the review."""
@@ -62,6 +82,7 @@ class Review:
             },
             "space": {"key": self.space_key, "name": self.space_name},
             "changeSet": self.change_set,
+            "change": self.change,
         }
 
 
@@ -84,6 +105,7 @@ def load_review(session: Session, request_id: int) -> Review | None:
         notify_requests=workflow.notify_requests,
         notify_status=workflow.notify_status,
         change_set=_change_set(session, request.change_set_id),
+        public_id=public_page_id(page),
     )
 
 

@@ -70,6 +70,7 @@ def render(env: Environment, payload: dict[str, Any], base_url: str) -> Rendered
     if template not in KINDS:
         raise ValueError(f"no email template {template!r}")
     change_set = payload.get("changeSet")
+    change = payload.get("change")
     subject = subject_of(payload)
     context = {
         "subject": subject,
@@ -86,6 +87,8 @@ def render(env: Environment, payload: dict[str, Any], base_url: str) -> Rendered
         "due_at": payload.get("dueAt"),
         "overdue": payload.get("overdue"),
         "change_set": change_set,
+        "change": change,
+        "change_link": base_url + change["path"] if change else None,
         "link": base_url + payload["page"]["path"],
         "change_set_link": base_url + change_set["path"] if change_set else None,
         "account_link": base_url + "/account",

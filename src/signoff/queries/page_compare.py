@@ -15,12 +15,18 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from signoff.db.models import Page
+from signoff.db.models import Page, PageVersion
 from signoff.domain.errors import NotFound
+from signoff.domain.versions import review_base
 from signoff.queries.facts import get_version
 from signoff.queries.status import PageStatus
 from signoff.storage_format.normalise import normalise_body
-from signoff.storage_format.redline import Comparison, compare_bodies
+from signoff.storage_format.redline import (
+    Comparison,
+    Summary,
+    compare_bodies,
+    measure_change,
+)
 
 
 @dataclass(frozen=True)
@@ -61,18 +67,17 @@ def body_diff(old: str, new: str) -> list[DiffLine]:
 
 def review_pair(status: PageStatus, current: int) -> tuple[int, int, str] | None:
     """The versions a reader of the page's review compares, (older, newer, why):
-    the version under review against the approved one, or the one before it; the
-    current version against a stale approval. None when there is nothing to
+    the version under review against its base (`domain.versions.review_base`);
+    the current version against a stale approval. None when there is nothing to
     compare (no review, or a first version)."""
     approved = status.approved_at_version
     request = status.request
     if request is not None and request.status == "pending":
-        target = request.version
-        if approved is not None and approved < target:
-            return approved, target, f"the approved version {approved}"
-        if target > 1 and approved is None:
-            return target - 1, target, f"the previous version {target - 1}"
-        return None
+        base = review_base(request.version, approved)
+        if base is None:
+            return None
+        why = "approved" if base == approved else "previous"
+        return base, request.version, f"the {why} version {base}"
     if status.is_stale and approved is not None and approved < current:
         return approved, current, f"the approved version {approved}"
     return None
@@ -96,3 +101,23 @@ def compare_versions(
         comparison=compare_bodies(bodies[0], bodies[1]),
         source=body_diff(bodies[0], bodies[1]),
     )
+
+
+@dataclass(frozen=True)
+class ReviewChange:
+    """What a review of a version changes: its base (None for a first version) and
+    the size of the change from there."""
+
+    base: int | None
+    summary: Summary | None
+
+
+def review_change(session: Session, page: Page, version: PageVersion) -> ReviewChange:
+    """The change a review of `version` reads, measured once when it opens."""
+    base = review_base(version.number, page.approved_version)
+    if base is None:
+        return ReviewChange(None, None)
+    older = get_version(session, page.id, base)
+    if older is None:
+        return ReviewChange(None, None)
+    return ReviewChange(base, measure_change(older.body, version.body))

@@ -88,6 +88,8 @@ class QueueItem:
     is_stale: bool = False
     """The request is the approval its page stands on, and the page has moved away
     from it (`domain.standing`)."""
+    change_summary: str | None = None
+    """What the review changes, measured when it opened (None: a first version)."""
 
     @property
     def state(self) -> PageState:
@@ -240,6 +242,7 @@ def _page_statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
         Page.current_version,
         _page_now.content_hash,
         public_id_column(),
+        ApprovalRequest.change_summary,
     ).select_from(ApprovalRequest)
     query = _filtered(query, shape)
     query = query.outerjoin(
@@ -408,4 +411,5 @@ def _item(row: Any) -> QueueItem:
         change_set_id=row[11],
         due_at=row[12],
         is_stale=standing.is_stale,
+        change_summary=row[19],
     )

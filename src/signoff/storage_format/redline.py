@@ -135,6 +135,11 @@ def compare_bodies(old: str, new: str) -> Comparison:
     )
 
 
+def measure_change(old: str, new: str) -> Summary:
+    """How much changed between two stored bodies, without marking either."""
+    return _summarise(_align(cut_blocks(old).blocks, cut_blocks(new).blocks))
+
+
 # --- alignment ----------------------------------------------------------------------
 
 

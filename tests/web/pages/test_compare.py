@@ -130,3 +130,10 @@ def test_someone_outside_the_space_sees_no_history(web: Web) -> None:
     for path in ("/versions/1", "/compare?from=1&to=2"):
         response = web.browsers["anonymous"].get(web.page_url + path)
         assert response.status_code == 303  # to the login
+
+
+def test_the_queue_shows_how_big_each_change_is(web: Web) -> None:
+    edit(web, "<p>Other text</p>", 1)
+    post(web, "editor", "submit")
+    queue = web.browsers["approver"].get("/queue").text
+    assert re.search(r'data-testid="change-size">1 paragraph changed, 2 words<', queue)

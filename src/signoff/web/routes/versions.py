@@ -69,10 +69,11 @@ def _numbers(page: Page) -> list[int]:
 
 
 def load_version(
-    db: Database, user_id: int, key: str, page_id: int, number: int
+    db: Database, user_id: int, key: str, page_id: int, asked: str
 ) -> VersionScreen:
     with db.read() as session:
         page = page_in(session, session.get(User, user_id), key, page_id)
+        number = _version_number(asked, "The version")
         version = get_version(session, page.id, number)
         if version is None:
             raise NotFound(f"Page {page_id} has no version {number}.")
@@ -93,10 +94,14 @@ def load_version(
 
 
 def load_comparison(
-    db: Database, user_id: int, key: str, page_id: int, older: int, newer: int
+    db: Database, user_id: int, key: str, page_id: int, asked: tuple[str, str]
 ) -> tuple[PageHeading, VersionComparison]:
+    """The page first, so that a page that is not there is named before any
+    version number it was asked with."""
     with db.read() as session:
         page = page_in(session, session.get(User, user_id), key, page_id)
+        older = _version_number(asked[0], "Compare version")
+        newer = _version_number(asked[1], "With version")
         comparison = compare_versions(session, page, older, newer)
         heading = PageHeading(
             key, public_page_id(page), page.title, page.current_version, _numbers(page)
@@ -111,9 +116,8 @@ async def view_version(
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
-    wanted = _version_number(number, "The version")
     screen = await run_in_threadpool(
-        load_version, context.database(request), current.user_id, key, page_id, wanted
+        load_version, context.database(request), current.user_id, key, page_id, number
     )
     return render(
         request,
@@ -132,18 +136,16 @@ async def compare(request: Request, key: str, page_id: PageId) -> Response:
     if isinstance(current, Response):
         return current
     params = request.query_params
-    older = _version_number(params.get("from"), "Compare version")
-    newer = _version_number(params.get("to"), "With version")
     screen, comparison = await run_in_threadpool(
         load_comparison,
         context.database(request),
         current.user_id,
         key,
         page_id,
-        older,
-        newer,
+        (params.get("from", ""), params.get("to", "")),
     )
     view = params.get("view")
+    older, newer = comparison.old_version, comparison.new_version
     here = f"{page_url(key, screen.public_id)}/compare?from={older}&to={newer}"
     return render(
         request,
