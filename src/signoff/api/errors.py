@@ -132,11 +132,14 @@ def validation_message(error: RequestValidationError) -> str:
 
 
 async def handle_signoff_error(request: Request, error: Exception) -> Response:
-    """The refusal's status and sentence, in the wrapping of the interface called."""
+    """The refusal's status and sentence, in the wrapping of the interface called;
+    the UI's error page keeps the signed-in person's navigation."""
     assert isinstance(error, SignoffError)
     shown = refusal(error)
     if is_web_page(request):
-        return error_page(request, shown.sentence, status=shown.status)
+        # The person's navigation too, looked up as the validation handler does.
+        current = await current_session(request)
+        return error_page(request, shown.sentence, status=shown.status, current=current)
     message = confluence_message(error) if is_confluence(request) else shown.sentence
     return error_response(request, shown.status, message)
 

@@ -59,3 +59,17 @@ def test_a_bad_reference_link_is_named_by_its_label_in_the_ui_only(web: Web) -> 
     assert response.status_code == 400
     assert "Reference link must be an http or https URL" in response.text
     assert "referenceUrl" not in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/spaces/NOPE", "/changesets/999999", "/spaces/DOCS/pages/999999/edit"],
+)
+def test_a_missing_object_found_inside_a_route_shows_the_signed_in_navigation(
+    web: Web, path: str
+) -> None:
+    response = web.browsers["editor"].get(path)
+    assert response.status_code == 404
+    assert '<nav class="top-nav"' in response.text
+    assert "Sign out" in response.text
+    assert "This did not work" in response.text
