@@ -49,6 +49,7 @@ from signoff.queries.page_refs import (
 from signoff.queries.page_screen import PageScreen, page_screen
 from signoff.web import context
 from signoff.web.adhoc_form import AskFields
+from signoff.web.back_to import change_set_return
 from signoff.web.byline import Buttons, byline_buttons
 from signoff.web.comment_text import ShownComment, shown_comments
 from signoff.web.forms import FormValues, first
@@ -256,7 +257,8 @@ async def page_action(
         return await show_page(
             request, current, key, page_id, error=shown.sentence, status=shown.status
         )
-    return RedirectResponse(page_url(key, page_id), status_code=303)
+    back = change_set_return(first(form, "next"))
+    return RedirectResponse(back or page_url(key, page_id), status_code=303)
 
 
 @router.get(PAGE + "/edit")
