@@ -66,3 +66,17 @@ def _shown(shape: str, value: Any) -> str:
     """A figure as the table shows it; "-" where the run has none (no replay on
     PostgreSQL)."""
     return "-" if value is None else shape.format(value)
+
+
+def compare_table(figures: dict[str, Any]) -> Table:
+    """The comparison bench's figures, one per row."""
+    table = Table(title=f"Comparing two versions of a {figures['bytes']:,}-byte page")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row("change found", figures["change"])
+    table.add_row("full comparison, best", f"{figures['compareBestMs']:.1f} ms")
+    table.add_row("full comparison, median", f"{figures['compareMedianMs']:.1f} ms")
+    table.add_row("measure only, best", f"{figures['measureBestMs']:.1f} ms")
+    table.add_row("measure only, median", f"{figures['measureMedianMs']:.1f} ms")
+    table.add_row("runs", str(figures["runs"]))
+    return table

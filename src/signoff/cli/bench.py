@@ -15,10 +15,11 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress, TaskID
 
+from signoff.bench.compare import run_compare_bench
 from signoff.bench.replay import Replay
 from signoff.bench.runner import BenchResult, Quiet, Reporter, check_pages, run_bench
 from signoff.bench.scaling import SCALING_SIZES, run_scaling
-from signoff.bench.tables import result_table, scaling_table
+from signoff.bench.tables import compare_table, result_table, scaling_table
 from signoff.bench.target import server_url
 from signoff.cli.common import EXIT_USAGE, JsonOption, err, fail, out
 
@@ -91,9 +92,23 @@ def bench(
             + " and print one column per N.",
         ),
     ] = False,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="Only time comparing two versions of a page of about 1 MB.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Submit, approve, queue, bulk submit, rollup, analytics and audit export."""
+    if compare:
+        figures = run_compare_bench()
+        if as_json:
+            typer.echo(json.dumps({"compare": figures}))
+        else:
+            out().print(compare_table(figures))
+        return
     if scaling:
         if pages != DEFAULT_PAGES:
             fail("--scaling chooses the sizes itself; leave out --pages.", EXIT_USAGE)

@@ -100,24 +100,28 @@ def cut_blocks(body: str) -> Cut:
     return Cut(normal, *_blocks(normal))
 
 
+# In a normalised body every "<" and ">" is a tag's (text and attribute values are
+# escaped, comments dropped, CDATA written as text), so a plain pattern finds them.
+_TAG = re.compile(r"<(/?)([^\s/>]+)[^>]*?(/?)>")
+
+
 def _tokens(body: str) -> Iterator[_Token]:
+    """The tags and the text between them of a normalised body."""
     at = 0
-    for match in MARKUP_TOKEN.finditer(body):
-        if match.start() > at:
-            yield _Token(at, match.start(), None)
-        name = match.group("name") or match.group("end")
-        if name is None:  # a comment, CDATA or a declaration: text to a reader
-            yield _Token(match.start(), match.end(), None)
-        else:
-            yield _Token(
-                match.start(),
-                match.end(),
-                name.lower(),
-                closing=match.group("end") is not None,
-                self_closing=bool(match.group("slash"))
-                or name.lower() in VOID_ELEMENTS,
-            )
-        at = match.end()
+    for match in _TAG.finditer(body):
+        start, end = match.span()
+        if start > at:
+            yield _Token(at, start, None)
+        closing, name, slash = match.groups()
+        name = name.lower()
+        yield _Token(
+            start,
+            end,
+            name,
+            closing=bool(closing),
+            self_closing=bool(slash) or name in VOID_ELEMENTS,
+        )
+        at = end
     if at < len(body):
         yield _Token(at, len(body), None)
 
