@@ -3,7 +3,8 @@
 Fields are kept as typed, so a refused form is shown again as it was sent. Only
 their shape is checked here (a number, a date); what makes an ask sound (a quorum
 no larger than the people named, a last day not past) is the domain's rule, and
-its refusals name the field by the label people see on the form (`labelled`).
+its refusals name the field by the label people see on the form
+(`web.field_labels.for_people`).
 """
 
 from __future__ import annotations
@@ -12,18 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from signoff.domain.adhoc import DEFAULT_TITLE, AdhocAsk
-from signoff.domain.errors import BadInput, SignoffError
+from signoff.domain.errors import BadInput
 from signoff.queries.adhoc_asks import PendingAsk
 from signoff.web.forms import FormValues, first
-from signoff.web.refusals import refusal
-
-# The form's labels, by the field names the rules (and the API) use.
-LABELS = {
-    "members": "People to ask",
-    "quorumSize": "Approvals needed",
-    "title": "Title",
-    "expiryDate": "Last day",
-}
 
 
 @dataclass
@@ -72,16 +64,6 @@ class AskFields:
             notify_requests=self.notify_requests,
             notify_status=self.notify_status,
         )
-
-
-def labelled(error: SignoffError) -> str:
-    """The refusal's sentence, led by the label of the field it is about."""
-    sentence = refusal(error).sentence
-    name = error.field if isinstance(error, BadInput) else None
-    if name not in LABELS:
-        return sentence
-    sentence = sentence.removeprefix(f"{name}: ")
-    return f"{LABELS[name]}: {sentence}"
 
 
 def _ids(values: list[str]) -> list[int]:

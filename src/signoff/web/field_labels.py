@@ -7,9 +7,12 @@ there; a form shows the same refusal with the field named as its label says
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from signoff.domain.errors import BadInput, SignoffError
 from signoff.web.refusals import Refusal, refusal
 
+# The labels a field has on every form that shows it.
 LABELS = {
     "expiresDays": "Expires in (days)",
     "referenceUrl": "Reference link",
@@ -18,18 +21,28 @@ LABELS = {
     "title": "Title",
     "expiryDate": "Last day",
 }
+# Fields whose label depends on the form: pass the form's table to `for_people`.
+PAGE_EDITOR = {"body": "Body", "message": "Change message"}
+COMMENT_BOX = {"body": "Comment", "comment": "Comment"}
+REJECT_FORM = {"comment": "Reason for rejecting"}
 
 
-def for_people(error: SignoffError) -> Refusal:
+def for_people(error: SignoffError, form: Mapping[str, str] | None = None) -> Refusal:
     """The refusal's status and sentence, its field named by the form's label: a
     sentence led by the field's JSON name (`referenceUrl must ...`, `title: ...`)
-    is led by the label instead."""
+    is led by the label instead, and any other sentence about a labelled field is
+    led by `Label: `, so the person knows which box to correct. `form` holds the
+    labels of this form's own fields, which win over the shared ones."""
     shown = refusal(error)
     name = error.field if isinstance(error, BadInput) else None
-    if name is None or name not in LABELS:
+    labels = {**LABELS, **(form or {})}
+    if name is None or name not in labels:
         return shown
+    label = labels[name]
     for lead in (f"{name}: ", f"{name} "):
         if shown.sentence.startswith(lead):
-            label = LABELS[name] + lead.removeprefix(name)
-            return Refusal(shown.status, label + shown.sentence.removeprefix(lead))
-    return shown
+            rest = lead.removeprefix(name) + shown.sentence.removeprefix(lead)
+            return Refusal(shown.status, label + rest)
+    if shown.sentence.startswith(label):
+        return shown
+    return Refusal(shown.status, f"{label}: {shown.sentence}")

@@ -23,9 +23,10 @@ from signoff.domain.adhoc import AdhocAsk
 from signoff.domain.states import Origin
 from signoff.ids import PageId
 from signoff.web import context
-from signoff.web.adhoc_form import AskFields, labelled
+from signoff.web.adhoc_form import AskFields
+from signoff.web.field_labels import for_people
 from signoff.web.forms import PICKER_FIELDS, PICKER_FORM_BYTES
-from signoff.web.refusals import FORM_REFUSALS, refusal
+from signoff.web.refusals import FORM_REFUSALS
 from signoff.web.require_session import signed_in_form
 from signoff.web.routes.pages import (
     PAGE,
@@ -71,13 +72,14 @@ async def request_approval(request: Request, key: str, page_id: PageId) -> Respo
             context.now(request),
         )
     except FORM_REFUSALS as refused:
+        shown = for_people(refused)
         return await show_page(
             request,
             current,
             key,
             page_id,
-            error=labelled(refused),
-            status=refusal(refused).status,
+            error=shown.sentence,
+            status=shown.status,
             ask=fields,
         )
     return RedirectResponse(page_url(key, page_id), status_code=303)

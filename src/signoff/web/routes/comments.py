@@ -25,8 +25,9 @@ from signoff.ids import PageId
 from signoff.queries.inbox import inbox, unread_mentions
 from signoff.web import context
 from signoff.web.comment_text import comment_markup
+from signoff.web.field_labels import COMMENT_BOX, for_people
 from signoff.web.forms import first
-from signoff.web.refusals import FORM_REFUSALS, refusal
+from signoff.web.refusals import FORM_REFUSALS
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.routes.pages import PAGE, page_in, page_url, show_page
 from signoff.web.sessions import CurrentSession
@@ -76,7 +77,7 @@ async def comment(request: Request, key: str, page_id: PageId) -> Response:
             context.now(request),
         )
     except FORM_REFUSALS as refused:
-        shown = refusal(refused)
+        shown = for_people(refused, COMMENT_BOX)
         return await show_page(
             request, current, key, page_id, error=shown.sentence, status=shown.status
         )

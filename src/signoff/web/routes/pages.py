@@ -52,8 +52,9 @@ from signoff.web.adhoc_form import AskFields
 from signoff.web.back_to import change_set_return
 from signoff.web.byline import Buttons, byline_buttons
 from signoff.web.comment_text import ShownComment, shown_comments
+from signoff.web.field_labels import PAGE_EDITOR, REJECT_FORM, for_people
 from signoff.web.forms import FormValues, first
-from signoff.web.refusals import FORM_REFUSALS, refusal
+from signoff.web.refusals import FORM_REFUSALS
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.sessions import CurrentSession
 from signoff.web.templating import render
@@ -253,7 +254,7 @@ async def page_action(
             context.now(request),
         )
     except FORM_REFUSALS as refused:
-        shown = refusal(refused)
+        shown = for_people(refused, REJECT_FORM if verb == "reject" else None)
         return await show_page(
             request, current, key, page_id, error=shown.sentence, status=shown.status
         )
@@ -380,7 +381,7 @@ def _refused_editor(
 ) -> Response:
     """The editor again with the text as sent, so nothing typed is lost; a version
     conflict says what to do about it."""
-    shown = refusal(refused)
+    shown = for_people(refused, PAGE_EDITOR)
     error = CONFLICT if isinstance(refused, VersionConflict) else shown.sentence
     return _editor(
         request, current, key, page_id, values, error=error, status=shown.status
