@@ -62,11 +62,17 @@ def byline_buttons(session: Session, page: Page, user: User) -> Buttons:
     return Buttons(
         request_approval=request_approval,
         workflows=workflows,
-        decide=_passes(lambda: check_record_decision(session, page, actor=user)),
+        decide=may_decide(session, page, user),
         withdraw=_passes(lambda: check_cancel_request(session, page, actor=user)),
         edit=role.includes(Role.editor) and source_of(page).edit_refusal(page) is None,
         ask=_ask_offer(session, page, user),
     )
+
+
+def may_decide(session: Session, page: Page, user: User) -> bool:
+    """Whether `user` may approve or reject `page` now: the byline's Approve and
+    Reject, and the change-set review page's, by `check_record_decision`."""
+    return _passes(lambda: check_record_decision(session, page, actor=user))
 
 
 def _ask_offer(session: Session, page: Page, user: User) -> AskOffer | None:

@@ -13,11 +13,13 @@ from signoff.web.routes import (
     analytics,
     audit,
     auth,
+    changeset_review,
     changesets,
     comments,
     confluence,
     groups,
     outbox,
+    page_editor,
     pages,
     queue,
     space_settings,
@@ -35,10 +37,12 @@ def web_routers() -> list[APIRouter]:
         space_settings.router,
         comments.router,  # before pages: its POST /{verb} would take /comments
         adhoc.router,  # before pages, for the same reason (/request-approval)
+        page_editor.router,  # before pages, for the same reason (/edit)
         pages.router,
         versions.router,
         queue.router,
         changesets.router,
+        changeset_review.router,
         account.router,
         audit.router,
         analytics.router,
