@@ -32,6 +32,7 @@ from signoff.db.models import ChangeSet, Space, User
 from signoff.domain.errors import BadInput, InvalidState
 from signoff.domain.states import ChangeSetStatus, Origin, Role
 from signoff.ids import Id
+from signoff.queries.changeset_review import review_notes
 from signoff.queries.changesets import (
     change_set_detail,
     change_set_page_ids,
@@ -356,6 +357,7 @@ def _detail_page(
         **_globals(current),
         "space": space,
         "detail": detail,
+        "notes": review_notes(session, change_set.id),
         "creator": creator.display_name if creator else None,
         "archived": detail.status == ChangeSetStatus.archived,
         "can_edit": _is_editor(session, user, space.id),
