@@ -11,7 +11,8 @@ import pytest
 from signoff.client.backoff import Backoff, retry_after_seconds
 from signoff.client.documents import read_folder
 from signoff.client.errors import BadDocument
-from signoff.client.rendering import render_markdown, same_content
+from signoff.client.rendering import same_content
+from signoff.storage_format.markdown import render_markdown
 
 
 def test_backoff_grows_and_stays_under_its_maximum() -> None:

@@ -15,7 +15,8 @@ from pathlib import Path
 import frontmatter
 
 from signoff.client.errors import BadDocument
-from signoff.client.rendering import digest, first_heading, render_markdown
+from signoff.client.rendering import digest
+from signoff.storage_format.markdown import first_heading, render_markdown
 
 MARKDOWN = frozenset({".md", ".markdown"})
 HTML = frozenset({".html", ".htm"})

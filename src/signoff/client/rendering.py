@@ -1,7 +1,7 @@
-"""Source files to storage-format bodies, and how two bodies are compared.
+"""How a source file's storage-format body is compared with the store's.
 
-Markdown is CommonMark plus tables (markdown-it-py), written as XHTML, which the
-store's storage format is. The store sanitises every body on the way in (drops
+Markdown becomes storage format in `signoff.storage_format.markdown`, the one
+conversion the web editor uses too. The store sanitises every body on the way in (drops
 `style` and `class`, scripts, writes `<br>` for `<br />`), so what it gives back is
 not byte-for-byte what was sent; `same_content` compares a lenient skeleton of both.
 """
@@ -13,27 +13,9 @@ import json
 import re
 from html.parser import HTMLParser
 
-from markdown_it import MarkdownIt
-
 # Attributes that carry meaning a reader sees; presentation ones may be stripped.
 KEPT_ATTRIBUTES = frozenset({"href", "src", "alt", "title", "colspan", "rowspan"})
 DROPPED_ELEMENTS = frozenset({"script", "style"})
-
-_markdown = MarkdownIt("commonmark", {"xhtmlOut": True}).enable("table")
-
-
-def render_markdown(text: str) -> str:
-    html: str = _markdown.render(text)
-    return html
-
-
-def first_heading(text: str) -> str | None:
-    """The text of the first level-1 heading, as CommonMark reads it."""
-    tokens = _markdown.parse(text)
-    for here, token in enumerate(tokens[:-1]):
-        if token.type == "heading_open" and token.tag == "h1":
-            return tokens[here + 1].content.strip() or None
-    return None
 
 
 def digest(title: str, body: str) -> str:

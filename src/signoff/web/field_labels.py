@@ -22,7 +22,7 @@ LABELS = {
     "expiryDate": "Last day",
 }
 # Fields whose label depends on the form: pass the form's table to `for_people`.
-PAGE_EDITOR = {"body": "Body", "message": "Change message"}
+PAGE_EDITOR = {"body": "Body", "message": "Change message", "format": "Format"}
 COMMENT_BOX = {"body": "Comment", "comment": "Comment"}
 REJECT_FORM = {"comment": "Reason for rejecting"}
 

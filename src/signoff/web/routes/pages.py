@@ -1,19 +1,18 @@
-"""Pages in the UI: view with byline actions, edit, create.
+"""Pages in the UI: the page view with its byline actions.
 
 `GET /spaces/{key}/pages/{id}` shows the page (`id` as clients name it: a page from
 Confluence by its Confluence page id, `queries.page_refs`); the byline's forms POST to
 `.../submit`, `.../approve`, `.../reject` and `.../withdraw` (the ad-hoc form's
-`.../request-approval` is `web.routes.adhoc`'s); `GET|POST .../edit`
-saves a new version; `GET|POST /spaces/{key}/pages/new` creates a page. Handlers
-parse, call one action or query, and render; a refusal of a byline button or of the
-editor (`FORM_REFUSALS`) is shown on that page, any other goes to the error page.
+`.../request-approval` is `web.routes.adhoc`'s; the editor, `.../edit`, is
+`web.routes.page_editor`'s). Handlers parse, call one action or query, and render;
+a refusal of a byline button (`FORM_REFUSALS`) is shown on the page, any other goes
+to the error page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
@@ -21,30 +20,25 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from signoff.access import access_space_by_key, space_role
+from signoff.access import access_space_by_key
 from signoff.actions.acting import Acting
 from signoff.actions.approvals import (
     do_cancel_request,
     do_record_decision,
     do_submit_page,
 )
-from signoff.actions.pages import do_create_page, do_edit_page
 from signoff.actions.unit import unit_of_work
 from signoff.db.models import Page, User
 from signoff.db.session import Database
 from signoff.domain.errors import (
     BadInput,
-    NotAllowed,
     NotFound,
-    SignoffError,
-    VersionConflict,
 )
-from signoff.domain.states import DecisionKind, Origin, Role
+from signoff.domain.states import DecisionKind, Origin
 from signoff.ids import PageId, form_id, stored_number
 from signoff.queries.page_refs import (
     access_page_by_public_id,
     is_confluence_page,
-    public_page_id,
 )
 from signoff.queries.page_screen import PageScreen, page_screen
 from signoff.web import context
@@ -52,7 +46,7 @@ from signoff.web.adhoc_form import AskFields
 from signoff.web.back_to import change_set_return
 from signoff.web.byline import Buttons, byline_buttons
 from signoff.web.comment_text import ShownComment, shown_comments
-from signoff.web.field_labels import PAGE_EDITOR, REJECT_FORM, for_people
+from signoff.web.field_labels import REJECT_FORM, for_people
 from signoff.web.forms import FormValues, first
 from signoff.web.refusals import FORM_REFUSALS
 from signoff.web.require_session import signed_in, signed_in_form
@@ -262,192 +256,6 @@ async def page_action(
     return RedirectResponse(back or page_url(key, page_id), status_code=303)
 
 
-@router.get(PAGE + "/edit")
-async def edit_form(request: Request, key: str, page_id: PageId) -> Response:
-    current = await signed_in(request)
-    if isinstance(current, Response):
-        return current
-    screen, buttons, _comments = await run_in_threadpool(
-        load_screen, context.database(request), current.user_id, key, page_id
-    )
-    if not buttons.edit:
-        raise NotAllowed("You need the editor role to edit.")
-    values = {"title": screen.title, "body": screen.body, "version": screen.version}
-    return _editor(request, current, screen.space_key, page_id, values)
-
-
-def _editor(
-    request: Request,
-    current: CurrentSession,
-    key: str,
-    page_id: int | None,
-    values: dict[str, Any],
-    *,
-    error: str | None = None,
-    status: int = 200,
-) -> Response:
-    return render(
-        request,
-        "page_edit.html",
-        {
-            "current": current,
-            "key": key,
-            "page_id": page_id,
-            "values": values,
-            "error": error,
-        },
-        status=status,
-    )
-
-
-def save_edit(
-    db: Database,
-    user_id: int,
-    key: str,
-    page_id: int,
-    values: dict[str, Any],
-    now: datetime,
-) -> None:
-    with unit_of_work(db, origin=UI) as session:
-        user = session.get(User, user_id)
-        page = page_in(session, user, key, page_id)
-        assert user is not None
-        do_edit_page(
-            session,
-            page,
-            title=values["title"],
-            body=values["body"],
-            expected_version=_started_from(values),
-            message=values["message"],
-            by=Acting(user, UI, None, now),
-        )
-
-
-def _page_values(form: FormValues) -> dict[str, Any]:
-    """The editor's fields as sent, so a refused form is shown again as it was."""
-    return {
-        "title": first(form, "title"),
-        "body": first(form, "body"),
-        "message": first(form, "message"),
-        "version": first(form, "version"),
-    }
-
-
-def _started_from(values: dict[str, Any]) -> int | None:
-    """The version the edit started from; None when the form sent none (the edit
-    is then not checked against newer versions)."""
-    raw = str(values["version"] or "")
-    version = stored_number(raw)
-    if raw and version is None:
-        raise BadInput("The form did not say which version you edited.")
-    return version
-
-
-CONFLICT = (
-    "Someone saved a newer version while you were editing. Your text is below; "
-    "open the page again to see the latest version before saving."
-)
-
-
-@router.post(PAGE + "/edit")
-async def edit(request: Request, key: str, page_id: PageId) -> Response:
-    posted = await signed_in_form(request)
-    if isinstance(posted, Response):
-        return posted
-    current, form = posted
-    values = _page_values(form)
-    try:
-        await run_in_threadpool(
-            save_edit,
-            context.database(request),
-            current.user_id,
-            key,
-            page_id,
-            values,
-            context.now(request),
-        )
-    except FORM_REFUSALS as refused:
-        return _refused_editor(request, current, key, page_id, values, refused)
-    return RedirectResponse(page_url(key, page_id), status_code=303)
-
-
-def _refused_editor(
-    request: Request,
-    current: CurrentSession,
-    key: str,
-    page_id: int | None,
-    values: dict[str, Any],
-    refused: SignoffError,
-) -> Response:
-    """The editor again with the text as sent, so nothing typed is lost; a version
-    conflict says what to do about it."""
-    shown = for_people(refused, PAGE_EDITOR)
-    error = CONFLICT if isinstance(refused, VersionConflict) else shown.sentence
-    return _editor(
-        request, current, key, page_id, values, error=error, status=shown.status
-    )
-
-
-@router.get("/spaces/{key}/new")
-async def new_page_form(request: Request, key: str) -> Response:
-    current = await signed_in(request)
-    if isinstance(current, Response):
-        return current
-    allowed = await run_in_threadpool(
-        may_create, context.database(request), current.user_id, key
-    )
-    if not allowed:
-        raise NotAllowed("You need the editor role to add pages.")
-    values = {"title": "", "body": "", "message": "", "version": None}
-    return _editor(request, current, key, None, values)
-
-
-def may_create(db: Database, user_id: int, key: str) -> bool:
-    with db.read() as session:
-        user = session.get(User, user_id)
-        space = access_space_by_key(session, user, key)
-        role = space_role(session, user, space.id)
-        return role is not None and role.includes(Role.editor)
-
-
-def create_page(
-    db: Database, user_id: int, key: str, values: dict[str, Any], now: datetime
-) -> str:
-    with unit_of_work(db, origin=UI) as session:
-        user = session.get(User, user_id)
-        space = access_space_by_key(session, user, key)
-        assert user is not None
-        page = do_create_page(
-            session,
-            space,
-            title=values["title"],
-            body=values["body"],
-            message=values["message"],
-            by=Acting(user, UI, None, now),
-        )
-        return public_page_id(page)
-
-
-@router.post("/spaces/{key}/new")
-async def new_page(request: Request, key: str) -> Response:
-    posted = await signed_in_form(request)
-    if isinstance(posted, Response):
-        return posted
-    current, form = posted
-    values = _page_values(form)
-    try:
-        page_id = await run_in_threadpool(
-            create_page,
-            context.database(request),
-            current.user_id,
-            key,
-            values,
-            context.now(request),
-        )
-    except FORM_REFUSALS as refused:
-        return _refused_editor(request, current, key, None, values, refused)
-    return RedirectResponse(page_url(key, page_id), status_code=303)
-
-
-# Last, so `.../edit` above is matched before the byline verbs.
+# Last in this router; routers with other POSTs under a page (comments, ad-hoc,
+# the editor) are included before it (`web.routes.web_routers`).
 router.add_api_route(PAGE + "/{verb}", page_action, methods=["POST"])
