@@ -3,8 +3,9 @@ full sections of one screen of pages.
 
 `review_notes` serves every page of the set (the detail's table, the review page's
 table of contents) from what a review stored when it opened (`change_summary`) and
-three statements however many pages; `review_sections` compares bodies, so it is
-asked for one screen of pages at a time (`SCREEN_SIZE`), never for the whole set.
+three statements however many pages; `review_sections` compares bodies (a review's
+pair, `queries.page_compare.review_pair`, or for a decided one what it changed), so
+it is asked for one screen of pages at a time (`SCREEN_SIZE`), never the whole set.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from signoff.db.models import (
     RequestStep,
     User,
 )
-from signoff.domain.states import DecisionKind, StepStatus
+from signoff.domain.states import DecisionKind, RequestStatus, StepStatus
 from signoff.queries.facts import get_version
 from signoff.queries.page_compare import (
     VersionComparison,
@@ -121,7 +122,9 @@ def review_sections(session: Session, pages: Sequence[Page]) -> list[ReviewSecti
     read = []
     for page in pages:
         status = page_status(session, page)
-        pair = review_pair(status, page.current_version)
+        pair = review_pair(status, page.current_version) or _decided_pair(
+            session, status
+        )
         comparison = (
             compare_versions(session, page, pair[0], pair[1], why=pair[2])
             if pair
@@ -135,6 +138,21 @@ def review_sections(session: Session, pages: Sequence[Page]) -> list[ReviewSecti
         ReviewSection(page, status, names, comparison, body)
         for page, status, comparison, body in read
     ]
+
+
+def _decided_pair(session: Session, status: PageStatus) -> tuple[int, int, str] | None:
+    """What an approved or rejected review changed, from the version it was measured
+    against when it opened: a reviewer who just decided still sees what they read."""
+    decided = status.request
+    if decided is None or decided.status not in (
+        RequestStatus.approved,
+        RequestStatus.rejected,
+    ):
+        return None
+    request = session.get(ApprovalRequest, decided.id)
+    if request is None or request.change_from is None:
+        return None
+    return request.change_from, request.page_version, f"version {request.change_from}"
 
 
 def _names(session: Session, statuses: Sequence[PageStatus]) -> dict[str, str]:

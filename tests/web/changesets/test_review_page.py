@@ -118,6 +118,9 @@ def test_approving_from_the_review_page_returns_to_that_pages_section(
     assert ">Approve</button>" not in upgrade
     assert "Approver approved version 2" in upgrade
     assert 'data-testid="section-status">Approved<' in upgrade
+    # What the decided review changed stays in view.
+    assert "Changes since version 1" in upgrade
+    assert "<strong>1 added, 5 words</strong>" in upgrade
 
 
 def test_a_person_outside_the_space_gets_not_found(review: Review) -> None:
