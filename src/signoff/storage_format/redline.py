@@ -498,20 +498,21 @@ def _anchors(cut: Cut, changes: Sequence[BlockChange]) -> Iterator[_Edit]:
         yield place(gone, None)
 
 
-def _unified_edits(after: Cut, changes: Sequence[BlockChange]) -> list[_Edit]:
-    edits = list(_anchors(after, changes))
+def _newer_edits(changes: Sequence[BlockChange], *, show: str) -> list[_Edit]:
+    """The marks on the newer body's own blocks: `show` is "both" (the unified view:
+    a changed block keeps its deleted words, a changed atom its old self) or "new"
+    (the newer side alone)."""
+    edits: list[_Edit] = []
     for change in changes:
         new, old = change.new, change.old
         if new is None:
             continue
         if change.change is Change.changed and old is not None:
             if new.atom:
-                text = _gone(old) + _came(new)
-                edits.append(_Edit(new.start, new.end, text))
+                text = (_gone(old) if show == "both" else "") + _came(new)
             else:
-                edits.append(
-                    _Edit(new.start, new.end, _marked_words(old, new, show="both"))
-                )
+                text = _marked_words(old, new, show=show)
+            edits.append(_Edit(new.start, new.end, text))
         elif change.change in (Change.added, Change.moved):
             moved = change.change is Change.moved
             edits.append(_Edit(new.start, new.end, _came(new, moved=moved)))
@@ -521,7 +522,7 @@ def _unified_edits(after: Cut, changes: Sequence[BlockChange]) -> list[_Edit]:
 
 
 def _unified(after: Cut, changes: Sequence[BlockChange]) -> str:
-    edits = _unified_edits(after, changes)
+    edits = list(_anchors(after, changes)) + _newer_edits(changes, show="both")
     return _splice(after.body, edits + _folds(after, changes, edits))
 
 
@@ -600,19 +601,4 @@ def _old_side(before: Cut, changes: Sequence[BlockChange]) -> str:
 
 
 def _new_side(after: Cut, changes: Sequence[BlockChange]) -> str:
-    edits: list[_Edit] = []
-    for change in changes:
-        new = change.new
-        if new is None:
-            continue
-        if change.change is Change.changed and change.old is not None:
-            text = (
-                _came(new) if new.atom else _marked_words(change.old, new, show="new")
-            )
-            edits.append(_Edit(new.start, new.end, text))
-        elif change.change in (Change.added, Change.moved):
-            moved = change.change is Change.moved
-            edits.append(_Edit(new.start, new.end, _came(new, moved=moved)))
-        elif change.change is Change.formatting:
-            edits.append(_Edit(new.start, new.end, _restyled(new, change.formatting)))
-    return _splice(after.body, edits)
+    return _splice(after.body, _newer_edits(changes, show="new"))
