@@ -29,6 +29,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "/changesets/new?space=DOCS": EDITORS,
     "/changesets/{set}": MEMBERS,
     "/changesets/{set}/edit": EDITORS,
+    "/changesets/{set}/review": MEMBERS,
     "/account": EVERYONE,
     "/inbox": EVERYONE,
     "/audit": EVERYONE,
