@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from factories import PASSWORD
+from factories import PASSWORD, later
 from live_server import live_server
+from oauth.support import Clock
 from signoff.api.app import create_app
 from signoff.config import Settings
 from web.changesets.conftest import build
@@ -39,6 +40,7 @@ def site(
     shutil.copyfile(sqlite_template, tmp_path / "signoff.db")
     url = f"sqlite:///{tmp_path / 'signoff.db'}"
     app = create_app(Settings(data_dir=tmp_path / "data", database_url=url))
+    app.state.clock = Clock(later(10))  # the same dates in every screenshot
     change_set_id, page_ids, _people = build(app.state.db, with_draft=False)
     with live_server(app) as base_url:
         yield base_url, change_set_id, page_ids
