@@ -349,5 +349,6 @@ def test_submitting_reads_the_authors_in_one_statement(db: Database) -> None:
         carol_writes_bob_resaves(t)
         with counting(db.engine) as statements:
             do_submit_page(s, t.page, **by(t.bob, now=later(3)))
-        # The page's current version is read whole once; the authors once more.
-        assert len(versions_read(statements)) == 2, versions_read(statements)
+        # The page's current version is read whole once; the authors once more;
+        # and the version the review is read against, to measure the change.
+        assert len(versions_read(statements)) == 3, versions_read(statements)
