@@ -139,8 +139,11 @@ def main_pages(seeded: Seeded) -> list[str]:
         "/spaces/LONG",
         page,
         page + "/edit",
+        page + "/versions/1",
+        page + "/compare?from=1&to=1&view=side",
         "/changesets",
         change_set,
+        change_set + "/review",
         change_set + "/edit",
         "/queue?tab=all",
         f"/queue?tab=all&workflow={seeded.workflow_id}"
