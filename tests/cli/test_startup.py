@@ -57,6 +57,22 @@ def test_pipeline_commands_do_not_import_the_database_stack(args: list[str]) -> 
     assert modules_after(*args).isdisjoint(SERVER_SIDE)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["page", "submit", "--help"], ["sync", "--help"]],
+    ids=" ".join,
+)
+def test_help_loads_no_http_client(args: list[str]) -> None:
+    """httpx loads with the first connection: printing help opens none."""
+    assert "httpx" not in modules_after(*args)
+
+
+def test_a_command_that_calls_the_server_loads_the_http_client() -> None:
+    assert "httpx" in modules_after(
+        "changeset", "status", "1", "--url", "http://127.0.0.1:1", "--token", "t"
+    )
+
+
 def test_a_server_side_command_still_loads_it_when_run() -> None:
     assert {"sqlalchemy", "alembic"} <= modules_after("db", "check", "--help") | (
         modules_after("db", "upgrade", "--data-dir", "/nonexistent/x", "--json")

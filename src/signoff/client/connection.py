@@ -12,14 +12,15 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import httpx
 
 from signoff import __version__
 from signoff.client.backoff import retry_after_seconds
 from signoff.client.errors import ApiError, ClientError, Unreachable
+
+if TYPE_CHECKING:  # httpx is imported when the first connection opens: a command
+    import httpx  # that only prints its help never pays for it.
 
 RETRYABLE = frozenset({429, 503})
 Json = dict[str, Any]
@@ -66,6 +67,8 @@ class Connection:
         self.retries = retries
         self.longest_retry_wait = longest_retry_wait
         self._sleep = sleep
+        import httpx  # see the TYPE_CHECKING import above
+
         self._http = httpx.Client(
             base_url=self.url,
             timeout=timeout,
@@ -127,6 +130,8 @@ class Connection:
         json: Json | None,
         headers: Mapping[str, str] | None,
     ) -> Json:
+        import httpx  # loaded by now: the connection opened it
+
         try:
             response = self._http.request(
                 method, path, params=params, json=json, headers=headers

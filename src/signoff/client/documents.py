@@ -16,7 +16,6 @@ import frontmatter
 
 from signoff.client.errors import BadDocument
 from signoff.client.rendering import digest
-from signoff.storage_format.markdown import first_heading, render_markdown
 
 MARKDOWN = frozenset({".md", ".markdown"})
 HTML = frozenset({".html", ".htm"})
@@ -57,6 +56,10 @@ def read_document(root: Path, path: Path) -> Document:
         problem = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise BadDocument(f"{relative}: bad front matter: {problem}") from None
     is_markdown = path.suffix.lower() in MARKDOWN
+    # The Markdown renderer loads with the first file that needs it, not with the
+    # command: `signoff sync --help` pays nothing for it.
+    from signoff.storage_format.markdown import render_markdown
+
     body = render_markdown(post.content) if is_markdown else post.content.strip()
     return Document(
         key=_front_text(post.metadata, "id", relative) or relative,
@@ -95,6 +98,8 @@ def _front_text(metadata: dict[str, object], name: str, relative: str) -> str | 
 
 def _heading(content: str, is_markdown: bool) -> str | None:
     if is_markdown:
+        from signoff.storage_format.markdown import first_heading
+
         return first_heading(content)
     found = _HTML_HEADING.search(content)
     return _TAG.sub("", found.group(1)).strip() or None if found else None
