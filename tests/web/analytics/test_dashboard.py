@@ -149,7 +149,7 @@ def test_bad_filters_re_render_the_form_with_the_reason(
     response = world.browser("admin").get("/analytics/DOCS", params=params)
     assert response.status_code == 400
     html = unescape(response.text)
-    assert f'<p class="error" role="alert">{message}</p>' in html
+    assert f'<p class="alert alert-error" role="alert">{message}</p>' in html
     assert 'aria-label="Date range"' in html
     for name in ("from", "to"):
         if name in params:

@@ -128,8 +128,8 @@ def test_a_quorum_larger_than_the_people_asked_is_shown_with_its_label(
     refused = post_ask(web, "editor", url, ["approver"], quorum="3", title="Kept")
     assert refused.status_code == 400
     assert (
-        '<p class="flash error" role="alert">Approvals needed: The quorum must be 0 '
-        "(everyone) to 1 (the number of people named).</p>"
+        '<p class="alert alert-error" role="alert">Approvals needed: '
+        "The quorum must be 0 (everyone) to 1 (the number of people named).</p>"
     ) in refused.text
     assert "quorumSize" not in refused.text
     # The form is shown again as sent, open.
