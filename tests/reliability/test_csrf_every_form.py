@@ -73,6 +73,7 @@ QUERIES: dict[str, str] = {
     "/api/v1/analytics": "?spaceId={space_id}",
     "/api/v1/webhooks": "?spaceId={space_id}",
     "/api/v1/webhooks/deliveries": "?webhookId={webhook_id}",
+    "/spaces/{key}/pages/{page_id}/compare": "?from=1&to=1",
 }
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 # Columns a read may write by design (see `database_hash`).
