@@ -625,6 +625,7 @@ def ui_get_paths(world: XssWorld) -> dict[str, str]:
         "{workflow_id}": str(world.workflow_ids[0]),
         "{change_set_id}": str(world.corpus_set_id),
         "{webhook_id}": "999999",  # none exists: the 404 page carries them too
+        "{number}": "1",
     }
     paths = {}
     for router in web_routers():

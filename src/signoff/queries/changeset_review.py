@@ -116,11 +116,15 @@ class ReviewSection:
     body: str
 
 
-def review_sections(session: Session, pages: Sequence[Page]) -> list[ReviewSection]:
-    """The sections of `pages`, in the order given; each compares at most two
-    bodies, so callers pass one screen of pages (`SCREEN_SIZE`)."""
+def review_sections(session: Session, page_ids: Sequence[int]) -> list[ReviewSection]:
+    """The sections of the pages `page_ids`, in the order given; each compares at
+    most two bodies, so callers pass one screen of pages (`SCREEN_SIZE`)."""
+    loaded = {
+        page.id: page
+        for page in session.scalars(select(Page).where(Page.id.in_(page_ids)))
+    }
     read = []
-    for page in pages:
+    for page in (loaded[page_id] for page_id in page_ids):
         status = page_status(session, page)
         pair = review_pair(status, page.current_version) or _decided_pair(
             session, status

@@ -77,7 +77,7 @@ def test_an_author_signs_in_and_requests_approval(scene: Scene) -> None:
     scene.sign_in_as("ada", "/spaces")
     expect(scene.page.get_by_role("link", name="Approval queue")).to_be_visible()
     scene.shot("spaces")
-    scene.page.get_by_role("link", name="DOCS").click()
+    scene.page.get_by_role("link", name="DOCS", exact=True).click()
     expect(scene.page.get_by_role("link", name="Policy")).to_be_visible()
     scene.shot("space")
     scene.page.get_by_role("link", name="Policy").click()

@@ -13,13 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from signoff.access import access_change_set
-from signoff.db.models import Page, Space, User
+from signoff.db.models import Space, User
 from signoff.db.session import Database
 from signoff.domain.errors import BadInput
 from signoff.ids import Id, stored_number
@@ -84,11 +83,7 @@ def load_review(
             ref.page_id
             for ref in detail.page_refs[(screen - 1) * SCREEN_SIZE :][:SCREEN_SIZE]
         ]
-        loaded = {
-            page.id: page
-            for page in session.scalars(select(Page).where(Page.id.in_(shown)))
-        }
-        sections = review_sections(session, [loaded[id_] for id_ in shown])
+        sections = review_sections(session, shown)
         return ReviewScreen(
             space=space,
             detail=detail,

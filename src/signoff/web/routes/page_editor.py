@@ -180,7 +180,7 @@ async def _posted(
     values = _page_values(form)
     try:
         values["format"] = posted_format(form)
-    except BadInput as refused:
+    except FORM_REFUSALS as refused:
         return _refused_editor(request, current, key, page_id, values, refused)
     if first(form, "preview"):
         shown = preview_html(values["body"], values["format"])
