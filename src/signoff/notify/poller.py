@@ -5,7 +5,8 @@ A pass can wait on a site's `Retry-After` or read hundreds of pages; in its own
 thread it never holds back outbox delivery. A failed pass is logged with the site's
 own words (never a credential: errors name the call, not its headers) and the next
 one runs on time. `signoff serve` (with its background worker) and `signoff
-worker` run one; `worker --once` runs one pass through it.
+worker` run one; `worker --once` runs one pass through it. On PostgreSQL the loop's
+passes take turns across processes (`single_run`): never two passes at once.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import datetime
 from signoff.actions.confluence.polling import SiteReach, run_pass
 from signoff.config import Settings
 from signoff.db.session import Database
+from signoff.notify.single_run import Job, single_run
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ class ConfluencePoller:
     clock: Callable[[], datetime]
     every: float
     passes: int = 0
+    skipped: int = 0
+    """Loop passes left to another process that was polling."""
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
 
@@ -66,9 +70,18 @@ class ConfluencePoller:
         self.passes += 1  # last: a test that waits for it also sees the log
         return counts
 
+    def run_turn(self) -> dict[str, int | float] | None:
+        """The loop's pass: `run_once`, unless another process is polling right now
+        (then None, and `skipped` counts it)."""
+        with single_run(self.db, Job.confluence_poller) as mine:
+            if not mine:
+                self.skipped += 1
+                return None
+            return self.run_once()
+
     def run_forever(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            self.run_once()
+            self.run_turn()
             stop.wait(self.every)
 
     def start(self) -> ConfluencePoller:

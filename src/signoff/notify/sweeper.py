@@ -3,6 +3,8 @@ step reminders, at most once a minute, from the outbox worker's loop.
 
 Each item is its own short transaction (`actions.schedule`), so two workers sweeping
 at once only ever do each item once, and a failure leaves the rest to the next sweep.
+On PostgreSQL the loop's sweep also waits its turn (`single_run`): with N processes
+one sweeps and the others skip, rather than all listing and locking the same rows.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from signoff.actions.schedule import (
 from signoff.actions.unit import unit_of_work
 from signoff.db.session import Database
 from signoff.domain.states import Origin
+from signoff.notify.single_run import Job, single_run
 
 logger = logging.getLogger(__name__)
 
@@ -34,15 +37,25 @@ class Sweeper:
     clock: Callable[[], datetime]
     every: timedelta = timedelta(minutes=1)
     batch: int = 100
+    sweeps: int = 0
+    """Sweeps this process ran from its loop."""
+    skipped: int = 0
+    """Loop sweeps left to another process that was sweeping."""
     _next: datetime | None = field(default=None, init=False)
 
     def maybe_sweep(self) -> None:
-        """Sweep if the last sweep is `every` ago (the worker calls this often)."""
+        """Sweep if the last sweep is `every` ago (the worker calls this often), and
+        no other process is sweeping now."""
         now = self.clock()
         if self._next is not None and now < self._next:
             return
         self._next = now + self.every
-        self.sweep()
+        with single_run(self.db, Job.sweeper) as mine:
+            if not mine:
+                self.skipped += 1
+                return
+            self.sweep()
+            self.sweeps += 1
 
     def sweep(self) -> tuple[int, int]:
         """Expire what lapsed and remind who is due; returns (expired, reminded)."""
