@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from pgcluster import PostgresCluster, postgres_cluster
 from reliability import figures
 from signoff.db.migrate import upgrade
+from signoff.db.pgcluster import PostgresCluster, postgres_cluster
 from signoff.db.session import Database, make_engine
 
 BACKENDS = ["sqlite", "postgresql"]

@@ -6,8 +6,8 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-import pgcluster
-from pgcluster import PostgresStartError, postgres_cluster
+from signoff.db import pgcluster
+from signoff.db.pgcluster import PostgresStartError, postgres_cluster
 
 
 def test_cluster_serves_a_database_and_is_removed_on_exit() -> None:
