@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+PEER_VENV := .venv-peer
+PEER_STAMP := $(PEER_VENV)/.installed
+PAGES ?= 1000
 
 .DEFAULT_GOAL := help
 
@@ -44,6 +47,18 @@ loadtest: install ## serve Signoff on loopback, drive it with Locust (mixed read
 startup: install ## how long signoff takes to start (pipeline commands and an admin one), best of 5
 	$(BIN)/python scripts/cli_startup.py
 
+$(PEER_STAMP): peer/requirements.txt
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install --quiet --upgrade pip
+	$(PEER_VENV)/bin/pip install --quiet -r peer/requirements.txt
+	touch $(PEER_STAMP)
+
+peerbench: $(PEER_STAMP) ## time Wagtail 8's workflow (submits, approvals) as signoff bench times ours, in .venv-peer (PAGES=1000)
+	$(PEER_VENV)/bin/python peer/wagtail_bench.py --pages $(PAGES)
+
+bench-vs-peer: install $(PEER_STAMP) ## signoff bench and the Wagtail peer alternately, twice each: best rates and their ratios (PAGES=1000)
+	$(BIN)/python scripts/bench_vs_peer.py --pages $(PAGES)
+
 format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests loadtest
 	$(BIN)/ruff format src tests loadtest
@@ -51,4 +66,4 @@ format: install ## apply ruff's fixes and formatting
 clean: ## remove the virtualenv and caches (keeps signoff-data)
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
 
-.PHONY: help install system-deps run check test reliability loadtest startup format clean
+.PHONY: help install system-deps run check test reliability loadtest startup peerbench bench-vs-peer format clean
