@@ -16,7 +16,9 @@ The rule is `domain.steps.can_decide`'s, applied when it can change:
 
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, insert, select
+from typing import cast
+
+from sqlalchemy import Delete, Integer, Table, bindparam, delete, exists, insert, select
 from sqlalchemy.orm import Session
 
 from signoff.db.models import (
@@ -31,6 +33,22 @@ from signoff.domain.duties import excluded_deciders
 from signoff.domain.states import RequestStatus, StepStatus
 from signoff.queries.authors import requests_authors
 from signoff.queries.facts import request_exclusions
+
+_ASSIGNMENTS = cast("Table", ReviewAssignment.__table__)
+# Core statements built once: the ORM's bulk delete would look for loaded rows to
+# synchronise, and none of these rows is ever loaded as an object. A Core statement
+# does not flush the session first, so `_delete` does: rows `assign_step` added and
+# not yet written are deleted too, as the ORM statement's autoflush did.
+_UNASSIGN = delete(_ASSIGNMENTS).where(
+    _ASSIGNMENTS.c.step_id == bindparam("step_id", type_=Integer),
+    _ASSIGNMENTS.c.user_id == bindparam("user_id", type_=Integer),
+)
+_CLEAR_STEP = delete(_ASSIGNMENTS).where(
+    _ASSIGNMENTS.c.step_id == bindparam("step_id", type_=Integer)
+)
+_CLEAR_REQUEST = delete(_ASSIGNMENTS).where(
+    _ASSIGNMENTS.c.request_id == bindparam("request_id", type_=Integer)
+)
 
 
 def assign_step(
@@ -81,23 +99,22 @@ def reassign_current_step(session: Session, request: ApprovalRequest) -> None:
 
 def unassign(session: Session, step: RequestStep, user_id: int) -> None:
     """`user_id` has decided on `step`: it no longer waits for them."""
-    session.execute(
-        delete(ReviewAssignment).where(
-            ReviewAssignment.step_id == step.id, ReviewAssignment.user_id == user_id
-        )
-    )
+    _delete(session, _UNASSIGN, {"step_id": step.id, "user_id": user_id})
 
 
 def clear_step(session: Session, step: RequestStep) -> None:
     """`step` has completed: it waits for nobody."""
-    session.execute(delete(ReviewAssignment).where(ReviewAssignment.step_id == step.id))
+    _delete(session, _CLEAR_STEP, {"step_id": step.id})
 
 
 def clear_request(session: Session, request: ApprovalRequest) -> None:
     """`request` has ended (or is starting over): it waits for nobody."""
-    session.execute(
-        delete(ReviewAssignment).where(ReviewAssignment.request_id == request.id)
-    )
+    _delete(session, _CLEAR_REQUEST, {"request_id": request.id})
+
+
+def _delete(session: Session, statement: Delete, params: dict[str, int]) -> None:
+    session.flush()
+    session.execute(statement, params)
 
 
 def assign_new_member(session: Session, group_id: int, user_id: int) -> None:

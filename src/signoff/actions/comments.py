@@ -16,7 +16,16 @@ from html import escape
 from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
-from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Integer,
+    and_,
+    bindparam,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
@@ -63,7 +72,7 @@ def do_post_comment(
     parent = _parent(session, page, parent_id)
     comment = Comment(
         page_id=page.id,
-        parent_id=parent.id if parent else None,
+        parent_id=parent,
         author_id=by.actor.id,
         page_version=page.current_version,
         body=_clean_body(body),
@@ -211,7 +220,7 @@ def _system_comment(
     request: ApprovalRequest,
     markup: str,
     *,
-    parent: Comment | None,
+    parent: int | None,
     now: datetime,
     mentioned: frozenset[int] | None = None,
 ) -> Comment:
@@ -220,7 +229,7 @@ def _system_comment(
     otherwise the stored body is read for mentions, as for people's comments."""
     comment = Comment(
         page_id=request.page_id,
-        parent_id=parent.id if parent else None,
+        parent_id=parent,
         author_id=None,
         page_version=request.page_version,
         body=sanitise_body(markup),
@@ -252,22 +261,42 @@ def record_mentions(
         return []
     user_ids = list(
         session.scalars(
-            select(User.id).where(
-                User.account_id.in_(accounts), _may_be_mentioned(space_id)
-            )
+            _MENTIONABLE_ACCOUNTS, {"accounts": list(accounts), "space_id": space_id}
         )
     )
     _add_mentions(session, comment, user_ids, now=now)
     return user_ids
 
 
-def _may_be_mentioned(space_id: int) -> ColumnElement[bool]:
+def _may_be_mentioned(space_id: Any) -> ColumnElement[bool]:
     """Active people who can see the space's pages: members and site administrators."""
     members = select(SpaceMember.user_id).where(SpaceMember.space_id == space_id)
     return and_(
         User.is_active.is_(True),
         or_(User.id.in_(members), User.is_site_admin.is_(True)),
     )
+
+
+# Statements a review's thread runs at every submission and decision, built once.
+_SPACE = bindparam("space_id", type_=Integer)
+_MENTIONABLE_ACCOUNTS = select(User.id).where(
+    User.account_id.in_(bindparam("accounts", expanding=True)),
+    _may_be_mentioned(_SPACE),
+)
+_NAMED_APPROVERS = select(
+    User.id, User.account_id, _may_be_mentioned(_SPACE).label("reached")
+).where(User.id.in_(bindparam("user_ids", expanding=True)))
+_THREAD_ROOT = (
+    select(Comment.id)
+    .where(
+        Comment.page_id == bindparam("page_id", type_=Integer),
+        Comment.request_id == bindparam("request_id", type_=Integer),
+        Comment.parent_id.is_(None),
+        Comment.author_id.is_(None),
+    )
+    .order_by(Comment.id)
+    .limit(1)
+)
 
 
 def _add_mentions(
@@ -307,18 +336,10 @@ def do_mark_mentions_read(
     return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
-def _thread_root(session: Session, request: ApprovalRequest) -> Comment | None:
-    """The comment that opened the review, if the review has one."""
+def _thread_root(session: Session, request: ApprovalRequest) -> int | None:
+    """The id of the comment that opened the review, if the review has one."""
     return session.scalar(
-        select(Comment)
-        .where(
-            Comment.page_id == request.page_id,
-            Comment.request_id == request.id,
-            Comment.parent_id.is_(None),
-            Comment.author_id.is_(None),
-        )
-        .order_by(Comment.id)
-        .limit(1)
+        _THREAD_ROOT, {"page_id": request.page_id, "request_id": request.id}
     )
 
 
@@ -338,9 +359,7 @@ def step_approvers(session: Session, step: RequestStep, space_id: int) -> Approv
     mentionable: set[int] = set()
     if user_ids:
         rows = session.execute(
-            select(
-                User.id, User.account_id, _may_be_mentioned(space_id).label("reached")
-            ).where(User.id.in_(user_ids))
+            _NAMED_APPROVERS, {"user_ids": user_ids, "space_id": space_id}
         )
         for user_id, account_id, reached in rows:
             accounts[user_id] = account_id

@@ -21,7 +21,18 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, inspect, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    inspect,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 from signoff.connectors.confluence.source import site_of
@@ -69,6 +80,15 @@ def _under_review(page_id: Any, upto: Any, before: Any = None) -> ColumnElement[
     )
 
 
+_PAGE, _UPTO, _BEFORE = (
+    bindparam("page_id", type_=Integer),
+    bindparam("upto", type_=Integer),
+    bindparam("before", type_=Integer),
+)
+# Built once: building the range's expression costs more than running it.
+_REQUEST_AUTHORS = select(AUTHOR).where(_under_review(_PAGE, _UPTO, _BEFORE)).distinct()
+_SUBMISSION_AUTHORS = select(AUTHOR).where(_under_review(_PAGE, _UPTO)).distinct()
+
 _AUTHORS = "signoff.authors"
 """Key of a request's authors in its ORM state's `info`, once read."""
 
@@ -89,9 +109,12 @@ def request_authors(session: Session, request: ApprovalRequest) -> frozenset[int
             session,
             request.page_id,
             session.scalars(
-                select(AUTHOR)
-                .where(_under_review(request.page_id, request.page_version, request.id))
-                .distinct()
+                _REQUEST_AUTHORS,
+                {
+                    "page_id": request.page_id,
+                    "upto": request.page_version,
+                    "before": request.id,
+                },
             ),
         )
         known[_AUTHORS] = authors
@@ -131,9 +154,7 @@ def submission_authors(session: Session, page_id: int, number: int) -> frozenset
     return _named(
         session,
         page_id,
-        session.scalars(
-            select(AUTHOR).where(_under_review(page_id, number)).distinct()
-        ),
+        session.scalars(_SUBMISSION_AUTHORS, {"page_id": page_id, "upto": number}),
     )
 
 
