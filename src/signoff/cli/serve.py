@@ -1,6 +1,7 @@
 """`signoff serve`: migrate, then run the web application under uvicorn.
 
-Uvicorn builds the application in each worker through the factory
+Migrations run once, here in the parent, before any worker process starts. Uvicorn
+then builds the application in each worker through the factory
 `signoff.api.app:create_app_from_environment`, so the resolved settings travel to the
 workers as `SIGNOFF_*` environment variables.
 """
@@ -20,6 +21,7 @@ from signoff.cli.common import (
     DataDirOption,
     JsonOption,
     emit,
+    err,
     fail,
     prepare_site,
     settings_from,
@@ -32,14 +34,21 @@ HostOption = Annotated[str, typer.Option("--host", help="Interface to listen on.
 PortOption = Annotated[
     int, typer.Option("--port", min=1, max=65535, help="TCP port to listen on.")
 ]
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Server processes sharing the database. Any number on PostgreSQL; on "
+        "SQLite one is recommended (it has one writer at a time).",
+    ),
+]
 
 
 def serve(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
-    workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Worker processes.")
-    ] = 1,
+    workers: WorkersOption = 1,
     outbox: Annotated[
         bool,
         typer.Option(
@@ -55,6 +64,12 @@ def serve(
     refuse_taken_port(host, port)
     settings = settings_from(data_dir, database_url)
     prepare_site(settings)
+    if workers > 1 and settings.is_sqlite:
+        err().print(
+            f"note: {workers} processes share one SQLite file, which takes one "
+            "writer at a time; one process is recommended (or use PostgreSQL).",
+            markup=False,
+        )
     url = f"http://{host}:{port}"
     emit(
         as_json,
@@ -93,14 +108,14 @@ def run_server(
 ) -> None:
     """Run uvicorn until it is stopped; it shuts the application down gracefully.
 
-    Forwarded headers are believed only from `SIGNOFF_TRUSTED_PROXIES`, never by
-    uvicorn's default (loopback): the login throttle counts failures per client
-    address, and a client on this host would otherwise name a new one per guess.
+    With `workers` > 1 every process serves requests and, with `outbox`, runs its own
+    background worker: outbox claims skip each other's rows, and the sweeper and the
+    Confluence poller take turns (`notify.single_run`). Forwarded headers are believed
+    only from `SIGNOFF_TRUSTED_PROXIES`, never by uvicorn's default (loopback): the
+    login throttle counts failures per client address, and a client on this host would
+    otherwise name a new one per guess.
     """
-    os.environ["SIGNOFF_DATA_DIR"] = str(settings.data_dir.resolve())
-    os.environ["SIGNOFF_RUN_WORKER"] = "1" if outbox else "0"
-    if settings.database_url:
-        os.environ["SIGNOFF_DATABASE_URL"] = settings.database_url
+    os.environ.update(worker_environment(settings, outbox=outbox))
     proxies = settings.trusted_proxy_list
     uvicorn.run(
         FACTORY,
@@ -112,3 +127,15 @@ def run_server(
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or None,
     )
+
+
+def worker_environment(settings: Settings, *, outbox: bool) -> dict[str, str]:
+    """The `SIGNOFF_*` variables each server process builds its settings from, on
+    top of the environment it inherits."""
+    environment = {
+        "SIGNOFF_DATA_DIR": str(settings.data_dir.resolve()),
+        "SIGNOFF_RUN_WORKER": "1" if outbox else "0",
+    }
+    if settings.database_url:
+        environment["SIGNOFF_DATABASE_URL"] = settings.database_url
+    return environment
