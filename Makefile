@@ -44,6 +44,9 @@ reliability: system-deps install ## the long reliability tier: more races, crash
 loadtest: install ## serve Signoff on loopback, drive it with Locust (mixed reads and approvals, then a trivial endpoint); prints p50/p95/p99, throughput and the ceiling ratio
 	$(BIN)/python -m loadtest $(LOADTEST_ARGS)
 
+loadtest-postgres: system-deps install ## the load test on a private throw-away PostgreSQL cluster, two server processes
+	$(BIN)/python -m loadtest --postgres --workers 2 $(LOADTEST_ARGS)
+
 startup: install ## how long signoff takes to start (pipeline commands and an admin one), best of 5
 	$(BIN)/python scripts/cli_startup.py
 

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.exc import ArgumentError
 
+from loadtest.database import is_postgresql, run_database
 from loadtest.report import TOTAL, Endpoint, ceiling_ratio, failure_lines, read_stats
 from loadtest.world import World, build_world
 from signoff.db import migrate
@@ -33,23 +35,29 @@ def main() -> int:
         data_dir = work / "data"
         data_dir.mkdir()
         url = f"http://127.0.0.1:{_free_port()}"
-        _say(f"seeding {options.pages} pending pages, {options.users} approvers")
-        database_url = f"sqlite:///{data_dir / 'signoff.db'}"
-        world = _seed(database_url, url, options)
-        world_file = work / "world.json"
-        world.save(world_file)
-        server = _serve(data_dir, url, work / "server.log")
-        try:
-            _say(f"mixed workload: {options.users} users for {options.seconds} s")
-            mixed = _locust("MixedUser", options, url, world_file, work / "mixed")
-            _say(f"trivial endpoint: {options.users} users for {options.seconds} s")
-            trivial = _locust("TrivialUser", options, url, world_file, work / "trivial")
-        finally:
-            _stop(server)
-        log = work / "approvals.log"
-        problems = failure_lines(_lines(log))
-        problems += _check_store(database_url, data_dir, log)
-        figures = _figures(options, mixed, trivial, problems)
+        with run_database(
+            data_dir, database_url=options.database_url, postgres=options.postgres
+        ) as database_url:
+            kind = "postgresql" if is_postgresql(database_url) else "sqlite"
+            _say(f"database: {kind}; {options.workers} server process(es)")
+            _say(f"seeding {options.pages} pending pages, {options.users} approvers")
+            world = _seed(database_url, url, options)
+            world_file = work / "world.json"
+            world.save(world_file)
+            server = _serve(data_dir, database_url, url, work / "server.log", options)
+            try:
+                _say(f"mixed workload: {options.users} users for {options.seconds} s")
+                mixed = _locust("MixedUser", options, url, world_file, work / "mixed")
+                _say(f"trivial endpoint: {options.users} users for {options.seconds} s")
+                trivial = _locust(
+                    "TrivialUser", options, url, world_file, work / "trivial"
+                )
+            finally:
+                _stop(server)
+            log = work / "approvals.log"
+            problems = failure_lines(_lines(log))
+            problems += _check_store(database_url, data_dir, log)
+        figures = _figures(options, kind, mixed, trivial, problems)
     if options.json:
         print(json.dumps(figures, indent=2))
     else:
@@ -66,11 +74,35 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=30, help="length of each run")
     parser.add_argument("--pages", type=int, default=2000, help="pages pending")
     parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (signoff serve)"
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="a PostgreSQL server to use (postgresql+psycopg://...): the run creates "
+        "a scratch database there and drops it at the end; default: a SQLite file",
+    )
+    where.add_argument(
+        "--postgres",
+        action="store_true",
+        help="start a private throw-away PostgreSQL cluster for the run",
+    )
     options = parser.parse_args()
-    for name in ("users", "seconds", "pages"):
+    for name in ("users", "seconds", "pages", "workers"):
         if getattr(options, name) < 1:
             parser.error(f"--{name} must be at least 1")
+    if options.database_url and not _names_postgresql(options.database_url):
+        parser.error("--database-url must be a postgresql+psycopg:// URL")
     return options
+
+
+def _names_postgresql(url: str) -> bool:
+    try:
+        return is_postgresql(url)
+    except ArgumentError:
+        return False
 
 
 def _say(line: str) -> None:
@@ -99,8 +131,26 @@ def _seed(database_url: str, url: str, options: argparse.Namespace) -> World:
         engine.dispose()
 
 
-def _serve(data_dir: Path, url: str, log: Path) -> subprocess.Popen[bytes]:
+def _serve(
+    data_dir: Path,
+    database_url: str,
+    url: str,
+    log: Path,
+    options: argparse.Namespace,
+) -> subprocess.Popen[bytes]:
     port = url.rsplit(":", 1)[1]
+    command = [
+        str(SIGNOFF),
+        "serve",
+        "--port",
+        port,
+        "--workers",
+        str(options.workers),
+        "--data-dir",
+        str(data_dir),
+        "--database-url",
+        database_url,
+    ]
     env = {
         **os.environ,
         "SIGNOFF_BASE_URL": url,
@@ -108,7 +158,7 @@ def _serve(data_dir: Path, url: str, log: Path) -> subprocess.Popen[bytes]:
     }
     with log.open("wb") as out:
         server = subprocess.Popen(  # noqa: S603 (our own executable)
-            [str(SIGNOFF), "serve", "--port", port, "--data-dir", str(data_dir)],
+            command,
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
@@ -211,7 +261,15 @@ def _check_store(database_url: str, data_dir: Path, log: Path) -> list[str]:
     if unsent := set(stored) - sent:
         problems.append(f"{len(unsent)} approvals stored that nobody sent")
     verify = subprocess.run(  # noqa: S603 (our own executable)
-        [str(SIGNOFF), "audit", "verify", "--data-dir", str(data_dir)],
+        [
+            str(SIGNOFF),
+            "audit",
+            "verify",
+            "--data-dir",
+            str(data_dir),
+            "--database-url",
+            database_url,
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -238,6 +296,7 @@ def _logged(log: Path) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
 
 def _figures(
     options: argparse.Namespace,
+    database: str,
     mixed: dict[str, Endpoint],
     trivial: dict[str, Endpoint],
     problems: list[str],
@@ -247,6 +306,8 @@ def _figures(
         "users": options.users,
         "seconds": options.seconds,
         "pagesPending": options.pages,
+        "database": database,
+        "workers": options.workers,
         "mixed": {name: row.to_json() for name, row in mixed.items()},
         "trivial": ceiling.to_json(),
         "throughputOfCeiling": ceiling_ratio(total, ceiling),
@@ -262,6 +323,7 @@ def _print_table(
     mixed: dict[str, Endpoint],
     trivial: dict[str, Endpoint],
 ) -> None:
+    print(f"database: {figures['database']}, server processes: {figures['workers']}")
     print(
         f"{'endpoint':<16}{'requests':>10}{'failed':>8}{'req/s':>9}"
         f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"

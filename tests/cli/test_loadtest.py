@@ -12,10 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from loadtest.__main__ import _check_store
 from loadtest.report import failure_lines, percentile
 from loadtest.world import build_world
 from signoff.db import migrate
+from signoff.db.pgcluster import PostgresCluster
 from signoff.db.session import Database, make_engine
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,6 +52,52 @@ def test_a_short_run_drives_every_endpoint_and_stores_what_it_acknowledged() -> 
     assert figures["trivial"]["failures"] == 0
     assert figures["throughputOfCeiling"] > 0
     assert "seeding 20 pending pages, 2 approvers" in finished.stderr
+
+
+def test_a_short_run_on_postgresql_with_two_server_processes_checks_the_store(
+    pg_cluster: PostgresCluster,
+) -> None:
+    # The run makes a scratch database on the server the URL reaches and drops it.
+    before = database_names(pg_cluster)
+    finished = run_loadtest(
+        *("--users", "2", "--seconds", "6", "--pages", "20", "--json"),
+        *("--workers", "2", "--database-url", pg_cluster.url("postgres")),
+    )
+
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    figures = json.loads(finished.stdout)
+    assert figures["problems"] == []
+    assert (figures["database"], figures["workers"]) == ("postgresql", 2)
+    assert figures["mixed"]["approve"]["requests"] > 0
+    assert figures["mixed"]["all"]["failures"] == 0
+    assert "database: postgresql; 2 server process(es)" in finished.stderr
+    assert database_names(pg_cluster) == before
+
+
+def database_names(cluster: PostgresCluster) -> set[str]:
+    with cluster.connect() as connection:
+        return {row[0] for row in connection.execute("SELECT datname FROM pg_database")}
+
+
+@pytest.mark.parametrize(
+    ("args", "refusal"),
+    [
+        (("--workers", "0"), "--workers must be at least 1"),
+        (("--database-url", "sqlite:///x.db"), "--database-url must be a postgresql"),
+        (("--database-url", "not a url"), "--database-url must be a postgresql"),
+        (
+            ("--postgres", "--database-url", "postgresql+psycopg://x@/y"),
+            "not allowed with argument",
+        ),
+    ],
+)
+def test_where_the_data_goes_is_checked_before_anything_starts(
+    args: tuple[str, ...], refusal: str
+) -> None:
+    finished = run_loadtest(*args)
+
+    assert finished.returncode == 2
+    assert refusal in finished.stderr
 
 
 def test_bad_sizes_are_refused_with_the_option_named() -> None:
