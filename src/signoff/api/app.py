@@ -2,7 +2,8 @@
 
 Nothing happens at import time. `create_app(settings)` builds the engine, makes sure
 the data directory and the site key exist, installs the error mapping and mounts the
-routers; the lifespan disposes the engine when the server stops.
+routers; the lifespan runs SQLite's checkpoints in a thread of their own and
+disposes the engine when the server stops.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        db.start_checkpoints()  # SQLite: off the request path; `dispose` stops it
         background = (
             BackgroundWorker(settings, db, site_key=secret_key).start()
             if settings.run_worker
