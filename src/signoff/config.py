@@ -18,6 +18,7 @@ from signoff.outbound.allowlist import AllowList
 from signoff.outbound.smtp_url import SmtpServer
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 (a file name, not a secret)
+SQLITE_SYNCHRONOUS = ("full", "normal")  # `off` could lose the audit trail
 
 
 class Settings(BaseSettings):
@@ -43,6 +44,10 @@ class Settings(BaseSettings):
     """Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed: addresses
     and networks, comma-separated, e.g. `127.0.0.1,10.0.0.0/8`; empty: none, so the
     client is always the TCP peer (a header any client can send proves nothing)."""
+    sqlite_synchronous: str = "full"
+    """How SQLite flushes a commit: `full` (the default: every commit is on disk
+    when it returns) or `normal` (faster; the last commits before a power loss or
+    an OS crash may roll back). See docs/performance.md."""
 
     confluence_poll_seconds: float = Field(default=60.0, ge=1.0, le=86400.0)
     """Seconds between two polling passes over every linked Confluence space."""
@@ -90,6 +95,17 @@ class Settings(BaseSettings):
         except ValueError as error:
             raise ValueError(f"SIGNOFF_TRUSTED_PROXIES: {error}") from error
         return value
+
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _check_synchronous(cls, value: str) -> str:
+        chosen = value.strip().lower()
+        if chosen not in SQLITE_SYNCHRONOUS:
+            raise ValueError(
+                "SIGNOFF_SQLITE_SYNCHRONOUS must be full (the default) or normal, "
+                f"not {value[:40]!r}"
+            )
+        return chosen
 
     @property
     def trusted_proxy_list(self) -> list[str]:

@@ -46,7 +46,11 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings) -> FastAPI:
     ensure_data_dir(settings)
     secret_key = site_secret(settings)
-    db = Database(make_engine(settings.effective_database_url))
+    db = Database(
+        make_engine(
+            settings.effective_database_url, synchronous=settings.sqlite_synchronous
+        )
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

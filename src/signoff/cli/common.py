@@ -81,7 +81,11 @@ def settings_from(data_dir: Path | None, database_url: str | None) -> Settings:
 def open_database(settings: Settings) -> Iterator[Database]:
     """The database, migrated to head, so every command works on a fresh data dir."""
     ensure_data_dir(settings)
-    db = Database(make_engine(settings.effective_database_url))
+    db = Database(
+        make_engine(
+            settings.effective_database_url, synchronous=settings.sqlite_synchronous
+        )
+    )
     try:
         migrate.upgrade(db.engine)
         yield db
