@@ -3,8 +3,9 @@ reminders), and poll connected Confluence sites (in a thread of its own), as a
 process of its own; `--once` does one Confluence pass, one sweep and one batch.
 
 Run one per machine, or several side by side on PostgreSQL (claims skip each other's
-locked rows). SIGINT or SIGTERM lets the current message finish, hands the rest of
-the batch back and exits 0; a second signal stops at once.
+locked rows). On SQLite the loop also checkpoints the WAL in a thread of its own.
+SIGINT or SIGTERM lets the current message finish, hands the rest of the batch back
+and exits 0; a second signal stops at once.
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ def worker(
                     " Ctrl+C stops it.",
                     markup=False,
                 )
+                db.start_checkpoints()  # SQLite; `open_database` stops them
                 poller.start()
                 try:
                     outbox.run_forever(stop, idle_sleep=idle_sleep)
