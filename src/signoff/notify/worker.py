@@ -1,18 +1,22 @@
-"""The outbox worker: claim due messages, run their handlers, record the outcome.
+"""The outbox worker: claim due messages, run their handlers, record the outcomes.
 
-Three short transactions per batch, none held across a handler's network I/O:
+Two short transactions per batch, none held across a handler's network I/O:
 1. claim: due rows become `delivering` with a lease (`available_at = now + lease`);
    on PostgreSQL `FOR UPDATE SKIP LOCKED` lets any number of workers claim side by
    side, on SQLite `BEGIN IMMEDIATE` serialises the claims;
-2. the handler runs, outside any transaction;
-3. complete: only if this worker still holds the row (same status, lease and
-   attempts as it set), mark it delivered and insert its follow-ups, or schedule a
-   retry with backoff, or declare it dead.
+2. the handlers run, one message after the other, outside any transaction;
+3. settle: one transaction records every outcome of the batch, each only if this
+   worker still holds the row (same status, lease and attempts as it set): mark it
+   delivered and insert its follow-ups, or schedule a retry with backoff, or
+   declare it dead. Each outcome is written under a savepoint, so one the database
+   refuses becomes a retry of that message alone. A batch settles early, handing
+   its untried rest back, when asked to stop or when half its lease is gone.
 
-A worker that dies mid-delivery leaves its rows `delivering`; once the lease passes
-another worker claims them again and counts the lost try as an attempt, so a message
-that kills its worker every time ends dead instead of looping. Delivery is therefore
-at-least-once, and every try carries the message's stable `message_id`.
+A worker that dies mid-batch leaves its rows `delivering`, delivered or not; once
+the lease passes another worker claims them again and counts the lost try as an
+attempt, so a message that kills its worker every time ends dead instead of
+looping. Delivery is therefore at-least-once, and every try carries the message's
+stable `message_id`.
 """
 
 from __future__ import annotations
@@ -72,6 +76,18 @@ class Claim:
     lease_until: datetime
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a handler's run comes to, to be recorded when its batch settles:
+    the row's new `values`, the follow-ups of a delivery, the reason of a failure."""
+
+    claim: Claim
+    values: dict[str, Any]
+    follow_ups: Sequence[FollowUp] = ()
+    reason: str | None = None
+    delay: timedelta = timedelta(0)
+
+
 @dataclass
 class WorkerStats:
     delivered: int = 0
@@ -127,12 +143,14 @@ class OutboxWorker:
         back at once rather than left to wait for the lease to expire.
         """
         claims = self.claim()
+        outcomes: list[Outcome] = []
         for done, claim in enumerate(claims):
             stopping = stop is not None and stop.is_set()
             if stopping or self.clock() >= claim.lease_until - self.lease / 2:
-                self.release(claims[done:])
+                self.settle(outcomes, handed_back=claims[done:])
                 return done
-            self.process(claim)
+            outcomes.append(self.attempt(claim))
+        self.settle(outcomes)
         return len(claims)
 
     def run_forever(self, stop: threading.Event, idle_sleep: float = 1.0) -> None:
@@ -191,7 +209,11 @@ class OutboxWorker:
         return Claim(snapshot(row), lease_until)
 
     def process(self, claim: Claim) -> None:
-        """Run the handler outside any transaction, then record what happened."""
+        """One message on its own: its handler, then its outcome recorded."""
+        self.settle([self.attempt(claim)])
+
+    def attempt(self, claim: Claim) -> Outcome:
+        """Run the handler outside any transaction; what should be recorded."""
         message = claim.message
         handler = self.handlers.for_kind(message.kind)
         try:
@@ -199,38 +221,23 @@ class OutboxWorker:
             for follow in follow_ups:  # refuse now what the database would at commit
                 json.dumps(follow.payload)
         except GiveUp as verdict:
-            self.fail(claim, verdict.reason, give_up=True)
+            return self.failed(claim, verdict.reason, give_up=True)
         except Retry as verdict:
-            self.fail(claim, verdict.reason, retry_after=verdict.retry_after)
+            return self.failed(claim, verdict.reason, retry_after=verdict.retry_after)
         except Exception as error:
             logger.exception("outbox %s: handler failed", message.message_id)
-            self.fail(claim, describe(error))
-        else:
-            self.deliver(claim, follow_ups)
+            return self.failed(claim, describe(error))
+        values = {"status": OutboxStatus.delivered.value, "delivered_at": self.clock()}
+        return Outcome(claim, values, follow_ups)
 
-    def deliver(self, claim: Claim, follow_ups: Sequence[FollowUp]) -> None:
-        now = self.clock()
-        values = {
-            "status": OutboxStatus.delivered.value,
-            "delivered_at": now,
-        }
-        with self.db.write() as session:
-            if not self._complete(session, claim, values):
-                return
-            self.stats.follow_ups += insert_follow_ups(
-                session, claim.message, follow_ups, now=now
-            )
-        self.stats.delivered += 1
-
-    def fail(
+    def failed(
         self,
         claim: Claim,
         reason: str,
         *,
         give_up: bool = False,
         retry_after: float | None = None,
-    ) -> None:
-        now = self.clock()
+    ) -> Outcome:
         attempts = claim.message.attempts + 1
         dead = give_up or attempts >= self.max_attempts
         delay = timedelta(0)
@@ -246,34 +253,92 @@ class OutboxWorker:
             "status": (OutboxStatus.dead if dead else OutboxStatus.retry).value,
             "attempts": attempts,
             "last_error": short(reason),
-            "available_at": now + delay,
+            "available_at": self.clock() + delay,
         }
+        return Outcome(claim, values, reason=reason, delay=delay)
+
+    def settle(
+        self, outcomes: Sequence[Outcome], handed_back: Sequence[Claim] = ()
+    ) -> None:
+        """Record `outcomes` and hand `handed_back` back, in one transaction; the
+        counters and the log follow only once it has committed."""
+        if not outcomes and not handed_back:
+            return
+        recorded: list[tuple[Outcome, int]] = []  # with the follow-ups inserted
+        lost: list[Claim] = []
+        released = 0
         with self.db.write() as session:
-            if not self._complete(session, claim, values):
-                return
-        if dead:
+            for outcome in outcomes:
+                kept = self._record(session, outcome)
+                if kept is None:
+                    lost.append(outcome.claim)
+                else:
+                    recorded.append(kept)
+            for claim in handed_back:
+                again = claim.message.attempts > 0
+                status = OutboxStatus.retry if again else OutboxStatus.pending
+                values = {"status": status.value, "available_at": self.clock()}
+                if self._complete(session, claim, values):
+                    released += 1
+                else:
+                    lost.append(claim)
+        self.stats.released += released
+        for claim in lost:
+            self._count_lost(claim)
+        for outcome, inserted in recorded:
+            self._count(outcome, inserted)
+
+    def release(self, claims: Iterable[Claim]) -> None:
+        """Hand claimed messages back, due now, as if never taken."""
+        self.settle((), handed_back=list(claims))
+
+    def _record(self, session: Session, outcome: Outcome) -> tuple[Outcome, int] | None:
+        """Write one outcome under a savepoint; None if another worker holds the row.
+
+        A refusal by the database (say, a follow-up it will not store) rolls back
+        this message's savepoint only and records a retry for it instead.
+        """
+        claim = outcome.claim
+        try:
+            with session.begin_nested():
+                if not self._complete(session, claim, outcome.values):
+                    return None
+                inserted = insert_follow_ups(
+                    session, claim.message, outcome.follow_ups, now=self.clock()
+                )
+        except SQLAlchemyError as error:
+            logger.exception("outbox %s: outcome refused", claim.message.message_id)
+            outcome = self.failed(claim, describe(error))
+            with session.begin_nested():
+                if not self._complete(session, claim, outcome.values):
+                    return None
+            inserted = 0
+        return outcome, inserted
+
+    def _count(self, outcome: Outcome, inserted: int) -> None:
+        status, message = outcome.values["status"], outcome.claim.message
+        if status == OutboxStatus.delivered.value:
+            self.stats.delivered += 1
+            self.stats.follow_ups += inserted
+        elif status == OutboxStatus.dead.value:
             self.stats.dead += 1
-            logger.error("outbox %s is dead: %s", claim.message.message_id, reason)
+            logger.error("outbox %s is dead: %s", message.message_id, outcome.reason)
         else:
             self.stats.retried += 1
             logger.warning(
                 "outbox %s: attempt %d failed, next in %s: %s",
-                claim.message.message_id,
-                attempts,
-                delay,
-                reason,
+                message.message_id,
+                outcome.values["attempts"],
+                outcome.delay,
+                outcome.reason,
             )
 
-    def release(self, claims: Iterable[Claim]) -> None:
-        """Hand claimed messages back, due now, as if never taken."""
-        now = self.clock()
-        with self.db.write() as session:
-            for claim in claims:
-                again = claim.message.attempts > 0
-                status = OutboxStatus.retry if again else OutboxStatus.pending
-                values = {"status": status.value, "available_at": now}
-                if self._complete(session, claim, values):
-                    self.stats.released += 1
+    def _count_lost(self, claim: Claim) -> None:
+        self.stats.lost += 1
+        logger.warning(
+            "outbox %s: lease lost to another worker; outcome dropped",
+            claim.message.message_id,
+        )
 
     def _complete(self, session: Session, claim: Claim, values: dict[str, Any]) -> bool:
         """Apply `values` only to a row this worker still holds; False if it lost it."""
@@ -290,14 +355,7 @@ class OutboxWorker:
             .execution_options(synchronize_session=False)
         )
         result = cast("CursorResult[Any]", session.execute(held))
-        if result.rowcount == 1:
-            return True
-        self.stats.lost += 1
-        logger.warning(
-            "outbox %s: lease lost to another worker; outcome dropped",
-            message.message_id,
-        )
-        return False
+        return result.rowcount == 1
 
 
 def snapshot(row: OutboxMessage) -> Message:
