@@ -1,6 +1,7 @@
 """An action that records several audit events reads and locks its chain head once,
 a bulk submit once for all its pages (its savepoints are released), and a savepoint
-rolled back makes the next event lock it afresh (both backends)."""
+rolled back restores the head it began with, so the chain has no gap (both
+backends)."""
 
 from __future__ import annotations
 
@@ -87,13 +88,14 @@ def test_a_bulk_submit_reads_its_chain_head_once(db: Database) -> None:
         assert all(r.broken is None for r in verify_audit_chains(s))
 
 
-def test_a_savepoint_rolled_back_makes_the_next_event_read_the_head_again(
+def test_a_savepoint_rolled_back_restores_the_head_it_began_with(
     db: Database,
 ) -> None:
     with db.write() as s:
         admin = make_user(s, "ad")
         space = make_space(s, admin=admin)
         space_id, admin_id = space.id, admin.id
+    seq_before = _head_seq(db, space_id)
     with head_reads(db) as seen, db.write() as s:
         admin = s.get(User, admin_id)
         record_event(s, "test.kept", "Kept.", **by(admin), space_id=space_id)
@@ -102,8 +104,55 @@ def test_a_savepoint_rolled_back_makes_the_next_event_read_the_head_again(
             s.flush()
             raise RuntimeError("the savepoint rolls back")
         record_event(s, "test.after", "After.", **by(admin), space_id=space_id)
-    assert len(seen) == 2  # the rollback dropped the advanced head; it was read again
+    assert len(seen) == 1  # the savepoint's copy of the head, not a second read
     with db.read() as s:
         head = s.get(AuditChainHead, f"space:{space_id}")
         assert head is not None
+        assert head.seq == seq_before + 2  # kept, after: the undone one left no gap
         assert [r.broken for r in verify_audit_chains(s)] == [None, None]
+
+
+def test_a_released_savepoint_then_one_rolled_back_keep_the_chain_whole(
+    db: Database,
+) -> None:
+    with db.write() as s:
+        admin = make_user(s, "ad")
+        space = make_space(s, admin=admin)
+        space_id, admin_id = space.id, admin.id
+    seq_before = _head_seq(db, space_id)
+    with db.write() as s:
+        admin = s.get(User, admin_id)
+        with s.begin_nested():
+            record_event(s, "test.kept", "Kept.", **by(admin), space_id=space_id)
+        with pytest.raises(RuntimeError), s.begin_nested():
+            record_event(s, "test.undone", "Undone.", **by(admin), space_id=space_id)
+            raise RuntimeError("the savepoint rolls back")
+        record_event(s, "test.after", "After.", **by(admin), space_id=space_id)
+    with db.read() as s:
+        head = s.get(AuditChainHead, f"space:{space_id}")
+        assert head is not None and head.seq == seq_before + 2
+        assert [r.broken for r in verify_audit_chains(s)] == [None, None]
+
+
+def test_a_new_chain_gets_its_head_row_when_the_transaction_commits(
+    db: Database,
+) -> None:
+    with db.write() as s:
+        admin = make_user(s, "ad")
+        space = make_space(s, admin=admin)
+        space_id, admin_id = space.id, admin.id
+    seq_before = _head_seq(db, space_id)
+    with db.write() as s:
+        admin = s.get(User, admin_id)
+        for n in range(3):
+            record_event(s, "test.n", f"Event {n}.", **by(admin), space_id=space_id)
+    with db.read() as s:
+        head = s.get(AuditChainHead, f"space:{space_id}")
+        assert head is not None and head.seq == seq_before + 3
+        assert [r.broken for r in verify_audit_chains(s)] == [None, None]
+
+
+def _head_seq(db: Database, space_id: int) -> int:
+    with db.read() as s:
+        head = s.get(AuditChainHead, f"space:{space_id}")
+        return 0 if head is None else head.seq

@@ -115,7 +115,10 @@ def test_follow_ups_already_enqueued_are_not_enqueued_again(db: Database) -> Non
     [message_id] = add_messages(db)
     earlier = follow_up_message_id(message_id, "webhook:1")
     with db.write() as session:  # as a previous, completed run left it
-        row = enqueue(session, "webhook.deliver", {"old": True}, now=AT)
+        queued = enqueue(session, "webhook.deliver", {"old": True}, now=AT)
+        row = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.message_id == queued.message_id)
+        ).one()
         row.message_id, row.status = earlier, "delivered"
     repeated = [*FAN_OUT, FollowUp("webhook.deliver", {"again": 1}, 7, "webhook:2")]
     worker = make_worker(db, Recorder(repeated), Clock())

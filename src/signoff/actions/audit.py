@@ -4,59 +4,31 @@ Each space has its own chain; events without a space (users, site settings) go o
 site chain. The chain head row is locked before appending, which serialises appends
 per chain on PostgreSQL; SQLite's single writer already does.
 
-The locked head is kept until its transaction or savepoint ends, so an action that
-records several events reads its chain head once, and the head's row is written once
-per flush rather than once per event.
+An action that records several events reads its chain head once and writes it once
+(`actions.audit_heads`). Events are appended with a Core insert built
+once: nothing reads an event back in the transaction that writes it, so no mapped
+object, identity-map entry or returned id is needed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import event as orm_event
-from sqlalchemy import select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session
 
 from signoff.actions.acting import Acting
-from signoff.db.models import AuditChainHead, AuditEvent, User
-from signoff.domain.audit_chain import GENESIS, event_hash, hashed_fields
+from signoff.actions.audit_heads import locked_head
+from signoff.db.committed_facts import note_audit_event
+from signoff.db.models import AuditEvent, User
+from signoff.domain.audit_chain import event_hash, hashed_fields
 from signoff.domain.states import Origin
 
 SITE_CHAIN = "site"
 SYSTEM_NAME = "system"
-_HEADS = "signoff.audit_heads"  # session.info key: chain -> its locked head
-
-
-@orm_event.listens_for(Session, "after_transaction_end")
-def _forget_heads(session: Session, transaction: SessionTransaction) -> None:
-    # The row lock ends with the transaction; the next one locks and reads afresh.
-    # A savepoint released, or a flush's own inner transaction, changes nothing: a
-    # bulk submit keeps one head for all its pages.
-    if transaction.parent is None:
-        session.info.pop(_HEADS, None)
-
-
-@orm_event.listens_for(Session, "after_soft_rollback")
-def _forget_heads_rolled_back(session: Session, _: SessionTransaction) -> None:
-    # Any rollback, a savepoint's included, may undo the head's advance or drop a
-    # head it created.
-    session.info.pop(_HEADS, None)
-
-
-def _locked_head(session: Session, chain: str) -> AuditChainHead:
-    heads: dict[str, AuditChainHead] = session.info.setdefault(_HEADS, {})
-    head = heads.get(chain)
-    if head is None:
-        head = session.scalar(
-            select(AuditChainHead)
-            .where(AuditChainHead.chain == chain)
-            .with_for_update()
-        )
-        if head is None:
-            head = AuditChainHead(chain=chain, seq=0, hash=GENESIS)
-            session.add(head)
-        heads[chain] = head
-    return head
+_APPEND = insert(cast("Table", AuditEvent.__table__))
 
 
 def chain_for(space_id: int | None) -> str:
@@ -65,6 +37,29 @@ def chain_for(space_id: int | None) -> str:
 
 def sentence(text: str, origin: Origin) -> str:
     return f"{text} (via API)" if origin is Origin.api else text
+
+
+@dataclass(frozen=True)
+class AppendedEvent:
+    """An event as appended: every column but the id, which nothing needs back."""
+
+    chain: str
+    seq: int
+    prev_hash: str
+    hash: str
+    at: datetime
+    space_id: int | None
+    page_id: int | None
+    page_version: int | None
+    request_id: int | None
+    change_set_id: int | None
+    actor_id: int | None
+    actor_name: str
+    action: str
+    origin: str
+    client_id: str | None
+    text: str
+    details: dict[str, Any]
 
 
 def record_event(
@@ -79,28 +74,30 @@ def record_event(
     request_id: int | None = None,
     change_set_id: int | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
+) -> AppendedEvent:
     chain = chain_for(space_id)
-    head = _locked_head(session, chain)
-    event = AuditEvent(
-        chain=chain,
-        seq=head.seq + 1,
-        prev_hash=head.hash,
-        at=by.now,
-        space_id=space_id,
-        page_id=page_id,
-        page_version=page_version,
-        request_id=request_id,
-        change_set_id=change_set_id,
-        actor_id=by.actor.id if by.actor else None,
-        actor_name=by.actor.display_name if by.actor else SYSTEM_NAME,
-        action=action,
-        origin=by.origin.value,
-        client_id=by.client_id,
-        text=sentence(text, by.origin),
-        details=details or {},
-    )
-    event.hash = event_hash(hashed_fields(event), event.prev_hash)
+    head = locked_head(session, chain)
+    fields: dict[str, Any] = {
+        "chain": chain,
+        "seq": head.seq + 1,
+        "prev_hash": head.hash,
+        "at": by.now,
+        "space_id": space_id,
+        "page_id": page_id,
+        "page_version": page_version,
+        "request_id": request_id,
+        "change_set_id": change_set_id,
+        "actor_id": by.actor.id if by.actor else None,
+        "actor_name": by.actor.display_name if by.actor else SYSTEM_NAME,
+        "action": action,
+        "origin": by.origin.value,
+        "client_id": by.client_id,
+        "text": sentence(text, by.origin),
+        "details": details or {},
+    }
+    event = AppendedEvent(**fields, hash="")
+    event = replace(event, hash=event_hash(hashed_fields(event), event.prev_hash))
+    session.execute(_APPEND, asdict(event))
+    note_audit_event(session, action)  # counted for /metrics if it commits
     head.seq, head.hash = event.seq, event.hash
-    session.add(event)
     return event

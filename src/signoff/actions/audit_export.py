@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from signoff.access import require_role
 from signoff.actions.acting import Acting
-from signoff.actions.audit import record_event
-from signoff.db.models import AuditEvent, Space, User
+from signoff.actions.audit import AppendedEvent, record_event
+from signoff.db.models import Space, User
 from signoff.domain.errors import BadInput
 from signoff.domain.states import Role
 
@@ -24,7 +24,7 @@ def do_record_export(
     *,
     export_format: str,
     by: Acting[User],
-) -> AuditEvent:
+) -> AppendedEvent:
     """Check the right to export and record the export, before a byte is sent."""
     require_role(
         session, by.actor, space.id, Role.admin, action="export the audit trail"

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from signoff.actions.acting import Acting
-from signoff.actions.audit import record_event
+from signoff.actions.audit import AppendedEvent, record_event
 from signoff.actions.outbox import enqueue
-from signoff.db.models import ApprovalRequest, AuditEvent, User
+from signoff.db.models import ApprovalRequest, User
 
 
 def announce(
@@ -31,7 +31,7 @@ def announce(
     request_id: int | None = None,
     change_set_id: int | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
+) -> AppendedEvent:
     """Audit `action` with `text` and `details`, then queue `payload` as the
     outbox message of the same kind, in the caller's transaction."""
     event = record_event(
@@ -58,7 +58,7 @@ def announce_review(
     *,
     by: Acting[User | None],
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
+) -> AppendedEvent:
     """`announce` an event of one review, with the payload every review event
     carries (page, request, version, status, who and from where, change set) and
     `details` both in it and in the audit row."""

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from signoff.actions.acting import Acting
@@ -23,6 +24,19 @@ from signoff.domain.errors import InvalidState, NotFound
 from signoff.queries.audience import RECIPIENTS, asked_by
 
 PENDING, DEAD = "pending", "dead"
+_QUEUE = insert(cast("Table", OutboxMessage.__table__))
+"""Built once; a Core insert, since nothing reads a message back in the transaction
+that queues it (the worker reads committed rows)."""
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A message as queued; the worker reads the row once it is committed."""
+
+    message_id: str
+    kind: str
+    space_id: int | None
+    payload: dict[str, Any]
 
 
 def enqueue(
@@ -32,24 +46,29 @@ def enqueue(
     *,
     now: datetime,
     space_id: int | None = None,
-) -> OutboxMessage:
-    """Queue `payload` as a `kind` event; one asking approvers to act also gets
-    `recipients`, the approvers asked now, so its mail never depends on when the
-    worker gets to it."""
+) -> QueuedMessage:
+    """Queue `payload` as a `kind` event; one asking
+    approvers to act also gets `recipients`, the approvers asked now, so its mail
+    never depends on when the worker gets to it."""
     asked = asked_by(session, kind, payload)
     if asked is not None:
         payload = {**payload, RECIPIENTS: asked}
-    message = OutboxMessage(
-        message_id=str(uuid.uuid4()),
-        kind=kind,
-        space_id=space_id,
-        payload=payload,
-        status="pending",
-        attempts=0,
-        available_at=now,
-        created_at=now,
+    message = QueuedMessage(str(uuid.uuid4()), kind, space_id, payload)
+    session.execute(
+        _QUEUE,
+        {
+            "message_id": message.message_id,
+            "kind": kind,
+            "space_id": space_id,
+            "payload": payload,
+            "status": PENDING,
+            "attempts": 0,
+            "available_at": now,
+            "created_at": now,
+            "delivered_at": None,
+            "last_error": None,
+        },
     )
-    session.add(message)
     return message
 
 

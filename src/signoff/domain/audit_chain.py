@@ -93,20 +93,14 @@ def utc_text(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-class AuditRecord(Protocol):
-    """An audit event as `hashed_fields` and the API's event read it: a mapped
-    `AuditEvent`, or anything with its attributes."""
+class ChainedFields(Protocol):
+    """What an event's hash covers (`hashed_fields`): an event being appended has
+    these before it has a hash or an id."""
 
-    @property
-    def id(self) -> int: ...
     @property
     def chain(self) -> str: ...
     @property
     def seq(self) -> int: ...
-    @property
-    def prev_hash(self) -> str: ...
-    @property
-    def hash(self) -> str: ...
     @property
     def at(self) -> datetime: ...
     @property
@@ -135,7 +129,19 @@ class AuditRecord(Protocol):
     def details(self) -> dict[str, Any]: ...
 
 
-def hashed_fields(event: AuditRecord) -> dict[str, Any]:
+class AuditRecord(ChainedFields, Protocol):
+    """An audit event as the API's event and the chain's verifier read it: a mapped
+    `AuditEvent`, or anything with its attributes."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def prev_hash(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+
+
+def hashed_fields(event: ChainedFields) -> dict[str, Any]:
     """The fields an event's hash covers: the writer (`actions.audit`) and every
     reader that verifies the chain (`queries.audit`) take them from here."""
     return {

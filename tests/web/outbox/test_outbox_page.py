@@ -20,10 +20,9 @@ def dead_letters(world: World, count: int) -> list[str]:
             enqueue(session, "webhook.delivery", {"webhookId": n}, now=AT)
             for n in range(count)
         ]
-        session.flush()
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_([row.id for row in rows]))
+            .where(OutboxMessage.message_id.in_([row.message_id for row in rows]))
             .values(status="dead", attempts=8, last_error="status: 503 busy")
         )
         return [row.message_id for row in rows]
