@@ -19,6 +19,7 @@ from signoff.outbound.smtp_url import SmtpServer
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 (a file name, not a secret)
 SQLITE_SYNCHRONOUS = ("full", "normal")  # `off` could lose the audit trail
+LOG_FORMATS = ("text", "json")
 
 
 class Settings(BaseSettings):
@@ -59,6 +60,13 @@ class Settings(BaseSettings):
     """Also keep a label on each governed Confluence page saying where its review
     stands: `signoff-in-review`, `signoff-approved` or `signoff-stale`."""
 
+    metrics_token: str | None = Field(default=None, repr=False)
+    """The bearer token Prometheus must send to `GET /metrics`; unset: no metrics
+    (the route answers 404)."""
+    log_format: str = "text"
+    """`text` (uvicorn's own lines) or `json` (one JSON object per line, a request
+    line for every request; see docs/operations.md)."""
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -86,6 +94,25 @@ class Settings(BaseSettings):
         except ValueError as error:
             raise ValueError(f"SIGNOFF_SMTP_URL: {error}") from error
         return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _blank_token_is_none(cls, value: str | None) -> str | None:
+        # An empty variable (`SIGNOFF_METRICS_TOKEN=`) must not open the endpoint.
+        if value is None:
+            return None
+        return value.strip() or None
+
+    @field_validator("log_format")
+    @classmethod
+    def _check_log_format(cls, value: str) -> str:
+        chosen = value.strip().lower()
+        if chosen not in LOG_FORMATS:
+            raise ValueError(
+                f"SIGNOFF_LOG_FORMAT must be {' or '.join(LOG_FORMATS)}, "
+                f"not {value[:40]!r}"
+            )
+        return chosen
 
     @field_validator("trusted_proxies")
     @classmethod

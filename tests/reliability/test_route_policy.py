@@ -50,6 +50,8 @@ SESSION_GATES = (
 PUBLIC = {
     ("GET", "/healthz"),  # liveness for load balancers; says nothing private
     ("GET", "/livez"),  # the process answers; touches nothing
+    # Operators' figures: its own bearer token (SIGNOFF_METRICS_TOKEN), else 404.
+    ("GET", "/metrics"),
     ("GET", "/openapi.json"),  # the API's published contract
     ("HEAD", "/openapi.json"),
     ("GET", "/docs"),  # the API explorer, read from /openapi.json

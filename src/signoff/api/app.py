@@ -25,8 +25,10 @@ from signoff.api import explorer
 from signoff.api.approvalmacro import routes as approval_records
 from signoff.api.errors import install_error_handlers
 from signoff.api.limits import RequestLimitsMiddleware
+from signoff.api.metrics import install_metrics
 from signoff.api.oauth import routes as oauth
 from signoff.api.ratelimit import RateLimiter
+from signoff.api.request_log import RequestLogMiddleware
 from signoff.api.token_use import TokenUses
 from signoff.api.v1.router import api_router
 from signoff.api.wiki.router import wiki_router
@@ -98,6 +100,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(RequestLimitsMiddleware)  # inside: its refusals get the headers
     app.add_middleware(
         SecurityHeadersMiddleware, https_only=settings.base_url.startswith("https://")
+    )
+    install_metrics(app, settings, db)  # outside the above: their refusals count
+    app.add_middleware(
+        RequestLogMiddleware,
+        routes=app.router.routes,
+        log_requests=settings.log_format == "json",
     )
     include_routers(app)
     return app
