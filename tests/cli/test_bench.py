@@ -293,3 +293,57 @@ def test_scaling_refuses_a_bad_database_url_before_running_any_size(
     assert result.exit_code == 2
     assert "--database-url must name a PostgreSQL server" in result.stderr
     assert list(scratch.iterdir()) == []
+
+
+class WhereItRuns:
+    """A reporter that looks, at each phase, at where the bench keeps its files."""
+
+    def __init__(self, data_dir: Path, scratch: Path) -> None:
+        self.data_dir, self.scratch = data_dir, scratch
+        self.seen: list[tuple[list[str], list[str]]] = []
+
+    def phase(self, name: str, total: int) -> None:
+        inside = sorted(
+            str(path.relative_to(self.data_dir)) for path in self.data_dir.glob("*/*")
+        )
+        self.seen.append((inside, sorted(p.name for p in self.scratch.iterdir())))
+
+    def advance(self, done: int = 1) -> None:
+        pass
+
+
+def test_bench_keeps_its_database_inside_the_data_dir_while_it_runs(
+    tmp_path: Path, scratch: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    spy = WhereItRuns(data_dir, scratch)
+    run_bench(2, reporter=spy, data_dir=data_dir)
+
+    assert spy.seen
+    for inside, in_temp in spy.seen:
+        assert len(inside) >= 1 and all(
+            p.startswith("signoff-bench-") for p in inside
+        ), inside
+        assert any(p.endswith("/bench.db") for p in inside)
+        assert in_temp == []
+    assert list(data_dir.iterdir()) == []  # removed at the end, as before
+
+
+@pytest.mark.parametrize("how", ["environment", "option"])
+def test_bench_honours_the_data_dir_setting(
+    tmp_path: Path, scratch: Path, how: str
+) -> None:
+    data_dir = tmp_path / "data"
+    args = ["bench", "--pages", "2", "--json"]
+    env = dict(CLEAN_ENV)
+    if how == "environment":
+        env["SIGNOFF_DATA_DIR"] = str(data_dir)
+    else:
+        args += ["--data-dir", str(data_dir)]
+    result = CliRunner().invoke(build_app(), args, env=env)
+
+    assert result.exit_code == 0, result.output
+    assert json_out(result)["pages"] == 2
+    assert data_dir.is_dir()  # the scratch directory was made in it
+    assert list(data_dir.iterdir()) == []
+    assert list(scratch.iterdir()) == []

@@ -84,12 +84,17 @@ def check_pages(pages: int) -> None:
 
 
 def run_bench(
-    pages: int, database_url: str | None = None, reporter: Reporter | None = None
+    pages: int,
+    database_url: str | None = None,
+    reporter: Reporter | None = None,
+    *,
+    data_dir: Path | None = None,
 ) -> BenchResult:
-    """Bench `pages` pages on a fresh database (SQLite, or PostgreSQL when given)."""
+    """Bench `pages` pages on a fresh database (SQLite, or PostgreSQL when given),
+    its scratch directory inside `data_dir` when given, else the system's temp."""
     check_pages(pages)
     report = reporter or Quiet()
-    with temporary_target(database_url) as target:
+    with temporary_target(database_url, data_dir) as target:
         figures = _product_figures(target, pages, report)
         report.phase("Storage floor", 0)
         floor = measure_floor(target, pages)

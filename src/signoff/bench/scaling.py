@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from signoff.domain.errors import InvalidState
@@ -18,17 +19,23 @@ SCALING_SIZES = (1_000, 10_000, 100_000)
 
 
 def run_scaling(
-    sizes: Sequence[int] = SCALING_SIZES, database_url: str | None = None
+    sizes: Sequence[int] = SCALING_SIZES,
+    database_url: str | None = None,
+    data_dir: Path | None = None,
 ) -> list[dict[str, Any]]:
     """One bench result per size, smallest first."""
-    return [_run_child(pages, database_url) for pages in sorted(sizes)]
+    return [_run_child(pages, database_url, data_dir) for pages in sorted(sizes)]
 
 
-def _run_child(pages: int, database_url: str | None) -> dict[str, Any]:
+def _run_child(
+    pages: int, database_url: str | None, data_dir: Path | None
+) -> dict[str, Any]:
     command = [sys.executable, "-m", "signoff.cli.main", "bench"]
     command += ["--pages", str(pages), "--json"]
     if database_url is not None:
         command += ["--database-url", database_url]
+    if data_dir is not None:
+        command += ["--data-dir", str(data_dir)]
     # Progress goes to our stderr as the child draws it; the figures come back on
     # stdout as one JSON object.
     finished = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603 (our own interpreter and arguments)

@@ -1,6 +1,7 @@
 """The throw-away database a bench runs on, and its removal afterwards.
 
-On SQLite the bench database is a file in a fresh temporary directory. On PostgreSQL
+On SQLite the bench database is a file in a fresh temporary directory (inside the
+data directory when one is set). On PostgreSQL
 it is a database of its own, created on the server `--database-url` names and dropped
 at the end, so a bench never reads or changes anyone's data.
 """
@@ -51,10 +52,19 @@ def server_url(database_url: str) -> URL:
 
 
 @contextmanager
-def temporary_target(database_url: str | None) -> Iterator[Target]:
-    """A fresh, empty database for one bench, removed however the bench ends."""
+def temporary_target(
+    database_url: str | None, parent: Path | None = None
+) -> Iterator[Target]:
+    """A fresh, empty database for one bench, removed however the bench ends.
+
+    Its scratch directory is made inside `parent` (the data directory) when given,
+    so a bench writes where the site's data lives rather than in the system's
+    temporary directory, which may be small or a RAM disk.
+    """
     server = server_url(database_url) if database_url is not None else None
-    workdir = Path(tempfile.mkdtemp(prefix="signoff-bench-"))
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="signoff-bench-", dir=parent))
     try:
         if server is None:
             yield Target(f"sqlite:///{workdir / 'bench.db'}", SQLITE, workdir)

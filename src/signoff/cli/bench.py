@@ -1,8 +1,10 @@
 """`signoff bench`: time the real actions and queries on a throw-away database.
 
-Nothing of the site's own data is touched: the bench makes its database, and removes
-it when done. Progress goes to stderr, and only when stderr is a terminal. `--json`
-prints `bench_json`'s object, whose names the contract fixes.
+Nothing of the site's own data is touched: the bench makes its database (in a scratch
+directory inside `SIGNOFF_DATA_DIR` / `--data-dir` when set, else the system's
+temporary directory), and removes it when done. Progress goes to stderr, and only
+when stderr is a terminal. `--json` prints `bench_json`'s object, whose names the
+contract fixes.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from signoff.bench.runner import BenchResult, Quiet, Reporter, check_pages, run_
 from signoff.bench.scaling import SCALING_SIZES, run_scaling
 from signoff.bench.tables import compare_table, result_table, scaling_table
 from signoff.bench.target import server_url
-from signoff.cli.common import EXIT_USAGE, JsonOption, err, fail, out
+from signoff.cli.common import EXIT_USAGE, DataDirOption, JsonOption, err, fail, out
 
 DEFAULT_PAGES = 1000
 
@@ -99,6 +101,7 @@ def bench(
             help="Only time comparing two versions of a page of about 1 MB.",
         ),
     ] = False,
+    data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Submit, approve, queue, bulk submit, rollup, analytics and audit export."""
@@ -114,7 +117,7 @@ def bench(
             fail("--scaling chooses the sizes itself; leave out --pages.", EXIT_USAGE)
         if database_url is not None:
             server_url(database_url)  # refuse a bad URL before the first size runs
-        results = run_scaling(SCALING_SIZES, database_url)
+        results = run_scaling(SCALING_SIZES, database_url, data_dir)
         if as_json:
             typer.echo(json.dumps({"scaling": results}))
         else:
@@ -122,7 +125,7 @@ def bench(
         return
     check_pages(pages)
     with progress_reporter() as reporter:
-        result = bench_json(run_bench(pages, database_url, reporter))
+        result = bench_json(run_bench(pages, database_url, reporter, data_dir=data_dir))
     if as_json:
         typer.echo(json.dumps(result))
     else:
