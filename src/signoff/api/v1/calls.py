@@ -57,6 +57,7 @@ Reply = BaseModel | dict[str, Any]
 Work = Callable[[Session, User], Reply]
 Produce = Callable[[Session], Iterator[str]]
 Fetched = TypeVar("Fetched")
+Done = TypeVar("Done")
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,34 @@ class ApiCall:
     def write(self, work: Work) -> Response:
         """Run `work` in one unit of work, honouring the call's `Idempotency-Key`."""
         return self._once(lambda claim: self._unit(work, claim))
+
+    def write_then_read(
+        self,
+        work: Callable[[Session, User], Done],
+        answer: Callable[[Session, User, Done], Reply],
+    ) -> Response:
+        """`work` in one unit of work, then its `answer` read after the commit.
+
+        The write lock is held only for the change itself: the answer (a page's
+        status, say) is read in a read transaction once the change is committed,
+        so concurrent writers never wait behind rendering it. A call with an
+        `Idempotency-Key` stores its answer with its effects, so it reads the
+        answer inside its unit of work, where a replay finds exactly what was sent.
+        """
+
+        def run(claim: Claim | None) -> str:
+            if claim is not None:
+                return self._unit(
+                    lambda s, actor: answer(s, actor, work(s, actor)), claim
+                )
+            with unit_of_work(
+                self.db, origin=Origin.api, client_id=self.principal.client_id
+            ) as session:
+                done = work(session, self.actor(session))
+            with self.db.read() as session:
+                return render(answer(session, self.actor(session), done))
+
+        return self._once(run)
 
     def write_after(
         self,

@@ -50,6 +50,11 @@ def _kept_elsewhere(session: Session, actor: User, page_id: int) -> list[int]:
     return [page.id] if is_confluence_page(page) else []
 
 
+def _page(session: Session, page_id: int) -> Page:
+    """The page an action just changed, read again after its commit."""
+    return session.get_one(Page, page_id)
+
+
 def _status(session: Session, page: Page) -> PageStatus:
     return page_status_out(page_status(session, page), page_source_link(session, page))
 
@@ -64,12 +69,14 @@ def post_page_submit(body: PageRef, call: Submitter, request: Request) -> Respon
         request, lambda s, actor: _kept_elsewhere(s, actor, body.page_id)
     )
 
-    def work(session: Session, actor: User) -> PageSubmitted:
+    def work(session: Session, actor: User) -> int:
         page = access_page_by_public_id(session, actor, body.page_id)
         do_submit_page(session, page, workflow_id=body.workflow_id, **call.by(actor))
-        return page_submitted(page_status(session, page))
+        return page.id
 
-    return call.write(work)
+    return call.write_then_read(
+        work, lambda s, _, page_id: page_submitted(page_status(s, _page(s, page_id)))
+    )
 
 
 @router.post(
@@ -115,14 +122,14 @@ def get_page_status(
 def _decide(
     call: ApiCall, page_id: int, kind: DecisionKind, version: int, comment: str | None
 ) -> Response:
-    def work(session: Session, actor: User) -> PageStatus:
+    def work(session: Session, actor: User) -> int:
         page = access_page_by_public_id(session, actor, page_id)
         do_record_decision(
             session, page, kind, version=version, comment=comment, **call.by(actor)
         )
-        return _status(session, page)
+        return page.id
 
-    return call.write(work)
+    return call.write_then_read(work, lambda s, _, done: _status(s, _page(s, done)))
 
 
 @router.post(
@@ -149,9 +156,9 @@ def post_page_reject(body: RejectionIn, call: Decider) -> Response:
     responses=documented(PageStatus, "The page's approval after it.", WRITE_ERRORS),
 )
 def post_page_cancel(body: PageRef, call: Submitter) -> Response:
-    def work(session: Session, actor: User) -> PageStatus:
+    def work(session: Session, actor: User) -> int:
         page = access_page_by_public_id(session, actor, body.page_id)
         do_cancel_request(session, page, **call.by(actor))
-        return _status(session, page)
+        return page.id
 
-    return call.write(work)
+    return call.write_then_read(work, lambda s, _, done: _status(s, _page(s, done)))
