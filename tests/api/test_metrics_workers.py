@@ -13,7 +13,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from signoff.api.app import create_app
-from signoff.api.metrics import MULTIPROCESS_ENV, prepare_metrics_dir
+from signoff.api.metrics_dir import MULTIPROCESS_ENV, prepare_metrics_dir
 from signoff.config import Settings
 
 from .support import AppClient
@@ -95,3 +95,18 @@ def test_a_scrape_sums_every_worker_process(
     assert response.status_code == 200, response.text
     assert livez_requests(response.text) == 4
     assert response.text.count("# TYPE signoff_outbox_pending_messages gauge") == 1
+
+
+def test_preparing_the_directory_loads_no_metrics_library() -> None:
+    """`serve` calls it before uvicorn loads the application: prometheus-client
+    must not be imported yet, or a single worker would keep its figures in memory
+    where the scrape, reading the directory, never sees them."""
+    probe = (
+        "import sys; from signoff.api.metrics_dir import prepare_metrics_dir; "
+        "from signoff.api.request_log import log_config; "
+        "print('prometheus_client' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"

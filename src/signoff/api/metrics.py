@@ -3,8 +3,8 @@
 Off unless `SIGNOFF_METRICS_TOKEN` is set: then the route answers 404, as for any
 unknown path, and nothing is measured. On, it answers only a caller that sends
 `Authorization: Bearer <that token>` (compared in constant time). Under several
-worker processes each writes its figures into `PROMETHEUS_MULTIPROC_DIR`, which
-`prepare_metrics_dir` makes, and any worker answers a scrape with the sum of all.
+worker processes each writes its figures into `PROMETHEUS_MULTIPROC_DIR` (made by
+`metrics_dir.prepare_metrics_dir`), and any worker answers with the sum of all.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hmac
 import os
 from collections.abc import Iterable
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -28,14 +27,13 @@ from prometheus_client.registry import Collector
 
 from signoff.api.committed import count_committed_facts
 from signoff.api.instruments import instruments
+from signoff.api.metrics_dir import MULTIPROCESS_ENV
 from signoff.api.operations_collector import OperationsCollector
 from signoff.api.request_metrics import RequestMetricsMiddleware
 from signoff.config import Settings
 from signoff.db.session import Database
 
 PATH = "/metrics"
-MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
-METRICS_SUBDIR = "metrics"
 
 
 class _ThisProcess(Collector):
@@ -93,19 +91,3 @@ def bearer_matches(header: str, token: str) -> bool:
     if scheme.lower() != "bearer":
         return False
     return hmac.compare_digest(given.strip().encode(), token.encode())
-
-
-def prepare_metrics_dir(data_dir: Path) -> Path:
-    """Make `<data_dir>/metrics/` empty and name it in `PROMETHEUS_MULTIPROC_DIR`.
-
-    Call it in the server's parent process before any worker starts (and before
-    anything imports prometheus-client): the workers inherit the variable and write
-    their figures there. Files of a previous run are removed, as prometheus-client
-    requires, so counters start from zero with the server.
-    """
-    directory = data_dir.resolve() / METRICS_SUBDIR
-    directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob("*.db"):
-        stale.unlink()
-    os.environ[MULTIPROCESS_ENV] = str(directory)
-    return directory
