@@ -115,7 +115,14 @@ def run_server(
     login throttle counts failures per client address, and a client on this host would
     otherwise name a new one per guess.
     """
+    # Neither import loads the metrics library: its multiprocess directory must be
+    # in place before any process does (`api.metrics_dir`).
+    from signoff.api.metrics_dir import prepare_metrics_dir
+    from signoff.api.request_log import log_config
+
     os.environ.update(worker_environment(settings, outbox=outbox))
+    if settings.metrics_token:
+        prepare_metrics_dir(settings.data_dir)
     proxies = settings.trusted_proxy_list
     uvicorn.run(
         FACTORY,
@@ -124,6 +131,8 @@ def run_server(
         port=port,
         workers=workers,
         log_level="info",
+        log_config=log_config(settings.log_format),
+        access_log=settings.log_format != "json",
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or None,
     )
