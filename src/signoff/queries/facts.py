@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from signoff.access import space_role
 from signoff.db.models import (
@@ -169,10 +169,18 @@ def request_exclusions(request: ApprovalRequest) -> frozenset[int]:
     )
 
 
+# One statement for the request, its steps and their seats: a decision reads all
+# three, and the step it starts reads the next step's seats.
+_WITH_STEPS_JOINED = (joinedload(ApprovalRequest.steps).joinedload(RequestStep.seats),)
+
+
 def latest_request(session: Session, page: Page) -> ApprovalRequest | None:
+    """The page's latest request, loaded with its steps and their seats."""
     if page.latest_request_id is None:
         return None
-    return session.get(ApprovalRequest, page.latest_request_id)
+    return session.get(
+        ApprovalRequest, page.latest_request_id, options=_WITH_STEPS_JOINED
+    )
 
 
 def active_workflow_ids(session: Session, space_id: int) -> list[int]:

@@ -10,12 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from signoff.db.models import SpaceMember, User
 
 _READERS = "signoff.readers"  # session.info: (transaction, {(space, user): bool})
+
+# Built once: seats, approvers and mentions ask it at every submission and decision.
+_MAY_READ = select(User.id).where(
+    User.id.in_(bindparam("user_ids", expanding=True)),
+    or_(
+        User.is_site_admin.is_(True),
+        User.id.in_(
+            select(SpaceMember.user_id).where(
+                SpaceMember.space_id == bindparam("space_id", type_=Integer)
+            )
+        ),
+    ),
+)
 
 
 def space_readers(
@@ -26,13 +39,9 @@ def space_readers(
     known = _known(session)
     unknown = {user_id for user_id in wanted if (space_id, user_id) not in known}
     if unknown:
-        members = select(SpaceMember.user_id).where(SpaceMember.space_id == space_id)
         found = set(
             session.scalars(
-                select(User.id).where(
-                    User.id.in_(unknown),
-                    or_(User.is_site_admin.is_(True), User.id.in_(members)),
-                )
+                _MAY_READ, {"user_ids": sorted(unknown), "space_id": space_id}
             )
         )
         known.update(((space_id, user_id), user_id in found) for user_id in unknown)
