@@ -30,6 +30,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signoff.db.base import Base
 
+
+def only_set(column: str) -> dict[str, Any]:
+    """An index's options that keep it to the rows where `column` is set: every
+    read it serves names a value of that column, which implies as much."""
+    where = text(f"{column} IS NOT NULL")
+    return {"sqlite_where": where, "postgresql_where": where}
+
+
 ID = Integer
 
 
@@ -285,7 +293,7 @@ class ApprovalRequest(Base):
     stale_at: Mapped[datetime | None]
     valid_for_days: Mapped[int | None] = mapped_column(Integer)
     """The workflow's `validForDays` when submitted: how long an approval lasts."""
-    expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    expires_at: Mapped[datetime | None]
     """When an approval made under `valid_for_days` lapses (set on approval)."""
     change_from: Mapped[int | None] = mapped_column(Integer)
     """The version the review is read against: the approved one, else the one
@@ -303,10 +311,24 @@ class ApprovalRequest(Base):
         Index("ix_approval_requests_page_id_id", "page_id", "id"),
         Index("ix_approval_requests_space_status_id", "space_id", "status", "id"),
         Index("ix_approval_requests_status_id", "status", "id"),
-        Index("ix_approval_requests_change_set_id", "change_set_id"),
+        Index(
+            "ix_approval_requests_change_set_id",
+            "change_set_id",
+            **only_set("change_set_id"),
+        ),
         Index("ix_approval_requests_workflow_id", "workflow_id"),
         Index("ix_approval_requests_space_created", "space_id", "created_at"),
-        Index("ix_approval_requests_space_completed", "space_id", "completed_at"),
+        Index(
+            "ix_approval_requests_space_completed",
+            "space_id",
+            "completed_at",
+            **only_set("completed_at"),
+        ),
+        Index(
+            "ix_approval_requests_expires_at",
+            "expires_at",
+            **only_set("expires_at"),
+        ),
     )
 
 
@@ -327,14 +349,21 @@ class RequestStep(Base):
     due_days: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
     completed_at: Mapped[datetime | None]
-    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    due_at: Mapped[datetime | None]
     """Set when the step starts, from `due_days`; reminders go out around it."""
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """0 none yet, 1 the reminder before the due date, 2 the overdue one."""
 
     seats: Mapped[list[RequestStepSeat]] = relationship(cascade="all, delete-orphan")
 
-    __table_args__ = (UniqueConstraint("request_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("request_id", "position"),
+        Index(
+            "ix_request_steps_due_at",
+            "due_at",
+            **only_set("due_at"),
+        ),
+    )
 
 
 class RequestStepSeat(Base):
@@ -352,8 +381,18 @@ class RequestStepSeat(Base):
     # "waiting for me" starts from the person's seats and needs only the step id
     __table_args__ = (
         CheckConstraint("(user_id is null) <> (group_id is null)", "user_or_group"),
-        Index("ix_request_step_seats_user_step", "user_id", "step_id"),
-        Index("ix_request_step_seats_group_step", "group_id", "step_id"),
+        Index(
+            "ix_request_step_seats_user_step",
+            "user_id",
+            "step_id",
+            **only_set("user_id"),
+        ),
+        Index(
+            "ix_request_step_seats_group_step",
+            "group_id",
+            "step_id",
+            **only_set("group_id"),
+        ),
     )
 
 
@@ -467,7 +506,12 @@ class AuditEvent(Base):
         UniqueConstraint("chain", "seq"),
         Index("ix_audit_events_space_id_id", "space_id", "id"),
         Index("ix_audit_events_page_id_id", "page_id", "id"),
-        Index("ix_audit_events_change_set_id_id", "change_set_id", "id"),
+        Index(
+            "ix_audit_events_change_set_id_id",
+            "change_set_id",
+            "id",
+            **only_set("change_set_id"),
+        ),
     )
 
 
