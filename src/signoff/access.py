@@ -7,8 +7,8 @@ carries a `Denial` the unit of work records as `auth.denied`.
 
 from __future__ import annotations
 
+from sqlalchemy import Integer, and_, bindparam, inspect, select
 from sqlalchemy import event as orm_event
-from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from signoff.db.models import (
@@ -58,6 +58,32 @@ def _membership(session: Session, space_id: int, user_id: int) -> SpaceMember | 
     if member is not None:
         members[(space_id, user_id)] = member
     return member
+
+
+def remember_membership(session: Session, member: SpaceMember) -> None:
+    """Keep a membership row a query loaded beside what it was after (a page and
+    its reader's role in one statement), so `space_role` need not read it again."""
+    members: dict[tuple[int, int], SpaceMember] = session.info.setdefault(_MEMBERS, {})
+    members[(member.space_id, member.user_id)] = member
+
+
+def with_membership(user: User | None) -> dict[str, int]:
+    """The parameters of a statement built with `MEMBER_OF_PAGE_SPACE`."""
+    return {"member_user_id": -1 if user is None else user.id}
+
+
+MEMBER_OF_PAGE_SPACE = and_(
+    SpaceMember.space_id == Page.space_id,
+    SpaceMember.user_id == bindparam("member_user_id", type_=Integer),
+)
+"""Join a page's space membership of one user (`with_membership`)."""
+
+# Built once: a page and its reader's membership, the first read of every action.
+_PAGE_AS = (
+    select(Page, SpaceMember)
+    .outerjoin(SpaceMember, MEMBER_OF_PAGE_SPACE)
+    .where(Page.id == bindparam("page_id", type_=Integer))
+)
 
 
 def require_role(
@@ -113,11 +139,27 @@ def access_space_by_key(session: Session, user: User | None, key: str) -> Space:
 
 
 def access_page(session: Session, user: User | None, page_id: int) -> Page:
-    """A page the user may read (any role in its space)."""
-    page = session.get(Page, page_id)
+    """A page the user may read (any role in its space); the page and the user's
+    membership of its space are read in one statement."""
+    page = (
+        session.get(Page, page_id) if user is None else _page_as(session, user, page_id)
+    )
     if page is None or space_role(session, user, page.space_id) is None:
         raise NotFound(f"Page {page_id} not found.")
     return page
+
+
+def _page_as(session: Session, user: User, page_id: int) -> Page | None:
+    row = session.execute(
+        _PAGE_AS, {"page_id": page_id, **with_membership(user)}
+    ).first()
+    if row is None:
+        return None
+    page, member = row
+    if member is not None:
+        remember_membership(session, member)
+    result: Page = page
+    return result
 
 
 def access_change_set(

@@ -13,12 +13,27 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
-from signoff.access import space_role
+from signoff.access import (
+    MEMBER_OF_PAGE_SPACE,
+    remember_membership,
+    space_role,
+    with_membership,
+)
 from signoff.connectors.confluence.source import PREFIX
-from signoff.db.models import Page, User
+from signoff.db.models import Page, SpaceMember, User
 from signoff.domain.errors import BadInput, NotFound
 from signoff.ids import MAX_ID
 
@@ -68,6 +83,27 @@ def _naming(public_ids: Collection[int]) -> ColumnElement[bool]:
     return or_(confluence, builtin)
 
 
+# Built once for the commonest question, one id: every API call on a page asks it.
+_ONE_ID = or_(
+    and_(
+        Page.external_id == bindparam("text", type_=String),
+        Page.source.startswith(PREFIX),
+    ),
+    and_(Page.id == bindparam("own", type_=Integer), ~_from_confluence()),
+)
+_ONE_PAGE = select(Page).where(_ONE_ID)
+_ONE_PAGE_AS = (
+    select(Page, SpaceMember)
+    .outerjoin(SpaceMember, MEMBER_OF_PAGE_SPACE)
+    .where(_ONE_ID)
+)
+
+
+def _one_id(public_id: int) -> dict[str, Any]:
+    # An id beyond the stored range names no page of Signoff's own: no row has -1.
+    return {"text": str(public_id), "own": public_id if public_id <= MAX_ID else -1}
+
+
 class _Rows:
     """Rows `_naming` found, indexed the two ways an id may name one."""
 
@@ -104,9 +140,7 @@ def get_page_by_public_id(session: Session, public_id: int) -> Page | None:
     if public_id < 1:
         return None
     # At most one page per site, and one of Signoff's own: a handful of rows.
-    return _Rows(session.scalars(select(Page).where(_naming([public_id])))).named(
-        public_id
-    )
+    return _Rows(session.scalars(_ONE_PAGE, _one_id(public_id))).named(public_id)
 
 
 def get_pages_by_public_id(
@@ -138,8 +172,17 @@ def access_page_by_public_id(
     session: Session, user: User | None, public_id: int
 ) -> Page:
     """The page `public_id` names, if the user may read it (any role in its space);
-    otherwise `NotFound`, worded as for any page that is not there."""
-    page = get_page_by_public_id(session, public_id)
+    otherwise `NotFound`, worded as for any page that is not there. The page and
+    the user's membership of its space are read in one statement."""
+    page = None
+    if public_id >= 1:
+        rows = session.execute(
+            _ONE_PAGE_AS, {**_one_id(public_id), **with_membership(user)}
+        ).all()
+        for _, member in rows:
+            if member is not None:
+                remember_membership(session, member)
+        page = _Rows(found for found, _ in rows).named(public_id)
     if page is None or space_role(session, user, page.space_id) is None:
         raise NotFound(f"Page {public_id} not found.")
     return page
