@@ -8,7 +8,9 @@ seat of a quorum complete the step exactly once.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
@@ -82,6 +84,8 @@ from signoff.queries.page_approvals import standing_at
 from signoff.queries.page_compare import review_change
 
 MAX_COMMENT = 5000
+_DECIDE = insert(cast("Table", Decision.__table__))
+"""Built once: a decision is appended and never loaded back in its transaction."""
 
 
 def check_submit_page(
@@ -402,21 +406,21 @@ def do_record_decision(
     request = _pending_request(session, locked)
     _check_version(session, locked, request, version)
     step, seats, decided, excluded = _decider(session, request, locked, by.actor)
-    session.add(
-        Decision(
-            request_id=request.id,
-            step_id=step.id,
-            approver_id=by.actor.id,
-            kind=kind,
-            comment=text,
-            page_version=version,
-            content_hash=request.content_hash,
-            origin=by.origin,
-            client_id=by.client_id,
-            created_at=by.now,
-        )
+    session.execute(
+        _DECIDE,
+        {
+            "request_id": request.id,
+            "step_id": step.id,
+            "approver_id": by.actor.id,
+            "kind": kind.value,
+            "comment": text,
+            "page_version": version,
+            "content_hash": request.content_hash,
+            "origin": by.origin.value,
+            "client_id": by.client_id,
+            "created_at": by.now,
+        },
     )
-    session.flush()
     decided[by.actor.id] = kind
     verb = "approved" if kind is DecisionKind.approve else "rejected"
     _record(

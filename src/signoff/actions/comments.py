@@ -20,8 +20,10 @@ from sqlalchemy import (
     ColumnElement,
     CursorResult,
     Integer,
+    Table,
     and_,
     bindparam,
+    insert,
     or_,
     select,
     update,
@@ -72,7 +74,7 @@ def do_post_comment(
     parent = _parent(session, page, parent_id)
     comment = Comment(
         page_id=page.id,
-        parent_id=parent,
+        parent_id=parent.id if parent else None,
         author_id=by.actor.id,
         page_version=page.current_version,
         body=_clean_body(body),
@@ -129,7 +131,7 @@ def comment_on_submission(
     change_set: ChangeSet | None,
     now: datetime,
     approvers: Approvers | None = None,
-) -> Comment:
+) -> int:
     """Open the review's thread: who asked, for which version, and who should look.
 
     `approvers` is `step_approvers` of the first step, when the caller has it already.
@@ -200,7 +202,7 @@ def reply_with_decision(
 
 def notice_in_thread(
     session: Session, request: ApprovalRequest, text: str, *, now: datetime
-) -> Comment:
+) -> int:
     """A plain notice in the review's thread, e.g. that the approval went stale;
     the people who decided on the review are mentioned, so they hear of it."""
     deciders = session.scalars(
@@ -223,25 +225,55 @@ def _system_comment(
     parent: int | None,
     now: datetime,
     mentioned: frozenset[int] | None = None,
-) -> Comment:
-    """A comment in the system's voice. `mentioned` is who gets an inbox entry when
-    the caller already knows (the people its markup mentions who may see the page);
-    otherwise the stored body is read for mentions, as for people's comments."""
-    comment = Comment(
-        page_id=request.page_id,
-        parent_id=parent,
-        author_id=None,
-        page_version=request.page_version,
-        body=sanitise_body(markup),
-        request_id=request.id,
-        created_at=now,
-    )
-    session.add(comment)
+) -> int:
+    """A comment in the system's voice, and its id. `mentioned` is who gets an inbox
+    entry when the caller already knows (the people its markup mentions who may see
+    the page); otherwise the stored body is read for mentions, as for people's
+    comments. Written with statements built once: a review's thread gets one or two
+    of these at every submission and decision, and nothing loads them back."""
+    body = sanitise_body(markup)
+    comment_id: int = session.execute(
+        _SYSTEM_COMMENT,
+        {
+            "page_id": request.page_id,
+            "parent_id": parent,
+            "author_id": None,
+            "page_version": request.page_version,
+            "body": body,
+            "request_id": request.id,
+            "created_at": now,
+        },
+    ).scalar_one()
     if mentioned is None:
-        record_mentions(session, comment, request.space_id, now=now)
-    else:
-        _add_mentions(session, comment, mentioned, now=now)
-    return comment
+        mentioned = frozenset(_mentionable(session, body, request.space_id))
+    if mentioned:
+        session.execute(
+            _MENTION,
+            [
+                {
+                    "comment_id": comment_id,
+                    "user_id": user_id,
+                    "page_id": request.page_id,
+                    "created_at": now,
+                    "read_at": None,
+                }
+                for user_id in sorted(mentioned)
+            ],
+        )
+    return comment_id
+
+
+def _mentionable(session: Session, body: str, space_id: int) -> list[int]:
+    """Who of the people `body` mentions may be told: active and able to see the
+    space's pages."""
+    accounts = mentioned_accounts(body)
+    if not accounts:
+        return []
+    return list(
+        session.scalars(
+            _MENTIONABLE_ACCOUNTS, {"accounts": list(accounts), "space_id": space_id}
+        )
+    )
 
 
 def record_mentions(
@@ -256,14 +288,7 @@ def record_mentions(
     Mentions are read from the stored (sanitised) body, so a mention is exactly what
     readers see; people outside the space cannot see the page and get nothing.
     """
-    accounts = mentioned_accounts(comment.body)
-    if not accounts:
-        return []
-    user_ids = list(
-        session.scalars(
-            _MENTIONABLE_ACCOUNTS, {"accounts": list(accounts), "space_id": space_id}
-        )
-    )
+    user_ids = _mentionable(session, comment.body, space_id)
     _add_mentions(session, comment, user_ids, now=now)
     return user_ids
 
@@ -286,6 +311,9 @@ _MENTIONABLE_ACCOUNTS = select(User.id).where(
 _NAMED_APPROVERS = select(
     User.id, User.account_id, _may_be_mentioned(_SPACE).label("reached")
 ).where(User.id.in_(bindparam("user_ids", expanding=True)))
+_COMMENTS = cast("Table", Comment.__table__)
+_SYSTEM_COMMENT = insert(_COMMENTS).returning(_COMMENTS.c.id)
+_MENTION = insert(cast("Table", Mention.__table__))
 _THREAD_ROOT = (
     select(Comment.id)
     .where(
