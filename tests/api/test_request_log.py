@@ -77,7 +77,7 @@ def test_a_request_without_an_id_gets_a_fresh_one(api: AppClient) -> None:
 
 @pytest.mark.parametrize(
     "hostile",
-    ["a" * 65, "one\ntwo", 'say "hi"', "a b", "<script>", "", "../etc"],
+    ["a" * 65, "one\ntwo", 'say "hi"', "a b", "<script>", "", "dot/../dot"],
 )
 def test_a_hostile_request_id_is_replaced(
     api: AppClient, log: io.StringIO, hostile: str
