@@ -12,7 +12,7 @@ PAGES ?= 1000
 .DEFAULT_GOAL := help
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,7 +66,7 @@ format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests loadtest
 	$(BIN)/ruff format src tests loadtest
 
-clean: ## remove the virtualenv and caches (keeps signoff-data)
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+clean: ## remove the virtualenvs and caches (keeps signoff-data)
+	rm -rf $(VENV) $(PEER_VENV) .mypy_cache .pytest_cache .ruff_cache
 
-.PHONY: help install system-deps run check test reliability loadtest startup peerbench bench-vs-peer format clean
+.PHONY: help install system-deps run check test reliability loadtest loadtest-postgres startup peerbench bench-vs-peer format clean
