@@ -7,14 +7,14 @@ holds; it is dropped when the run ends, whatever happened.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url
 
 from signoff.db.pgcluster import postgres_cluster
+from signoff.db.scratch import scratch_database
 
 SCRATCH_PREFIX = "signoff_loadtest_"
 
@@ -27,38 +27,14 @@ def run_database(
     if postgres:
         with (
             postgres_cluster() as cluster,
-            scratch_database(cluster.url("postgres")) as url,
+            scratch_database(cluster.url("postgres"), SCRATCH_PREFIX) as url,
         ):
             yield url
     elif database_url:
-        with scratch_database(database_url) as url:
+        with scratch_database(database_url, SCRATCH_PREFIX) as url:
             yield url
     else:
         yield f"sqlite:///{data_dir / 'signoff.db'}"
-
-
-@contextmanager
-def scratch_database(server_url: str) -> Iterator[str]:
-    """A new, empty database on the server `server_url` reaches (its own database
-    serves only to connect); its URL, then it is dropped."""
-    name = f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield (
-                make_url(server_url)
-                .set(database=name)
-                .render_as_string(hide_password=False)
-            )
-        finally:
-            with admin.connect() as connection:
-                connection.execute(
-                    text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                )
-    finally:
-        admin.dispose()
 
 
 def is_postgresql(url: str) -> bool:

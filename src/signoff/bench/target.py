@@ -8,7 +8,6 @@ at the end, so a bench never reads or changes anyone's data.
 
 from __future__ import annotations
 
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -16,9 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import URL, create_engine, make_url, text
+from sqlalchemy import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from signoff.db.scratch import scratch_database
 from signoff.domain.errors import BadInput
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
@@ -69,26 +69,7 @@ def temporary_target(
         if server is None:
             yield Target(f"sqlite:///{workdir / 'bench.db'}", SQLITE, workdir)
         else:
-            with _scratch_database(server) as url:
+            with scratch_database(server, NAME_PREFIX) as url:
                 yield Target(url, POSTGRESQL, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-@contextmanager
-def _scratch_database(server: URL) -> Iterator[str]:
-    name = f"{NAME_PREFIX}{secrets.token_hex(6)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                # FORCE ends sessions a failed run may have left open.
-                connection.execute(
-                    text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                )
-    finally:
-        admin.dispose()
