@@ -9,7 +9,7 @@ every other writer waits.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -43,8 +43,11 @@ def transactions(team: Team) -> Iterator[list[list[str]]]:
     def commit(connection: Any) -> None:
         done.append(open_.pop(id(connection), []))
 
-    listeners = (("begin", begin), ("before_cursor_execute", statement))
-    listeners += (("commit", commit),)
+    listeners: list[tuple[str, Callable[..., None]]] = [
+        ("begin", begin),
+        ("before_cursor_execute", statement),
+        ("commit", commit),
+    ]
     for name, listener in listeners:
         event.listen(engine, name, listener)
     try:
@@ -83,6 +86,17 @@ def _two_step_page(team: Team) -> str:
     return str(team.pages[0])
 
 
+def _submitted_two_step_page(api: AppClient, team: Team) -> str:
+    page = _two_step_page(team)
+    ok(
+        PageSubmitted,
+        api.post(
+            "/api/v1/pages/submit", token=team.tokens["bob"], json={"pageId": page}
+        ),
+    )
+    return page
+
+
 def test_a_submission_reads_its_answer_after_the_commit(
     api: AppClient, team: Team
 ) -> None:
@@ -103,13 +117,7 @@ def test_a_submission_reads_its_answer_after_the_commit(
 def test_approvals_and_a_withdrawal_read_their_answers_after_the_commit(
     api: AppClient, team: Team
 ) -> None:
-    page = _two_step_page(team)
-    ok(
-        PageSubmitted,
-        api.post(
-            "/api/v1/pages/submit", token=team.tokens["bob"], json={"pageId": page}
-        ),
-    )
+    page = _submitted_two_step_page(api, team)
     decision = {"pageId": page, "version": 1}
     with transactions(team) as done:
         status = ok(
@@ -135,26 +143,17 @@ def test_approvals_and_a_withdrawal_read_their_answers_after_the_commit(
 
 
 def test_a_keyed_approval_stores_the_answer_it_sent(api: AppClient, team: Team) -> None:
-    page = _two_step_page(team)
-    ok(
-        PageSubmitted,
-        api.post(
-            "/api/v1/pages/submit", token=team.tokens["bob"], json={"pageId": page}
-        ),
-    )
+    page = _submitted_two_step_page(api, team)
     decision = {"pageId": page, "version": 1}
     headers = {"Idempotency-Key": "approve-legal-once"}
-    first = api.post(
-        "/api/v1/pages/approve",
-        token=team.tokens["carol"],
-        json=decision,
-        headers=headers,
-    )
-    again = api.post(
-        "/api/v1/pages/approve",
-        token=team.tokens["carol"],
-        json=decision,
-        headers=headers,
+    first, again = (
+        api.post(
+            "/api/v1/pages/approve",
+            token=team.tokens["carol"],
+            json=decision,
+            headers=headers,
+        )
+        for _ in range(2)
     )
     assert first.status_code == again.status_code == 200
     assert again.json() == first.json()

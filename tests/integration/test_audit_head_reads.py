@@ -91,11 +91,7 @@ def test_a_bulk_submit_reads_its_chain_head_once(db: Database) -> None:
 def test_a_savepoint_rolled_back_restores_the_head_it_began_with(
     db: Database,
 ) -> None:
-    with db.write() as s:
-        admin = make_user(s, "ad")
-        space = make_space(s, admin=admin)
-        space_id, admin_id = space.id, admin.id
-    seq_before = _head_seq(db, space_id)
+    space_id, admin_id, seq_before = _space_and_admin(db)
     with head_reads(db) as seen, db.write() as s:
         admin = s.get(User, admin_id)
         record_event(s, "test.kept", "Kept.", **by(admin), space_id=space_id)
@@ -105,21 +101,13 @@ def test_a_savepoint_rolled_back_restores_the_head_it_began_with(
             raise RuntimeError("the savepoint rolls back")
         record_event(s, "test.after", "After.", **by(admin), space_id=space_id)
     assert len(seen) == 1  # the savepoint's copy of the head, not a second read
-    with db.read() as s:
-        head = s.get(AuditChainHead, f"space:{space_id}")
-        assert head is not None
-        assert head.seq == seq_before + 2  # kept, after: the undone one left no gap
-        assert [r.broken for r in verify_audit_chains(s)] == [None, None]
+    _assert_whole_chain(db, space_id, seq_before + 2)  # kept, after: no gap
 
 
 def test_a_released_savepoint_then_one_rolled_back_keep_the_chain_whole(
     db: Database,
 ) -> None:
-    with db.write() as s:
-        admin = make_user(s, "ad")
-        space = make_space(s, admin=admin)
-        space_id, admin_id = space.id, admin.id
-    seq_before = _head_seq(db, space_id)
+    space_id, admin_id, seq_before = _space_and_admin(db)
     with db.write() as s:
         admin = s.get(User, admin_id)
         with s.begin_nested():
@@ -128,31 +116,33 @@ def test_a_released_savepoint_then_one_rolled_back_keep_the_chain_whole(
             record_event(s, "test.undone", "Undone.", **by(admin), space_id=space_id)
             raise RuntimeError("the savepoint rolls back")
         record_event(s, "test.after", "After.", **by(admin), space_id=space_id)
-    with db.read() as s:
-        head = s.get(AuditChainHead, f"space:{space_id}")
-        assert head is not None and head.seq == seq_before + 2
-        assert [r.broken for r in verify_audit_chains(s)] == [None, None]
+    _assert_whole_chain(db, space_id, seq_before + 2)
 
 
-def test_a_new_chain_gets_its_head_row_when_the_transaction_commits(
+def test_several_events_in_one_transaction_move_the_head_once_by_their_number(
     db: Database,
 ) -> None:
-    with db.write() as s:
-        admin = make_user(s, "ad")
-        space = make_space(s, admin=admin)
-        space_id, admin_id = space.id, admin.id
-    seq_before = _head_seq(db, space_id)
+    space_id, admin_id, seq_before = _space_and_admin(db)
     with db.write() as s:
         admin = s.get(User, admin_id)
         for n in range(3):
             record_event(s, "test.n", f"Event {n}.", **by(admin), space_id=space_id)
+    _assert_whole_chain(db, space_id, seq_before + 3)
+
+
+def _space_and_admin(db: Database) -> tuple[int, int, int]:
+    """A space and its admin, and the seq of the space's chain head after them."""
+    with db.write() as s:
+        admin = make_user(s, "ad")
+        space = make_space(s, admin=admin)
+        space_id, admin_id = space.id, admin.id
     with db.read() as s:
         head = s.get(AuditChainHead, f"space:{space_id}")
-        assert head is not None and head.seq == seq_before + 3
+        return space_id, admin_id, 0 if head is None else head.seq
+
+
+def _assert_whole_chain(db: Database, space_id: int, seq: int) -> None:
+    with db.read() as s:
+        head = s.get(AuditChainHead, f"space:{space_id}")
+        assert head is not None and head.seq == seq
         assert [r.broken for r in verify_audit_chains(s)] == [None, None]
-
-
-def _head_seq(db: Database, space_id: int) -> int:
-    with db.read() as s:
-        head = s.get(AuditChainHead, f"space:{space_id}")
-        return 0 if head is None else head.seq
