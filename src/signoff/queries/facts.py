@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from signoff.access import space_role
@@ -47,13 +47,15 @@ from signoff.queries.authors import request_authors, submission_authors
 from signoff.queries.page_approvals import standing_at
 from signoff.queries.readers import space_readers
 
+_VERSION = select(PageVersion).where(
+    PageVersion.page_id == bindparam("page_id", type_=Integer),
+    PageVersion.number == bindparam("number", type_=Integer),
+)
+"""Built once: every submission and decision reads a version."""
+
 
 def get_version(session: Session, page_id: int, number: int) -> PageVersion | None:
-    return session.scalar(
-        select(PageVersion).where(
-            PageVersion.page_id == page_id, PageVersion.number == number
-        )
-    )
+    return session.scalar(_VERSION, {"page_id": page_id, "number": number})
 
 
 def current_version(session: Session, page: Page) -> PageVersion:
@@ -174,6 +176,10 @@ def request_exclusions(request: ApprovalRequest) -> frozenset[int]:
 _WITH_STEPS_JOINED = (joinedload(ApprovalRequest.steps).joinedload(RequestStep.seats),)
 
 
+_WITH_WORKFLOW_STEPS = (joinedload(Workflow.steps),)
+# The workflow a submission runs under with its steps, which it snapshots: one read.
+
+
 def latest_request(session: Session, page: Page) -> ApprovalRequest | None:
     """The page's latest request, loaded with its steps and their seats."""
     if page.latest_request_id is None:
@@ -292,7 +298,11 @@ def submit_facts(
     choice = choose_page_workflow(session, page, strict=strict, chosen=workflow_id)
     # A refused choice still reports the page's own workflow, as preflight shows it.
     governing = choice.workflow_id or choice.fixed
-    workflow = session.get(Workflow, governing) if governing else None
+    workflow = (
+        session.get(Workflow, governing, options=_WITH_WORKFLOW_STEPS)
+        if governing
+        else None
+    )
     if version is None:
         version = current_version(session, page)
     pending = latest_request(session, page)
