@@ -5,11 +5,9 @@ and everything else (CLI commands, tests) keeps it on."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import event, text
 
 from api.support import AppClient
@@ -18,16 +16,9 @@ from signoff.actions.outbox import enqueue
 from signoff.api.app import create_app
 from signoff.config import Settings
 from signoff.db.checkpoints import Checkpointer
-from signoff.db.session import Database, make_engine
+from signoff.db.session import Database
 
 NEVER = 3600.0  # the thread's own ticks stay out of the way; the tests tick by hand
-
-
-@pytest.fixture
-def sqlite_db(sqlite_url: str) -> Iterator[Database]:
-    database = Database(make_engine(sqlite_url))
-    yield database
-    database.dispose()
 
 
 def autocheckpoint(db: Database) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from functools import partial
 
 import pytest
@@ -18,19 +18,12 @@ from sqlalchemy import func, select
 from factories import AT
 from signoff.actions.outbox import enqueue
 from signoff.db.models import OutboxMessage
-from signoff.db.session import Database, make_engine
+from signoff.db.session import Database
 from signoff.db.writer_queue import WriterQueue
 from threads import run_together
 
 THREADS = 8
 WRITES = 25
-
-
-@pytest.fixture
-def sqlite_db(sqlite_url: str) -> Iterator[Database]:
-    database = Database(make_engine(sqlite_url))
-    yield database
-    database.dispose()
 
 
 def queue_of(db: Database) -> WriterQueue:
