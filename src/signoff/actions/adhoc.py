@@ -368,6 +368,7 @@ def _one_off_workflow(
         expire_on_edit=governing.expire_on_edit if governing else True,
         stale_on=governing.stale_on if governing else StaleOn.content.value,
         allow_self_approval=governing.allow_self_approval if governing else False,
+        allow_override=governing.allow_override if governing else True,
         valid_for_days=governing.valid_for_days if governing else None,
         revision=1,
         created_at=by.now,

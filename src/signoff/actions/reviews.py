@@ -52,6 +52,7 @@ def new_request(
         expire_on_edit=workflow.expire_on_edit,
         stale_on=workflow.stale_on,
         allow_self_approval=workflow.allow_self_approval,
+        allow_override=workflow.allow_override,
         valid_for_days=workflow.valid_for_days,
         submitted_by=submitted_by,
         origin=origin,
@@ -112,6 +113,7 @@ def adopt_definition(
     request.expire_on_edit = workflow.expire_on_edit
     request.stale_on = workflow.stale_on
     request.allow_self_approval = workflow.allow_self_approval
+    request.allow_override = workflow.allow_override
     request.valid_for_days = workflow.valid_for_days
     request.current_step = 0
     # The first step has been running since the submission.

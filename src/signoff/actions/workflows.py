@@ -139,6 +139,7 @@ def do_create_workflow(
     valid_for_days: int | None = None,
     notify_requests: bool = True,
     notify_status: bool = True,
+    allow_override: bool = True,
     by: Acting[User],
 ) -> Workflow:
     require_role(session, by.actor, space.id, Role.admin, action="manage workflows")
@@ -166,6 +167,7 @@ def do_create_workflow(
         valid_for_days=valid_for_days,
         notify_requests=notify_requests,
         notify_status=notify_status,
+        allow_override=allow_override,
         revision=1,
         created_at=by.now,
         created_by=by.actor.id,
@@ -197,6 +199,7 @@ def do_update_workflow(
     valid_for_days: int | _Keep | None = KEEP,
     notify_requests: bool | None = None,
     notify_status: bool | None = None,
+    allow_override: bool | None = None,
     by: Acting[User],
 ) -> Workflow:
     """Change what is given; `None` keeps a field, except `valid_for_days=None`,
@@ -236,6 +239,7 @@ def do_update_workflow(
         ("allow_self_approval", allow_self_approval),
         ("notify_requests", notify_requests),
         ("notify_status", notify_status),
+        ("allow_override", allow_override),
     ):
         if value is not None and getattr(workflow, field) != value:
             setattr(workflow, field, value)

@@ -198,6 +198,11 @@ class Workflow(Base):
     notify_status: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=true()
     )
+    allow_override: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
+    """Whether a space admin may force a review's outcome (`actions.overrides`);
+    each request keeps the value it was submitted under."""
     kind: Mapped[str] = mapped_column(
         String(10), default="defined", server_default="defined"
     )
@@ -302,6 +307,17 @@ class ApprovalRequest(Base):
     """What changed since `change_from`, as readers see it: "2 paragraphs
     changed, 14 words" (`storage_format.redline.Summary.sentence`)."""
     change_words: Mapped[int | None] = mapped_column(Integer)
+    allow_override: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
+    """The workflow's `allowOverride` when submitted (or last adopted)."""
+    overridden_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """The space admin who forced this review's outcome (`actions.overrides`); None
+    for a review its approvers decided. With `status` (the outcome forced),
+    `completed_at` (when) and `override_reason`, it is all the badge, the API's
+    `override` and analytics' `overrides` need, so no table of its own."""
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    """Why the admin overrode the review, as they wrote it; set with `overridden_by`."""
 
     steps: Mapped[list[RequestStep]] = relationship(
         order_by="RequestStep.position", cascade="all, delete-orphan"
@@ -328,6 +344,12 @@ class ApprovalRequest(Base):
             "ix_approval_requests_expires_at",
             "expires_at",
             **only_set("expires_at"),
+        ),
+        Index(
+            "ix_approval_requests_space_overridden",
+            "space_id",
+            "completed_at",
+            **only_set("overridden_by"),
         ),
     )
 

@@ -58,6 +58,7 @@ class WorkflowView:
     notify_status: bool
     created_at: datetime
     updated_at: datetime
+    allow_override: bool = True
 
 
 def list_workflows(session: Session, space_id: int) -> list[WorkflowView]:
@@ -116,6 +117,7 @@ def _views(session: Session, workflows: Sequence[Workflow]) -> list[WorkflowView
             notify_status=w.notify_status,
             created_at=w.created_at,
             updated_at=w.updated_at,
+            allow_override=w.allow_override,
         )
         for w in workflows
     ]
