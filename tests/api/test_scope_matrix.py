@@ -254,6 +254,11 @@ def _requests(team: Team) -> list[tuple[str, Payload, Callable[..., None] | None
             None,
         ),
         (
+            "POST /api/v1/changeSets/decide",
+            lambda s: {"changeSetId": s["changeSetId"], "decision": "approve"},
+            None,
+        ),
+        (
             "POST /api/v1/changeSets/archive",
             lambda s: {"changeSetId": s["changeSetId"]},
             None,

@@ -226,6 +226,34 @@ class ChangeSetSubmitted(Envelope):
     }
 
 
+class DecideResult(ApiModel):
+    """`version` (what was decided on) or `reason` (why nothing was)."""
+
+    public_id: PageIdText = page_id_field()
+    success: bool
+    version: int | None = left_out_if_none()
+    reason: str | None = left_out_if_none()
+
+
+class ChangeSetDecided(Envelope):
+    decided_count: int
+    skipped_count: int
+    results: list[DecideResult]
+    example = {
+        "success": True,
+        "decidedCount": 1,
+        "skippedCount": 1,
+        "results": [
+            {"pageId": "101", "success": True, "version": 2},
+            {
+                "pageId": "102",
+                "success": False,
+                "reason": "You are not an approver of the current step.",
+            },
+        ],
+    }
+
+
 class PreflightResult(ApiModel):
     public_id: PageIdText = page_id_field()
     can_submit: bool

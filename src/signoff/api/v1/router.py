@@ -8,6 +8,7 @@ from signoff.api.v1 import (
     adhoc,
     analytics,
     audit,
+    changeset_decisions,
     changesets,
     groups,
     pages,
@@ -24,6 +25,7 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix=PREFIX)
     modules = (
         changesets,
+        changeset_decisions,
         pages,
         adhoc,
         spaces,

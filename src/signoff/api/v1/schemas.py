@@ -73,6 +73,27 @@ class RejectionIn(Body):
     comment: str = Field(max_length=5000)
 
 
+SeenVersion = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+"""A version number as an approver saw it: a positive JSON integer."""
+PageIdKey = Annotated[str, Field(pattern=r"^[0-9]{1,19}$")]
+"""A page id as a JSON object's key names it (keys are always strings)."""
+
+
+class ChangeSetDecisionIn(Body):
+    """Decide every page of a change set the caller may decide, in one act.
+
+    `versions` maps a page id to the version the approver saw; a page it leaves out
+    is decided at the version under review.
+    """
+
+    change_set_id: ObjectId
+    decision: Literal["approve", "reject"]
+    comment: str | None = Field(default=None, max_length=5000)
+    versions: dict[PageIdKey, SeenVersion] = Field(
+        default_factory=dict, max_length=1000, examples=[{"101": 2, "102": 1}]
+    )
+
+
 AccountId = Annotated[
     str, Field(min_length=1, max_length=64, examples=["5f9c2b7e1a4d3c8b6e0f2a19"])
 ]

@@ -1,5 +1,6 @@
 """Change sets as `/api/v1/changeSets*` answer them: the list (page ids only), the
-detail (each page's approval facts), and the verdicts of submit and preflight."""
+detail (each page's approval facts), and the verdicts of submit, preflight and
+decide."""
 
 from __future__ import annotations
 
@@ -7,18 +8,21 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from signoff.api.v1.responses import (
+    ChangeSetDecided,
     ChangeSetDetail,
     ChangeSetList,
     ChangeSetOne,
     ChangeSetPreflight,
     ChangeSetSubmitted,
     ChangeSetSummary,
+    DecideResult,
     PreflightResult,
     PreflightSummary,
     SubmitResult,
 )
 
 if TYPE_CHECKING:
+    from signoff.actions.changeset_decisions import PageDecision
     from signoff.actions.changesets import PageResult
     from signoff.queries import changesets
 
@@ -71,4 +75,15 @@ def change_set_preflight(results: Sequence[PageResult]) -> ChangeSetPreflight:
             )
             for result in results
         ],
+    )
+
+
+def change_set_decided(results: Sequence[PageDecision]) -> ChangeSetDecided:
+    """Each page's outcome of a whole-set decision; `version` or `reason`."""
+    decided = sum(result.success for result in results)
+    return ChangeSetDecided(
+        success=True,
+        decided_count=decided,
+        skipped_count=len(results) - decided,
+        results=[DecideResult.of(result) for result in results],
     )
