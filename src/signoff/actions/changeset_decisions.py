@@ -46,16 +46,20 @@ class PageDecision:
 
 def check_decide_change_set(
     session: Session, change_set: ChangeSet, *, actor: User
-) -> list[Page]:
-    """The set's pages `actor` may decide on now, by `check_record_decision`; writes
-    nothing. The review page offers "Approve all" exactly when this is not empty."""
-    decidable = []
+) -> dict[str, int]:
+    """The set's pages `actor` may decide on now (by `check_record_decision`), each
+    public id with the version under review; writes nothing. The review page offers
+    "Approve all" exactly when this is not empty, and sends these versions back as
+    the ones the approver saw."""
+    decidable: dict[str, int] = {}
     for page in _pages(session, change_set):
         try:
             check_record_decision(session, page, actor=actor)
         except SignoffError:
             continue
-        decidable.append(page)
+        request = latest_request(session, page)
+        assert request is not None  # the check passed: a review is pending
+        decidable[public_page_id(page)] = request.page_version
     return decidable
 
 
