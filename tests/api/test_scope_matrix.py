@@ -217,6 +217,17 @@ def _requests(team: Team) -> list[tuple[str, Payload, Callable[..., None] | None
         ),
         ("POST /api/v1/pages/submit", lambda _: {"pageId": pages[2]}, None),
         ("POST /api/v1/pages/cancel", lambda _: {"pageId": pages[2]}, None),
+        ("POST /api/v1/pages/submit", lambda _: {"pageId": pages[4]}, None),
+        (
+            "POST /api/v1/pages/override",
+            lambda _: {
+                "pageId": pages[4],
+                "decision": "approve",
+                "reason": "Urgent fix",
+                "version": 1,
+            },
+            None,
+        ),
         (
             "POST /api/v1/spaces/settings",
             lambda _: {**space, "adhocApprovals": "any"},

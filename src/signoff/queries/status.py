@@ -79,8 +79,19 @@ class StepView:
 
 
 @dataclass(frozen=True)
+class OverrideView:
+    """Who forced the review's outcome, why, and when (`actions.overrides`)."""
+
+    account_id: str
+    display_name: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class RequestView:
-    """The page's latest review: the version submitted, by whom, and its steps."""
+    """The page's latest review: the version submitted, by whom, and its steps;
+    `override` when a space admin forced its outcome."""
 
     id: int
     version: int
@@ -90,6 +101,7 @@ class RequestView:
     origin: Origin
     created_at: datetime
     steps: tuple[StepView, ...]
+    override: OverrideView | None = None
 
 
 @dataclass(frozen=True)
@@ -155,9 +167,11 @@ def _request_view(session: Session, request: ApprovalRequest) -> RequestView:
     group_ids = {gid for rows in steps.values() for gid in rows.group_ids}
     groups = _groups_with_members(session, group_ids)
     _add_decisions(session, request.id, steps)
+    overrider = {request.overridden_by} if request.overridden_by else set()
     people = _people(
         session,
         {request.submitted_by}
+        | overrider
         | {uid for rows in steps.values() for uid in rows.user_ids}
         | {uid for _, members in groups.values() for uid in members}
         | {d.approver_id for rows in steps.values() for d in rows.decisions},
@@ -171,6 +185,21 @@ def _request_view(session: Session, request: ApprovalRequest) -> RequestView:
         origin=Origin(request.origin),
         created_at=request.created_at,
         steps=tuple(_step_view(rows, groups, people) for rows in steps.values()),
+        override=_override_view(request, people),
+    )
+
+
+def _override_view(
+    request: ApprovalRequest, people: dict[int, Person]
+) -> OverrideView | None:
+    if request.overridden_by is None or request.completed_at is None:
+        return None
+    person = people[request.overridden_by]
+    return OverrideView(
+        account_id=person.account_id,
+        display_name=person.display_name,
+        reason=request.override_reason or "",
+        at=request.completed_at,
     )
 
 

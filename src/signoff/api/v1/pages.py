@@ -1,4 +1,4 @@
-"""Single-page approval: submit, preflight, status, approve, reject, cancel.
+"""Single-page approval: submit, preflight, status, approve, reject, cancel, override.
 
 Each names its page as clients do (`PageId`); `queries.page_refs` finds it.
 """
@@ -16,6 +16,7 @@ from signoff.actions.approvals import (
     do_record_decision,
     do_submit_page,
 )
+from signoff.actions.overrides import do_override_review
 from signoff.api.v1.calls import ApiCall, api_call
 from signoff.api.v1.responses import (
     READ_ERRORS,
@@ -25,7 +26,7 @@ from signoff.api.v1.responses import (
     PageSubmitted,
     documented,
 )
-from signoff.api.v1.schemas import DecisionIn, PageRef, RejectionIn
+from signoff.api.v1.schemas import DecisionIn, OverrideIn, PageRef, RejectionIn
 from signoff.api.v1.shapes.pages import page_preflight, page_status_out, page_submitted
 from signoff.auth.scopes import Scope
 from signoff.db.models import Page, User
@@ -148,6 +149,27 @@ def post_page_approve(body: DecisionIn, call: Decider) -> Response:
 )
 def post_page_reject(body: RejectionIn, call: Decider) -> Response:
     return _decide(call, body.page_id, DecisionKind.reject, body.version, body.comment)
+
+
+@router.post(
+    "/pages/override",
+    summary="A space admin forces the pending review's outcome (reason required)",
+    responses=documented(PageStatus, "The page's approval after it.", WRITE_ERRORS),
+)
+def post_page_override(body: OverrideIn, call: Decider) -> Response:
+    def work(session: Session, actor: User) -> int:
+        page = access_page_by_public_id(session, actor, body.page_id)
+        do_override_review(
+            session,
+            page,
+            body.decision,
+            version=body.version,
+            reason=body.reason,
+            **call.by(actor),
+        )
+        return page.id
+
+    return call.write_then_read(work, lambda s, _, done: _status(s, _page(s, done)))
 
 
 @router.post(

@@ -312,6 +312,16 @@ class StepOut(ApiModel):
     decisions: list[DecisionOut]
 
 
+class OverrideOut(ApiModel):
+    """A space admin forced the review's outcome (its `status`), going around its
+    approvers."""
+
+    account_id: str
+    display_name: str
+    reason: str
+    at: Moment
+
+
 class RequestOut(ApiModel):
     id: IdText
     version: int
@@ -321,6 +331,9 @@ class RequestOut(ApiModel):
     origin: Origin
     created_at: Moment
     steps: list[StepOut]
+    override: OverrideOut | None = Field(
+        default=None, description="Who overrode the review and why; null when none."
+    )
 
 
 _REQUEST: JsonDict = {
@@ -484,6 +497,7 @@ class WorkflowOut(ApiModel):
     notify_status: bool
     created_at: Moment
     updated_at: Moment
+    allow_override: bool
 
 
 _WORKFLOW: JsonDict = {
@@ -512,6 +526,7 @@ _WORKFLOW: JsonDict = {
     "notifyStatus": True,
     "createdAt": AT,
     "updatedAt": AT,
+    "allowOverride": True,
 }
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from pydantic.alias_generators import to_camel
 
 from signoff.domain.adhoc import DEFAULT_TITLE, MAX_MEMBERS, MAX_TITLE, AdhocMode
-from signoff.domain.states import Role, Rule, StaleOn
+from signoff.domain.states import DecisionKind, Role, Rule, StaleOn
 from signoff.ids import MAX_ID, Id, PageId
 
 MAX_LIMIT = 200
@@ -71,6 +71,18 @@ class RejectionIn(Body):
     page_id: PageId
     version: int = Field(ge=1, le=MAX_ID)
     comment: str = Field(max_length=5000)
+
+
+class OverrideIn(Body):
+    """A space admin forces the pending review of `version` to `decision`; the
+    reason is required (an absent or blank one is refused with 400)."""
+
+    page_id: PageId
+    decision: DecisionKind
+    reason: str | None = Field(
+        default=None, max_length=5000, examples=["Release blocker; approvers away."]
+    )
+    version: int = Field(ge=1, le=MAX_ID)
 
 
 SeenVersion = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
@@ -195,6 +207,11 @@ class WorkflowCreate(Body):
     notify_status: bool = Field(
         default=True, description="Email the submitter each decision and the outcome."
     )
+    allow_override: bool = Field(
+        default=True,
+        description="A space admin may force a pending review's outcome "
+        "(`POST /pages/override`).",
+    )
 
 
 class WorkflowUpdate(Body):
@@ -210,6 +227,7 @@ class WorkflowUpdate(Body):
     valid_for_days: int | None = Field(default=None, ge=1, le=36_500)
     notify_requests: bool | None = None
     notify_status: bool | None = None
+    allow_override: bool | None = None
 
 
 class WorkflowRef(Body):

@@ -128,6 +128,7 @@ def post_workflow(body: WorkflowCreate, call: Manager) -> Response:
             valid_for_days=body.valid_for_days,
             notify_requests=body.notify_requests,
             notify_status=body.notify_status,
+            allow_override=body.allow_override,
             **call.by(actor),
         )
         return _rendered(session, workflow)
@@ -159,6 +160,7 @@ def post_workflow_update(body: WorkflowUpdate, call: Manager) -> Response:
             ),
             notify_requests=body.notify_requests,
             notify_status=body.notify_status,
+            allow_override=body.allow_override,
             **call.by(actor),
         )
         return _rendered(session, workflow)
