@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     """Also keep a label on each governed Confluence page saying where its review
     stands: `signoff-in-review`, `signoff-approved` or `signoff-stale`."""
 
+    claim_hours: float = Field(default=4.0, gt=0.0, le=720.0)
+    """Hours a claim on a review ("I'm reviewing this") lasts before it lapses by
+    itself (`SIGNOFF_CLAIM_HOURS`; more than 0, at most 720)."""
+
     metrics_token: str | None = Field(default=None, repr=False)
     """The bearer token Prometheus must send to `GET /metrics`; unset: no metrics
     (the route answers 404)."""

@@ -52,6 +52,7 @@ def test_the_approver_sees_what_waits_for_them(
         "createdAt": NOW_TEXT,
         "changeSetId": None,
         "dueAt": None,
+        "claim": None,
     }
     assert [item["requestId"] for item in body["items"]] == submitted[::-1]
     assert body["nextCursor"] is None

@@ -176,6 +176,7 @@ def test_pending_queue_lists_newest_first_in_the_contract_shape(db: Database) ->
         "createdAt": "2026-01-05T09:01:00Z",
         "changeSetId": None,
         "dueAt": None,
+        "claim": None,
     }
 
 

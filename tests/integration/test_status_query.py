@@ -116,6 +116,7 @@ def test_page_never_submitted_reports_none_and_no_request(
         "isStale": False,
         "versionDelta": 0,
         "request": None,
+        "claim": None,
     }
 
 

@@ -67,6 +67,7 @@ def test_a_read_model_is_written_under_camel_case_keys_with_ids_as_strings() -> 
         "createdAt": "2026-01-05T09:00:00Z",
         "changeSetId": None,
         "dueAt": None,
+        "claim": None,
     }
 
 

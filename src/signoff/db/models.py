@@ -500,6 +500,28 @@ class SpaceRequestCount(Base):
     requests: Mapped[int] = mapped_column(Integer)
 
 
+class ReviewClaim(Base):
+    """An approver's "I'm reviewing this" on one step of a review, until `expires_at`.
+
+    One row per step at most (the step is the key): a new claim replaces a lapsed one.
+    A row outlives what made it matter (a decision by its claimant, the step
+    completing, the review ending); readers count it only while
+    `domain.claims.claim_is_live` holds, so nothing has to delete it then.
+    """
+
+    __tablename__ = "review_claims"
+
+    step_id: Mapped[int] = mapped_column(
+        ForeignKey("request_steps.id", ondelete="CASCADE"), primary_key=True
+    )
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("approval_requests.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
 class AuditEvent(Base):
     """Append-only; `hash` chains each event to the previous one of its chain."""
 

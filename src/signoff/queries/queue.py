@@ -39,6 +39,7 @@ from signoff.db.models import (
     PageVersion,
     RequestStep,
     ReviewAssignment,
+    ReviewClaim,
     SpaceMember,
     SpaceRequestCount,
     User,
@@ -49,6 +50,7 @@ from signoff.domain.standing import PageState, page_standing, state_of
 from signoff.domain.states import RequestStatus, StaleOn
 from signoff.domain.versions import VersionRef
 from signoff.ids import stored_number
+from signoff.queries.claims import CLAIMANT, ClaimView, live_claim_condition
 from signoff.queries.page_approvals import approval_of
 from signoff.queries.page_refs import public_id_column
 
@@ -90,6 +92,8 @@ class QueueItem:
     from it (`domain.standing`)."""
     change_summary: str | None = None
     """What the review changes, measured when it opened (None: a first version)."""
+    claim: ClaimView | None = None
+    """The live claim on the pending review, when the caller asked for claims."""
 
     @property
     def state(self) -> PageState:
@@ -134,12 +138,15 @@ def list_queue(
     overdue_at: datetime | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    claims_at: datetime | None = None,
 ) -> tuple[list[QueueItem], str | None]:
     """One page of the queue and the cursor of the next (None on the last page).
 
     `status=None` lists every status; `"stale"` lists standing approvals the page has
     moved away from. Only spaces the user belongs to are shown (all for site admins).
-    `overdue_at` keeps only reviews whose current step was due by then.
+    `overdue_at` keeps only reviews whose current step was due by then. With
+    `claims_at`, each item carries the claim live at that time, read in the same
+    statement (`queries.claims`).
     """
     if isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise BadInput(f"limit must be 1 to {MAX_LIMIT}.", field="limit")
@@ -157,6 +164,7 @@ def list_queue(
         submitter=submitter_id is not None,
         overdue=overdue_at is not None,
         after_cursor=bool(cursor),
+        claims=claims_at is not None,
     )
     values = {
         "user_id": user.id,
@@ -168,6 +176,7 @@ def list_queue(
         "overdue_at": overdue_at,
         "cursor": decode_cursor(cursor) if cursor else None,
         "limit": limit + 1,
+        "claims_at": claims_at,
     }
     rows = session.execute(_page_statement(shape), values).all()
     items = [_item(row) for row in rows[:limit]]
@@ -217,11 +226,12 @@ class _Shape:
     submitter: bool
     overdue: bool
     after_cursor: bool
+    claims: bool = False
 
 
 @functools.cache
 def _page_statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
-    query = select(
+    query: Select[*tuple[Any, ...]] = select(
         ApprovalRequest.id,
         ApprovalRequest.page_id,
         Page.title,
@@ -245,6 +255,8 @@ def _page_statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
         ApprovalRequest.change_summary,
     ).select_from(ApprovalRequest)
     query = _filtered(query, shape)
+    if shape.claims:
+        query = _with_claims(query)
     query = query.outerjoin(
         _page_now,
         and_(
@@ -384,6 +396,23 @@ def _stale() -> tuple[ColumnElement[bool], ...]:
     )
 
 
+def _with_claims(query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    """The live claim's holder and expiry as four more columns, by outer joins on the
+    current step (a step has one claim row at most, so rows do not multiply)."""
+    pending = ApprovalRequest.status == RequestStatus.pending.value
+    now = bindparam("claims_at", type_=UTCDateTime())
+    return (
+        query.add_columns(
+            ReviewClaim.user_id,
+            CLAIMANT.account_id,
+            CLAIMANT.display_name,
+            ReviewClaim.expires_at,
+        )
+        .outerjoin(ReviewClaim, and_(pending, live_claim_condition(_current, now)))
+        .outerjoin(CLAIMANT, CLAIMANT.id == ReviewClaim.user_id)
+    )
+
+
 def _item(row: Any) -> QueueItem:
     status = RequestStatus(row[5])
     approved_request_id, content_hash, stale_on, current, current_hash = row[13:18]
@@ -412,4 +441,5 @@ def _item(row: Any) -> QueueItem:
         due_at=row[12],
         is_stale=standing.is_stale,
         change_summary=row[19],
+        claim=ClaimView(*row[20:24]) if len(row) > 20 and row[20] is not None else None,
     )

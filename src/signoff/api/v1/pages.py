@@ -5,6 +5,7 @@ Each names its page as clients do (`PageId`); `queries.page_refs` finds it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -33,6 +34,7 @@ from signoff.db.models import Page, User
 from signoff.domain.errors import NotFound
 from signoff.domain.states import DecisionKind
 from signoff.ids import PageId
+from signoff.queries.claims import live_claim
 from signoff.queries.page_refs import access_page_by_public_id, is_confluence_page
 from signoff.queries.page_sources import page_source_link
 from signoff.queries.status import page_status
@@ -56,8 +58,12 @@ def _page(session: Session, page_id: int) -> Page:
     return session.get_one(Page, page_id)
 
 
-def _status(session: Session, page: Page) -> PageStatus:
-    return page_status_out(page_status(session, page), page_source_link(session, page))
+def _status(session: Session, page: Page, now: datetime | None = None) -> PageStatus:
+    """The page's status; with `now`, the live claim on its review at that time."""
+    claim = live_claim(session, page, now) if now is not None else None
+    return page_status_out(
+        page_status(session, page), page_source_link(session, page), claim
+    )
 
 
 @router.post(
@@ -116,7 +122,9 @@ def get_page_status(
     call: Reader, page_id: Annotated[PageId, Query(alias="pageId")]
 ) -> Response:
     return call.read(
-        lambda s, actor: _status(s, access_page_by_public_id(s, actor, page_id))
+        lambda s, actor: _status(
+            s, access_page_by_public_id(s, actor, page_id), call.now
+        )
     )
 
 
@@ -130,7 +138,9 @@ def _decide(
         )
         return page.id
 
-    return call.write_then_read(work, lambda s, _, done: _status(s, _page(s, done)))
+    return call.write_then_read(
+        work, lambda s, _, done: _status(s, _page(s, done), call.now)
+    )
 
 
 @router.post(

@@ -62,6 +62,7 @@ def get_queue(call: Reader, query: Annotated[QueueQuery, Query()]) -> Response:
             submitter_id=submitter_id,
             cursor=query.cursor,
             limit=query.limit,
+            claims_at=call.now,
         )
         return queue_page(
             items, next_cursor, queue_counts(session, actor, query.space_id)

@@ -370,6 +370,15 @@ class SourceOut(ApiModel):
     synced_at: Moment | None
 
 
+class ClaimOut(ApiModel):
+    """An approver's live claim on the review ("I'm reviewing this"): advisory, it
+    stops nobody from deciding."""
+
+    account_id: str
+    display_name: str
+    expires_at: Moment
+
+
 class PageStatus(Envelope):
     public_id: PageIdText = page_id_field()
     title: str
@@ -381,6 +390,11 @@ class PageStatus(Envelope):
     request: RequestOut | None
     source: SourceOut | None = left_out_if_none()
     """Only for pages kept outside Signoff."""
+    claim: ClaimOut | None = Field(
+        default=None,
+        description="Who has claimed the pending review, until when; null when "
+        "nobody has",
+    )
     example = {
         "success": True,
         "pageId": "101",
@@ -558,6 +572,11 @@ class QueueItem(ApiModel):
     change_set_id: IdText | None
     due_at: Moment | None = Field(
         default=None, description="When the current step is due, if it has a due period"
+    )
+    claim: ClaimOut | None = Field(
+        default=None,
+        description="Who has claimed the pending review, until when; null when "
+        "nobody has",
     )
 
 

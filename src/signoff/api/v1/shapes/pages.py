@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from signoff.api.v1.responses import (
+    ClaimOut,
     PagePreflight,
     PageStatus,
     PageSubmitted,
@@ -20,14 +21,17 @@ if TYPE_CHECKING:
     from signoff.db.models import Workflow
     from signoff.domain.preflight import Verdict
     from signoff.queries import status
+    from signoff.queries.claims import ClaimView
     from signoff.queries.page_sources import SourceLink
 
 
 def page_status_out(
-    view: status.PageStatus, source: SourceLink | None = None
+    view: status.PageStatus,
+    source: SourceLink | None = None,
+    claim: ClaimView | None = None,
 ) -> PageStatus:
     """The status; `source` says where a page kept outside Signoff lives, and as of
-    which pass Signoff knows it."""
+    which pass Signoff knows it; `claim` is the live claim on its pending review."""
     return PageStatus(
         success=True,
         public_id=view.public_id,
@@ -43,6 +47,7 @@ def page_status_out(
         )
         if source is not None
         else None,
+        claim=ClaimOut.of(claim) if claim is not None else None,
     )
 
 
