@@ -32,7 +32,7 @@ from signoff.client.store import PageStore
 from signoff.client.waiting import Outcome, Rejection, Waiter, WaitResult
 
 app = typer.Typer(
-    help="Change sets on a Signoff server: bundle, preflight, submit, wait.",
+    help="Change sets on a Signoff server: bundle, preflight, submit, decide, wait.",
     no_args_is_help=True,
 )
 
@@ -224,6 +224,89 @@ def show_submit(as_json: bool, result: Json) -> None:
         f"skipped {text(result.get('skippedCount'))}."
     )
     out().print(submit_table(result.get("results") or []))
+
+
+@app.command("decide")
+def decide(
+    change_set_id: IdArgument,
+    approve: Annotated[
+        bool, typer.Option("--approve", help="Approve every page you may decide.")
+    ] = False,
+    reject: Annotated[
+        bool, typer.Option("--reject", help="Reject every page you may decide.")
+    ] = False,
+    comment: Annotated[
+        str | None,
+        typer.Option(
+            "--comment",
+            help="One comment for every decision; required with --reject.",
+            show_default=False,
+        ),
+    ] = None,
+    versions: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--version",
+            metavar="PAGE=N",
+            help="The version of a page you reviewed; a page it does not name is "
+            "decided at the version under review. Repeat for each page.",
+            show_default=False,
+        ),
+    ] = None,
+    url: UrlOption = None,
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Approve or reject, in one act, every page of the set whose review you sit on.
+
+    Pages you may not decide (no seat, your own, already decided, edited since the
+    version you name) are skipped with the reason. Exit 1 when nothing was decided.
+    """
+    set_id = object_id(change_set_id, "ID")
+    if approve == reject:
+        fail("give exactly one of --approve and --reject.", EXIT_USAGE)
+    if reject and not (comment or "").strip():
+        fail("--reject needs a --comment saying why.", EXIT_USAGE)
+    seen = _versions(versions or [])
+    with connected(url, token) as connection:
+        result = Approvals(connection).decide_change_set(
+            set_id, "approve" if approve else "reject", comment=comment, versions=seen
+        )
+    show_decide(as_json, result)
+    if not result.get("decidedCount"):
+        raise typer.Exit(EXIT_REFUSED)
+
+
+def _versions(given: list[str]) -> dict[str, int]:
+    """`--version PAGE=N` options as the API's `versions` map."""
+    seen: dict[str, int] = {}
+    for value in given:
+        page, _, number = value.partition("=")
+        if not number.strip().isdigit() or int(number) < 1:
+            fail(f"--version must be PAGE=N, such as 101=2, not {value!r}.", EXIT_USAGE)
+        seen[object_id(page, "--version PAGE")] = int(number)
+    return seen
+
+
+def show_decide(as_json: bool, result: Json) -> None:
+    if as_json:
+        print_json(answer(result))
+        return
+    out().print(
+        f"Decided {text(result.get('decidedCount'))} page(s), "
+        f"skipped {text(result.get('skippedCount'))}."
+    )
+    table = Table()
+    for column in ("page", "decided", "version", "reason"):
+        table.add_column(column)
+    for row in result.get("results") or []:
+        table.add_row(
+            text(row.get("pageId")),
+            "yes" if row.get("success") else "[red]no[/red]",
+            text(row.get("version")),
+            text(row.get("reason")),
+        )
+    out().print(table)
 
 
 @app.command("wait")

@@ -71,6 +71,22 @@ class Approvals:
             f"{BASE}/changeSets/submit", {"changeSetId": change_set_id}
         )
 
+    def decide_change_set(
+        self,
+        change_set_id: str,
+        decision: str,
+        *,
+        comment: str | None = None,
+        versions: dict[str, int] | None = None,
+    ) -> Json:
+        """Approve or reject every page of the set the caller may decide, in one
+        act; `versions` names the version seen of some pages (page id: number)."""
+        body: Json = {"changeSetId": change_set_id, "decision": decision}
+        body.update(_given(comment=comment))
+        if versions:
+            body["versions"] = dict(versions)
+        return self.connection.post(f"{BASE}/changeSets/decide", body)
+
     def page_status(self, page_id: str) -> Json:
         return self.connection.get(f"{BASE}/pages/status", {"pageId": page_id})
 
