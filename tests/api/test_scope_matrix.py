@@ -210,6 +210,8 @@ def _requests(team: Team) -> list[tuple[str, Payload, Callable[..., None] | None
             None,
         ),
         ("POST /api/v1/pages/submit", lambda _: {"pageId": pages[1]}, None),
+        ("POST /api/v1/pages/claim", lambda _: {"pageId": pages[1]}, None),
+        ("POST /api/v1/pages/release-claim", lambda _: {"pageId": pages[1]}, None),
         (
             "POST /api/v1/pages/reject",
             lambda _: {"pageId": pages[1], "version": 1, "comment": "No"},
