@@ -320,3 +320,18 @@ def test_allow_override_round_trips_through_the_workflow_api(
     }
     with team.db.read() as s:
         assert s.get(User, team.users["alice"]) is not None
+
+
+def test_a_webhook_may_subscribe_to_overrides(api: AppClient, team: Team) -> None:
+    response = api.post(
+        "/api/v1/webhooks",
+        token=team.tokens["alice"],
+        json={
+            "spaceId": str(team.space_id),
+            "url": "https://93.184.216.34/hook",
+            "events": ["approval.overridden"],
+        },
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["webhook"]["events"] == ["approval.overridden"]

@@ -21,6 +21,7 @@ WEBHOOK_EVENTS: dict[str, str] = {
     "approval.reset": "A space admin reset a page's approval to draft.",
     "approval.expired": "An approval reached the end of its validity (validForDays).",
     "approval.reminder": "A step is due within a day, or overdue.",
+    "approval.overridden": "A space admin forced a review approved or rejected.",
     "space.member_added": "Someone was given a role in the space.",
 }
 ALL_EVENTS = "*"

@@ -9,7 +9,9 @@ read the page. Who hears what:
   (group members included), when the workflow has `notify_requests`;
 - `approval.decided`: the submitter, with the approver's comment, when the
   workflow has `notify_status`; so do `approval.approved` and `approval.rejected`;
-- `approval.stale`: the submitter and the people who approved, under `notify_status`.
+- `approval.stale`: the submitter and the people who approved, under `notify_status`;
+- `approval.overridden`: the approvers it went around (as the action recorded them),
+  under `notify_requests`, and the submitter, under `notify_status`.
 
 The approvers asked are the ones the action recorded with the event (`recipients`,
 see `queries.audience`), so a review decided before the worker gets to it still
@@ -65,7 +67,15 @@ REQUESTED = ("approval.submitted", "approval.step_started")
 COMPLETED = ("approval.approved", "approval.rejected")
 LAPSED = ("approval.stale", "approval.expired")
 REMINDER = "approval.reminder"
-EMAIL_EVENTS = (*REQUESTED, REMINDER, "approval.decided", *COMPLETED, *LAPSED)
+OVERRIDDEN = "approval.overridden"
+EMAIL_EVENTS = (
+    *REQUESTED,
+    REMINDER,
+    "approval.decided",
+    *COMPLETED,
+    *LAPSED,
+    OVERRIDDEN,
+)
 
 Recipients = list[tuple[int, str]]  # (user id, their part: "approver"/"submitter")
 
@@ -122,6 +132,8 @@ def _recipients(session: Session, message: Message, review: Review) -> Recipient
             )
             asked = sorted(now_asked)
         return [(person, "approver") for person in asked]
+    if message.kind == OVERRIDDEN:
+        return _overridden(message, review)
     if not review.notify_status:
         return []
     submitter = [(request.submitted_by, "submitter")]
@@ -129,6 +141,18 @@ def _recipients(session: Session, message: Message, review: Review) -> Recipient
         approvers = approvers_of(session, request.id)
         return submitter + [(person, "approver") for person in sorted(approvers)]
     return submitter
+
+
+def _overridden(message: Message, review: Review) -> Recipients:
+    """The approvers an override went around, and the submitter: each under the
+    workflow's switch for the mail they would otherwise have had."""
+    skipped = recorded_recipients(message.payload) or []
+    people = [(person, "approver") for person in skipped]
+    if not review.notify_requests:
+        people = []
+    if review.notify_status:
+        people.insert(0, (review.request.submitted_by, "submitter"))
+    return people
 
 
 def _event_facts(
@@ -145,6 +169,7 @@ def _event_facts(
         "approval.decided": "decision_made",
         "approval.stale": "approval_stale",
         "approval.expired": "approval_expired",
+        OVERRIDDEN: "review_overridden",
         REMINDER: "approval_reminder",
     }.get(message.kind, "request_completed")
     return {
@@ -155,7 +180,8 @@ def _event_facts(
         "comment": payload.get("comment") or "",
         "outcome": message.kind.removeprefix("approval.")
         if message.kind in COMPLETED
-        else None,
+        else payload.get("outcome"),
+        "reason": payload.get("reason") or "",
         "currentVersion": payload.get("currentVersion"),
         "dueAt": payload.get("dueAt"),
         "overdue": bool(payload.get("overdue")),

@@ -19,6 +19,7 @@ KINDS = (
     "request_completed",
     "approval_stale",
     "approval_expired",
+    "review_overridden",
 )
 
 
@@ -54,6 +55,8 @@ def subject_of(payload: dict[str, Any]) -> str:
         line = f"{when}: your approval of {title} {what}"
     elif template == "approval_expired":
         line = f"Approval expired: {title} {what} needs a new review"
+    elif template == "review_overridden":
+        line = f"Overridden: {title} {what} was {payload.get('outcome')}"
     elif template == "request_completed":
         outcome = str(payload.get("outcome", "")).capitalize()
         line = f"{outcome}: {title} {what}"
@@ -83,6 +86,7 @@ def render(env: Environment, payload: dict[str, Any], base_url: str) -> Rendered
         "decision": payload.get("decision"),
         "comment": payload.get("comment") or "",
         "outcome": payload.get("outcome"),
+        "reason": payload.get("reason") or "",
         "current_version": payload.get("currentVersion"),
         "due_at": payload.get("dueAt"),
         "overdue": payload.get("overdue"),
