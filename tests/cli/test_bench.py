@@ -136,6 +136,15 @@ def test_bench_replays_the_recorded_writes_of_both_phases(
     assert sqlite_figures["pagesWrittenPerApprove"] >= 3
 
 
+def test_bench_prices_one_statement_in_each_layer(
+    sqlite_figures: dict[str, Any],
+) -> None:
+    layers = ("statementMicrosDriver", "statementMicrosCore", "statementMicrosSession")
+    for key in layers:
+        assert isinstance(sqlite_figures[key], float), key
+        assert sqlite_figures[key] > 0, key
+
+
 def test_replay_reproduces_the_recorded_rows(tmp_path: Path) -> None:
     """The replay writes what the product wrote: the same rows, byte for byte."""
     database = tmp_path / "product.db"
@@ -267,6 +276,7 @@ def test_bench_runs_on_postgresql_in_a_database_it_drops(
     assert figures["floorApprovePerSecond"] > 0
     assert figures["statementsPerApprove"] >= 3
     assert figures["replaySubmitPerSecond"] is None  # replayed on SQLite only
+    assert figures["statementMicrosSession"] is None  # priced on SQLite only
     assert bench_databases(pg_cluster) == []
     assert list(scratch.iterdir()) == []
 

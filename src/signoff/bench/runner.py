@@ -18,6 +18,7 @@ from sqlalchemy import make_url
 
 from signoff.bench import reads, writes
 from signoff.bench.floor import STEPS, measure_floor
+from signoff.bench.layers import StatementLayers, measure_layers
 from signoff.bench.measure import (
     StatementCounter,
     Stopwatch,
@@ -76,6 +77,8 @@ class BenchResult:
     floor_approve_per_second: float
     replay_submit: Replay | None
     replay_approve: Replay | None
+    layers: StatementLayers | None = None
+    """What one statement costs per layer (SQLite only)."""
 
 
 def check_pages(pages: int) -> None:
@@ -96,14 +99,16 @@ def run_bench(
     report = reporter or Quiet()
     with temporary_target(database_url, data_dir) as target:
         figures = _product_figures(target, pages, report)
-        report.phase("Storage floor", 0)
+        report.phase("Storage floor, cost of a statement", 0)
         floor = measure_floor(target, pages)
+        layers = measure_layers(target.workdir) if target.backend == SQLITE else None
     return BenchResult(
         pages=pages,
         backend=target.backend,
         peak_rss_mb=peak_rss_mb(),
         floor_submit_per_second=floor.submits_per_second,
         floor_approve_per_second=floor.approves_per_second,
+        layers=layers,
         **figures,
     )
 

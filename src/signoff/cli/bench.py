@@ -56,6 +56,9 @@ def bench_json(result: BenchResult) -> dict[str, Any]:
         "approveFractionOfFloor": result.approve_per_second
         / result.floor_approve_per_second,
         **_replay_figures(result.replay_submit, result.replay_approve),
+        "statementMicrosDriver": result.layers.driver if result.layers else None,
+        "statementMicrosCore": result.layers.core if result.layers else None,
+        "statementMicrosSession": result.layers.session if result.layers else None,
     }
 
 
