@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -21,12 +22,14 @@ from signoff.actions.approvals import (
     check_record_decision,
     check_submit_page,
 )
+from signoff.actions.claims import check_claim_review
 from signoff.connectors import source_of
 from signoff.db.models import Page, User
 from signoff.domain.errors import InvalidState, NotAllowed
 from signoff.domain.preflight import Blocker
 from signoff.domain.states import Role
 from signoff.queries.adhoc_asks import PendingAsk, ask_people, pending_ask
+from signoff.queries.claims import ClaimView, live_claim
 from signoff.queries.facts import page_workflow_choices
 from signoff.queries.page_screen import named_workflows
 
@@ -51,15 +54,31 @@ class Buttons:
     edit: bool = False
     ask: AskOffer | None = None
     """The `Request approval from…` or `Change request` form, where it is offered."""
+    claim: bool = False
+    """`Claim review`: the person may decide, and nobody else holds a live claim."""
+    release_claim: bool = False
+    """`Release claim`: the live claim is the person's own."""
+    claimed: ClaimView | None = None
+    """The live claim on the pending review, shown as "Claimed by NAME until TIME"."""
 
 
-def byline_buttons(session: Session, page: Page, user: User) -> Buttons:
-    """The buttons `user` may use on `page` now, by the checks the actions apply."""
+def byline_buttons(
+    session: Session, page: Page, user: User, *, now: datetime | None = None
+) -> Buttons:
+    """The buttons `user` may use on `page` now, by the checks the actions apply;
+    the claim's buttons and line only when the caller says what `now` is."""
     role = space_role(session, user, page.space_id)
     if role is None:
         return Buttons()
     request_approval, workflows = _request_approval(session, page, user)
+    claimed = live_claim(session, page, now) if now is not None else None
+    mine = claimed is not None and claimed.user_id == user.id
     return Buttons(
+        claim=now is not None
+        and not mine
+        and _passes(lambda: check_claim_review(session, page, actor=user, now=now)),
+        release_claim=mine,
+        claimed=claimed,
         request_approval=request_approval,
         workflows=workflows,
         decide=may_decide(session, page, user),

@@ -15,6 +15,7 @@ from signoff.web.routes import (
     auth,
     changeset_review,
     changesets,
+    claims,
     comments,
     confluence,
     groups,
@@ -38,6 +39,7 @@ def web_routers() -> list[APIRouter]:
         comments.router,  # before pages: its POST /{verb} would take /comments
         adhoc.router,  # before pages, for the same reason (/request-approval)
         page_editor.router,  # before pages, for the same reason (/edit)
+        claims.router,  # before pages, for the same reason (/claim, /release-claim)
         pages.router,
         versions.router,
         queue.router,

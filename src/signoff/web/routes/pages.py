@@ -77,7 +77,7 @@ def chosen_view(request: Request, comparing: bool) -> str:
 
 
 def load_screen(
-    db: Database, user_id: int, key: str, page_id: int
+    db: Database, user_id: int, key: str, page_id: int, now: datetime | None = None
 ) -> tuple[PageScreen, Buttons, list[ShownComment]]:
     with db.read() as session:
         user = session.get(User, user_id)
@@ -85,7 +85,7 @@ def load_screen(
         assert user is not None
         return (
             page_screen(session, page),
-            byline_buttons(session, page, user),
+            byline_buttons(session, page, user, now=now),
             shown_comments(session, page.id),
         )
 
@@ -113,7 +113,12 @@ async def show_page(
     """The page view; `ask` is the ad-hoc form as sent, shown again (open) when it
     was refused, else the form is prefilled from the pending ask, if any."""
     screen, buttons, comments = await run_in_threadpool(
-        load_screen, context.database(request), current.user_id, key, page_id
+        load_screen,
+        context.database(request),
+        current.user_id,
+        key,
+        page_id,
+        context.now(request),
     )
     pending = buttons.ask.pending if buttons.ask else None
     return render(

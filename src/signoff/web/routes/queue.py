@@ -99,6 +99,7 @@ def queue_page(
                     submitter_id=submitter,
                     overdue_at=now,
                     limit=PAGE_SIZE,
+                    claims_at=now,
                 )
             items, next_cursor = list_queue(
                 session,
@@ -110,6 +111,7 @@ def queue_page(
                 submitter_id=submitter,
                 cursor=params.get("cursor") or None,
                 limit=PAGE_SIZE,
+                claims_at=now,
             )
         except FORM_REFUSALS as refused:
             shown = refusal(refused)
