@@ -27,6 +27,7 @@ from signoff.actions.changesets import (
     do_submit_change_set,
     do_update_change_set,
 )
+from signoff.actions.claims import do_claim_review
 from signoff.actions.groups import do_add_group_member, do_create_group
 from signoff.actions.pages import do_create_page, do_edit_page
 from signoff.actions.site import do_set_api_enabled
@@ -43,6 +44,7 @@ DEMO_SPACE = "DEMO"
 REFERENCE_URL = "https://git.example.com/docs/pull/42"
 # The story starts this long before `now`, so the history has plausible times.
 STORY_SPAN = timedelta(days=3)
+CLAIM_HOURS = 4.0
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,23 @@ def seed_demo(db: Database, *, now: datetime) -> DemoLogins:
         outcome = _existing_data(session)
         if outcome is None:
             _Story(session, start=now - STORY_SPAN).tell()
+            _claim_the_owner_review(session, now)
             outcome = SeedOutcome.created
     return DemoLogins(outcome, DEMO_SPACE, DEMO_LOGINS)
+
+
+def _claim_the_owner_review(session: Session, now: datetime) -> None:
+    """Carol claimed the review waiting for her ten minutes ago, so the byline and
+    the queue show a claim that lasts past `now` (the default four hours)."""
+    carol = session.scalars(select(User).where(User.username == "carol")).one()
+    page = session.scalars(select(Page).where(Page.title == "Release notes 2.0")).one()
+    at = now - timedelta(minutes=10)
+    do_claim_review(
+        session,
+        page,
+        hours=CLAIM_HOURS,
+        by=Acting(carol, Origin.ui, None, at),
+    )
 
 
 def _existing_data(session: Session) -> SeedOutcome | None:

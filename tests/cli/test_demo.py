@@ -22,6 +22,7 @@ from signoff.db.models import (
 )
 from signoff.db.session import Database
 from signoff.demo import DEMO_LOGINS, DEMO_SPACE, SeedOutcome, seed_demo
+from signoff.queries.claims import live_claim
 
 from .support import json_out, row_counts, signoff
 
@@ -147,6 +148,17 @@ def test_demo_change_set_bundles_several_pages_with_a_reference_url(
     assert change_set.reference_url.startswith("https://")
     assert len(titles) >= 3
     assert {states[title] for title in titles} >= {"pending", "approved", "stale"}
+
+
+def test_demo_has_a_review_claimed_until_after_now(db: Database) -> None:
+    seed_demo(db, now=AT)
+
+    with db.read() as session:
+        page = session.scalars(select(Page).where(Page.title == "Release notes 2.0"))
+        claim = live_claim(session, page.one(), AT)
+    assert claim is not None
+    assert claim.display_name == "Carol Approver"
+    assert claim.expires_at > AT
 
 
 def test_demo_happens_before_now(db: Database) -> None:
