@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signoff.db.models import Page, PageVersion, Space, User, Workflow
+from signoff.db.models import ApprovalRequest, Page, PageVersion, Space, User, Workflow
 from signoff.domain.standing import PageState, state_of
 from signoff.domain.workflows import resolve_workflow
 from signoff.queries.facts import (
@@ -85,6 +85,22 @@ class PageScreen:
     one (or the one before), or the current version against a stale approval."""
     source: SourceLink | None = None
     """Where the page is kept, for a page Signoff does not store itself."""
+    overridden_versions: frozenset[int] = frozenset()
+    """The versions whose review a space admin overrode (`actions.overrides`): the
+    version history marks them."""
+
+
+def overridden_versions(session: Session, page: Page) -> frozenset[int]:
+    """The page's versions whose review was overridden, through the requests' page
+    index (overrides are few, and only they are read back)."""
+    return frozenset(
+        session.scalars(
+            select(ApprovalRequest.page_version).where(
+                ApprovalRequest.page_id == page.id,
+                ApprovalRequest.overridden_by.is_not(None),
+            )
+        )
+    )
 
 
 def page_screen(session: Session, page: Page) -> PageScreen:
@@ -144,6 +160,7 @@ def page_screen(session: Session, page: Page) -> PageScreen:
         history=history,
         comparison=comparison,
         source=page_source_link(session, page),
+        overridden_versions=overridden_versions(session, page),
     )
 
 

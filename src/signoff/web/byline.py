@@ -1,7 +1,8 @@
 """Which byline buttons a person sees on a page: those its actions would accept now.
 
 Each button asks the action's own check (`check_submit_page`, `check_record_decision`,
-`check_cancel_request`, `check_request_approval`, `check_change_approval`), so the
+`check_cancel_request`, `check_request_approval`, `check_change_approval`,
+`check_override_review`), so the
 page never offers what the action then refuses, and never hides what it would take.
 The checks read and never write; a refusal they raise here is only the reason a
 button is not shown.
@@ -23,6 +24,7 @@ from signoff.actions.approvals import (
     check_submit_page,
 )
 from signoff.actions.claims import check_claim_review
+from signoff.actions.overrides import check_override_review
 from signoff.connectors import source_of
 from signoff.db.models import Page, User
 from signoff.domain.errors import InvalidState, NotAllowed
@@ -54,6 +56,8 @@ class Buttons:
     edit: bool = False
     ask: AskOffer | None = None
     """The `Request approval from…` or `Change request` form, where it is offered."""
+    override: bool = False
+    """The `Override review` form: a space admin may force the pending review."""
     claim: bool = False
     """`Claim review`: the person may decide, and nobody else holds a live claim."""
     release_claim: bool = False
@@ -85,6 +89,7 @@ def byline_buttons(
         withdraw=_passes(lambda: check_cancel_request(session, page, actor=user)),
         edit=role.includes(Role.editor) and source_of(page).edit_refusal(page) is None,
         ask=_ask_offer(session, page, user),
+        override=_passes(lambda: check_override_review(session, page, actor=user)),
     )
 
 

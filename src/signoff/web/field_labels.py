@@ -25,6 +25,7 @@ LABELS = {
 PAGE_EDITOR = {"body": "Body", "message": "Change message", "format": "Format"}
 COMMENT_BOX = {"body": "Comment", "comment": "Comment"}
 REJECT_FORM = {"comment": "Reason for rejecting"}
+OVERRIDE_FORM = {"reason": "Reason for the override"}
 
 
 def for_people(error: SignoffError, form: Mapping[str, str] | None = None) -> Refusal:

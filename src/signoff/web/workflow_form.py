@@ -56,6 +56,7 @@ class WorkflowFields:
     valid_for_days: str = ""
     notify_requests: bool = True
     notify_status: bool = True
+    allow_override: bool = True
 
     @classmethod
     def from_workflow(cls, workflow: Workflow) -> WorkflowFields:
@@ -81,6 +82,7 @@ class WorkflowFields:
             ),
             notify_requests=workflow.notify_requests,
             notify_status=workflow.notify_status,
+            allow_override=workflow.allow_override,
         )
 
     @classmethod
@@ -112,6 +114,7 @@ class WorkflowFields:
             # Unticked boxes are not posted at all: absent means off.
             notify_requests=bool(first(form, "notify_requests")),
             notify_status=bool(first(form, "notify_status")),
+            allow_override=bool(first(form, "allow_override")),
         )
 
     def compact(self) -> WorkflowFields:

@@ -2,7 +2,8 @@
 
 `GET /spaces/{key}/pages/{id}` shows the page (`id` as clients name it: a page from
 Confluence by its Confluence page id, `queries.page_refs`); the byline's forms POST to
-`.../submit`, `.../approve`, `.../reject` and `.../withdraw` (the ad-hoc form's
+`.../submit`, `.../approve`, `.../reject`, `.../withdraw` and `.../override` (the
+space admin's `Override review` form; the ad-hoc form's
 `.../request-approval` is `web.routes.adhoc`'s; the editor, `.../edit`, is
 `web.routes.page_editor`'s). Handlers parse, call one action or query, and render;
 a refusal of a byline button (`FORM_REFUSALS`) is shown on the page, any other goes
@@ -27,6 +28,7 @@ from signoff.actions.approvals import (
     do_record_decision,
     do_submit_page,
 )
+from signoff.actions.overrides import do_override_review
 from signoff.actions.unit import unit_of_work
 from signoff.db.models import Page, User
 from signoff.db.session import Database
@@ -46,7 +48,7 @@ from signoff.web.adhoc_form import AskFields
 from signoff.web.back_to import change_set_return
 from signoff.web.byline import Buttons, byline_buttons
 from signoff.web.comment_text import ShownComment, shown_comments
-from signoff.web.field_labels import REJECT_FORM, for_people
+from signoff.web.field_labels import OVERRIDE_FORM, REJECT_FORM, for_people
 from signoff.web.forms import FormValues, first
 from signoff.web.refusals import FORM_REFUSALS
 from signoff.web.require_session import signed_in, signed_in_form
@@ -222,12 +224,34 @@ def withdraw_act(form: FormValues) -> PageAct:
     return act
 
 
+def override_act(form: FormValues) -> PageAct:
+    version, reason = _version(form), first(form, "reason")
+    raw = first(form, "decision")
+    if raw not in (DecisionKind.approve, DecisionKind.reject):
+        raise BadInput("Choose whether to approve or reject.", field="decision")
+    decision = DecisionKind(raw)
+
+    def act(session: Session, page: Page, user: User, now: datetime) -> object:
+        return do_override_review(
+            session,
+            page,
+            decision,
+            version=version,
+            reason=reason,
+            by=Acting(user, UI, None, now),
+        )
+
+    return act
+
+
 ACTS: dict[str, Callable[[FormValues], PageAct]] = {
     "submit": submit_act,
     "approve": decide_act(DecisionKind.approve),
     "reject": decide_act(DecisionKind.reject),
     "withdraw": withdraw_act,
+    "override": override_act,
 }
+FORM_LABELS = {"reject": REJECT_FORM, "override": OVERRIDE_FORM}
 
 
 async def page_action(
@@ -253,7 +277,7 @@ async def page_action(
             context.now(request),
         )
     except FORM_REFUSALS as refused:
-        shown = for_people(refused, REJECT_FORM if verb == "reject" else None)
+        shown = for_people(refused, FORM_LABELS.get(verb))
         return await show_page(
             request, current, key, page_id, error=shown.sentence, status=shown.status
         )
