@@ -86,6 +86,7 @@ def test_daily_analytics_of_a_range(api: AppClient, team: Team, history: int) ->
             "cancelled": 0,
             "superseded": 0,
             "pending": 1,
+            "overrides": 0,
         },
         "statusBreakdown": {
             "pending": 1,

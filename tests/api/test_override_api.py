@@ -4,16 +4,19 @@ the approvers it went around are told. Every refusal has its status."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from factories import by, make_user
+from signoff.actions.approvals import do_record_decision, do_submit_page
+from signoff.actions.overrides import do_override_review
 from signoff.actions.spaces import do_add_member
-from signoff.api.v1.responses import PageStatus, WorkflowOne
-from signoff.db.models import AuditEvent, OutboxMessage, Space, User
-from signoff.domain.states import Origin, Role
+from signoff.api.v1.responses import AnalyticsOut, PageStatus, WorkflowOne
+from signoff.db.models import AuditEvent, OutboxMessage, Page, Space, User
+from signoff.domain.states import DecisionKind, Origin, Role, Rule
 
 from .helpers import (
     NOW_TEXT,
@@ -335,3 +338,55 @@ def test_a_webhook_may_subscribe_to_overrides(api: AppClient, team: Team) -> Non
 
     assert response.status_code == 200, response.text
     assert response.json()["webhook"]["events"] == ["approval.overridden"]
+
+
+def _at(day: int, hour: int) -> datetime:
+    """Monday 5 January 2026 plus `day` days, at `hour` UTC."""
+    return datetime(2026, 1, 5 + day, hour, tzinfo=UTC)
+
+
+def test_analytics_count_overrides_separately(api: AppClient, team: Team) -> None:
+    """Page 0 overridden to approved on Monday, page 1 overridden to rejected on
+    Tuesday at 11:00, page 2 approved by carol on Tuesday."""
+    review_by(team, ["carol", "dave"], rule=Rule.any)
+    with team.db.write() as s:
+        bob, carol = (
+            s.get_one(User, team.users["bob"]),
+            s.get_one(User, team.users["carol"]),
+        )
+        alice = s.get_one(User, team.users["alice"])
+        pages = [s.get_one(Page, page_id) for page_id in team.pages[:3]]
+        for page in pages:
+            do_submit_page(s, page, **by(bob, now=_at(0, 9)))
+        for page, decision, when in (
+            (pages[0], DecisionKind.approve, _at(0, 13)),
+            (pages[1], DecisionKind.reject, _at(1, 11)),
+        ):
+            do_override_review(
+                s, page, decision, version=1, reason=REASON, **by(alice, now=when)
+            )
+        do_record_decision(
+            s,
+            pages[2],
+            DecisionKind.approve,
+            version=1,
+            comment="",
+            **by(carol, now=_at(1, 12)),
+        )
+
+    def totals(**params: str) -> dict[str, int]:
+        response = api.get(
+            "/api/v1/analytics",
+            token=team.tokens["alice"],
+            params={"spaceId": team.space_id, **params},
+        )
+        return dict(ok(AnalyticsOut, response)["totals"])
+
+    everything = totals()
+    assert (everything["approved"], everything["rejected"]) == (2, 1)
+    assert everything["overrides"] == 2
+    # Whole days from the counters, partial days from the rows: the same answer.
+    assert totals(**{"from": "2026-01-05", "to": "2026-01-07"})["overrides"] == 2
+    assert totals(**{"from": "2026-01-06T10:00:00Z"})["overrides"] == 1
+    assert totals(**{"from": "2026-01-06T11:30:00Z"})["overrides"] == 0
+    assert totals(**{"to": "2026-01-06T00:00:00Z"})["overrides"] == 1

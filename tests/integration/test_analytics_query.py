@@ -123,6 +123,7 @@ def test_totals_count_submissions_and_outcomes_in_the_range(
         "cancelled": 1,
         "superseded": 1,
         "pending": 1,
+        "overrides": 0,
     }
     assert body["statusBreakdown"] == {
         "pending": 1,
@@ -215,7 +216,16 @@ def test_empty_range_has_no_timing_and_zero_filled_trend(
 ) -> None:
     body = report(db, history["space"], start=at(20, 0), end=at(22, 0))
     assert body["totals"] == dict.fromkeys(
-        ("submitted", "approved", "rejected", "cancelled", "superseded", "pending"), 0
+        (
+            "submitted",
+            "approved",
+            "rejected",
+            "cancelled",
+            "superseded",
+            "pending",
+            "overrides",
+        ),
+        0,
     )
     assert body["timing"] == {"medianHoursToApprove": None, "p90HoursToApprove": None}
     assert [point["period"] for point in body["trend"]] == ["2026-03-22", "2026-03-23"]

@@ -12,8 +12,11 @@ indexes on their timestamps: at most two days' rows. Python folds days into ISO 
 fills empty periods and reads percentiles off the histogram.
 
 A request counts as submitted when created in the range and as approved, rejected,
-cancelled or superseded (by the status it has now) when completed in it. `/api/v1`
-writes the report (`api/v1/shapes/analytics.py`).
+cancelled or superseded (by the status it has now) when completed in it. A review a
+space admin overrode (`actions.overrides`) counts there by the outcome it was forced
+to, like any other, and once more in `overrides`, read from the overridden requests
+alone (a partial index holds only them). `/api/v1` writes the report
+(`api/v1/shapes/analytics.py`).
 """
 
 from __future__ import annotations
@@ -69,6 +72,9 @@ class Totals:
     cancelled: int
     superseded: int
     pending: int
+    overrides: int = 0
+    """Reviews completed in the range by a space admin's override: also counted in
+    `approved` or `rejected`, by the outcome forced."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,7 @@ def analytics(
         cancelled=everything["completed_cancelled"],
         superseded=everything["completed_superseded"],
         pending=breakdown[RequestStatus.pending.value],
+        overrides=_overrides(session, space_id, start, end),
     )
     return Analytics(
         space_id=space_id,
@@ -165,6 +172,19 @@ def analytics(
         by_workflow=_by_workflow(flows),
         timing=_timing(session, window, space_id),
     )
+
+
+def _overrides(
+    session: Session, space_id: int, start: datetime | None, end: datetime | None
+) -> int:
+    """Requests of the space overridden (completed) in `[start, end)`: one count
+    through `ix_approval_requests_space_overridden`, which holds only those."""
+    counted = select(func.count()).where(
+        ApprovalRequest.space_id == space_id,
+        ApprovalRequest.overridden_by.is_not(None),
+        *_Window.within(ApprovalRequest.completed_at, (start, end)),
+    )
+    return int(session.scalar(counted) or 0)
 
 
 def _check_range(start: datetime | None, end: datetime | None, interval: str) -> None:

@@ -690,6 +690,10 @@ class Totals(ApiModel):
     cancelled: int
     superseded: int
     pending: int
+    overrides: int = Field(
+        description="Reviews a space admin overrode in the range; each is also "
+        "counted in approved or rejected, by the outcome forced."
+    )
 
 
 class TrendPoint(ApiModel):
@@ -747,6 +751,7 @@ class AnalyticsOut(Envelope):
             "cancelled": 0,
             "superseded": 0,
             "pending": 1,
+            "overrides": 0,
         },
         "statusBreakdown": {
             "pending": 1,
