@@ -24,10 +24,10 @@ from starlette.responses import Response
 from signoff.access import access_change_set
 from signoff.actions.acting import Acting
 from signoff.actions.changeset_decisions import (
-    PageDecision,
     check_decide_change_set,
     do_decide_change_set,
 )
+from signoff.actions.page_decisions import PageDecision
 from signoff.actions.unit import unit_of_work
 from signoff.db.models import Space, User
 from signoff.db.session import Database

@@ -1,12 +1,15 @@
-"""The approval queue: `GET /queue`, tabs with counts, filters and cursor pages.
+"""The approval queue: `GET /queue`, tabs with counts, filters and cursor pages, and
+`POST /queue/decide`, which approves or rejects the selected items in one act.
 
-The handler parses the query string, calls `list_queue` and `queue_counts`, and
-renders; which requests a person sees is the query's business.
+The handlers parse, call `list_queue` and `queue_counts` (or
+`do_decide_queue_items`), and render; which requests a person sees, and may decide,
+is the query's and the action's business.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,8 +18,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from signoff.actions.acting import Acting
+from signoff.actions.page_decisions import PageDecision
+from signoff.actions.queue_decisions import (
+    MAX_ITEMS,
+    Selected,
+    check_decide_queue_items,
+    do_decide_queue_items,
+)
+from signoff.actions.unit import unit_of_work
 from signoff.db.models import User
+from signoff.db.session import Database
 from signoff.domain.errors import BadInput
+from signoff.domain.states import DecisionKind, Origin
+from signoff.ids import MAX_PAGE_ID, stored_number
 from signoff.queries.inbox import display_names
 from signoff.queries.queue import list_queue, queue_counts
 from signoff.queries.queue_filters import (
@@ -26,14 +41,17 @@ from signoff.queries.queue_filters import (
 )
 from signoff.queries.spaces import list_spaces_for
 from signoff.web import context
+from signoff.web.forms import PICKER_FIELDS, PICKER_FORM_BYTES, FormValues, first
 from signoff.web.refusals import FORM_REFUSALS, refusal
-from signoff.web.require_session import signed_in
+from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.sessions import CurrentSession
 from signoff.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
+CONFIRM_LABEL = "I have reviewed the selected pages"
+QUEUE_PARAMS = ("tab", "workflow", "changeset", "submitter", "cursor")
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,11 @@ def queue_page(
             shown = refusal(refused)
             error, status = shown.sentence, shown.status
         names = display_names(session, {i.submitted_by for i in [*items, *overdue]})
+        decidable = (
+            check_decide_queue_items(session, [i.page_id for i in items], actor=user)
+            if tab.status == "pending"
+            else set()
+        )
         filters = {
             "workflow": params.get("workflow", ""),
             "changeset": params.get("changeset", ""),
@@ -138,6 +161,10 @@ def queue_page(
             "tab": tab,
             "items": items,
             "overdue": overdue,
+            "decidable": decidable,
+            "csrf_token": current.csrf_token,
+            "confirm_label": CONFIRM_LABEL,
+            "max_items": MAX_ITEMS,
             "now": now,
             "space_keys": {space.id: space.key for space in spaces},
             "names": names,
@@ -158,9 +185,85 @@ async def queue(request: Request) -> Response:
     current = await signed_in(request)
     if isinstance(current, Response):
         return current
-    params = {
-        name: request.query_params.get(name, "")
-        for name in ("tab", "workflow", "changeset", "submitter", "cursor")
-    }
+    params = {name: request.query_params.get(name, "") for name in QUEUE_PARAMS}
     page, status = await run_in_threadpool(queue_page, request, current, params)
     return render(request, "queue.html", page, status=status)
+
+
+def selected_items(form: FormValues) -> list[Selected]:
+    """The ticked items, each sent as `item=PAGE=VERSION` (what the queue showed)."""
+    selected = []
+    for value in form.get("item", []):
+        page, _, version = value.partition("=")
+        page_id, number = stored_number(page, MAX_PAGE_ID), stored_number(version)
+        if page_id is None or number is None:
+            raise BadInput("The selected pages and versions are not valid.")
+        selected.append(Selected(page_id, number))
+    return selected
+
+
+def bulk_decision(form: FormValues) -> tuple[DecisionKind, list[Selected]]:
+    """The button pressed and the selection, once the approver confirmed it: one
+    click never decides many pages by accident."""
+    raw = first(form, "decision")
+    if raw not in ("approve", "reject"):
+        raise BadInput("Choose Approve selected or Reject selected.", field="decision")
+    selected = selected_items(form)
+    if first(form, "confirm") != "yes":
+        raise BadInput(f"Tick '{CONFIRM_LABEL}' to decide them.", field="confirm")
+    return DecisionKind(raw), selected
+
+
+def decide_selected(
+    db: Database, current: CurrentSession, form: FormValues, now: datetime
+) -> list[PageDecision]:
+    kind, selected = bulk_decision(form)
+    with unit_of_work(db, origin=Origin.ui) as session:
+        user = session.get_one(User, current.user_id)
+        return do_decide_queue_items(
+            session,
+            selected,
+            kind,
+            comment=first(form, "comment"),
+            by=Acting(user, Origin.ui, None, now),
+        )
+
+
+def outcome_sentence(kind: str, results: list[PageDecision]) -> str:
+    decided = sum(result.success for result in results)
+    verb = "Rejected" if kind == "reject" else "Approved"
+    return f"{verb} {decided} of {len(results)} selected page(s)."
+
+
+@router.post("/queue/decide")
+async def decide_from_queue(request: Request) -> Response:
+    posted = await signed_in_form(
+        request, limit=PICKER_FORM_BYTES, max_fields=PICKER_FIELDS
+    )
+    if isinstance(posted, Response):
+        return posted
+    current, form = posted
+    shown: dict[str, Any] = {}
+    try:
+        results = await run_in_threadpool(
+            decide_selected,
+            context.database(request),
+            current,
+            form,
+            context.now(request),
+        )
+    except FORM_REFUSALS as refused:
+        answer = refusal(refused)
+        shown = {"decide_error": answer.sentence, "comment": first(form, "comment")}
+        decide_status = answer.status
+    else:
+        decide_status = 200
+        shown = {
+            "decided": results,
+            "decided_message": outcome_sentence(first(form, "decision"), results),
+        }
+    params = {name: first(form, name) for name in QUEUE_PARAMS}
+    page, status = await run_in_threadpool(queue_page, request, current, params)
+    return render(
+        request, "queue.html", {**page, **shown}, status=max(status, decide_status)
+    )

@@ -22,8 +22,8 @@ from signoff.api.v1.responses import (
 )
 
 if TYPE_CHECKING:
-    from signoff.actions.changeset_decisions import PageDecision
     from signoff.actions.changesets import PageResult
+    from signoff.actions.page_decisions import PageDecision
     from signoff.queries import changesets
 
 
