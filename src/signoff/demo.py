@@ -22,6 +22,7 @@ from signoff.actions.approvals import (
     do_record_decision,
     do_submit_page,
 )
+from signoff.actions.changeset_decisions import do_decide_change_set
 from signoff.actions.changesets import (
     do_create_change_set,
     do_submit_change_set,
@@ -230,12 +231,17 @@ class _Story:
             **self.by(bob, 30),
         )
         do_submit_change_set(s, release, **self.by(bob))
-        # approved: one approval completes the single "any" step
-        self.decide(pages["Installation guide"], carol, DecisionKind.approve, 95)
-        # approved now, stale after bob's edit below
-        self.decide(pages["API reference"], alice, DecisionKind.approve, 40)
-        # in review: the Legal step passes, the Owner step waits for carol
-        self.decide(pages["Release notes 2.0"], alice, DecisionKind.approve, 120)
+        # carol approves the whole set in one act. Installation guide: one approval
+        # completes the single "any" step. API reference: approved now, stale after
+        # bob's edit below. Release notes 2.0: in review, the Legal step passes (carol
+        # is in `reviewers`) and the Owner step waits for her.
+        do_decide_change_set(
+            s,
+            release,
+            DecisionKind.approve,
+            comment="Read the whole release; good to go.",
+            **self.by(carol, 95),
+        )
         security, pricing = pages["Security policy"], pages["Pricing FAQ"]
         migration = pages["Migration guide"]
         for page in (security, pricing, migration):
