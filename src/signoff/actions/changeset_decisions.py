@@ -11,37 +11,21 @@ decided and nothing half-written; the act itself is audited once, as
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signoff.access import require_role
 from signoff.actions.acting import Acting
-from signoff.actions.approvals import (
-    MAX_COMMENT,
-    check_record_decision,
-    do_record_decision,
-)
+from signoff.actions.approvals import MAX_COMMENT, check_record_decision
 from signoff.actions.audit import record_event
+from signoff.actions.page_decisions import PageDecision, decide_page, lock_pages
 from signoff.actions.validate import clean_text
 from signoff.db.models import ChangeSet, Page, User
 from signoff.domain.errors import BadInput, InvalidState, SignoffError
-from signoff.domain.states import ChangeSetStatus, DecisionKind, RequestStatus, Role
+from signoff.domain.states import ChangeSetStatus, DecisionKind, Role
 from signoff.queries.facts import latest_request
 from signoff.queries.page_refs import public_page_id
-
-
-@dataclass(frozen=True)
-class PageDecision:
-    """One page's outcome in a whole-set decision: `version` is the version decided
-    on, `reason` why nothing was decided (the engine's own refusal)."""
-
-    page_id: int
-    public_id: str
-    success: bool
-    version: int | None = None
-    reason: str | None = None
 
 
 def check_decide_change_set(
@@ -103,7 +87,7 @@ def do_decide_change_set(
     seen = dict(versions or {})
     _check_versions_named(pages, seen)
     results = [
-        _decide_one(session, page, kind, text, seen.get(public_page_id(page)), by)
+        decide_page(session, page, kind, text, seen.get(public_page_id(page)), by)
         for page in pages
     ]
     _record_act(session, change_set, kind, text, results, by)
@@ -113,15 +97,13 @@ def do_decide_change_set(
 def _pages(
     session: Session, change_set: ChangeSet, *, lock: bool = False
 ) -> list[Page]:
-    """The set's pages in its order. With `lock`, locked up front in id order: each
-    decision appends to the space's audit chain, which stays locked until commit, so
-    locking the next page only then could deadlock with an edit on PostgreSQL."""
+    """The set's pages in its order; with `lock`, locked up front (`lock_pages`)."""
     ids = [ref.page_id for ref in change_set.page_refs]
-    query = select(Page).where(Page.id.in_(ids)).order_by(Page.id)
-    found = {
-        page.id: page
-        for page in session.scalars(query.with_for_update() if lock else query)
-    }
+    if lock:
+        found = lock_pages(session, ids)
+    else:
+        query = select(Page).where(Page.id.in_(ids))
+        found = {page.id: page for page in session.scalars(query)}
     return [found[page_id] for page_id in ids if page_id in found]
 
 
@@ -134,39 +116,6 @@ def _check_versions_named(pages: Sequence[Page], versions: Mapping[str, int]) ->
                 f"versions: page {public_id[:40]} is not in this change set.",
                 field=f"versions.{public_id[:40]}",
             )
-
-
-def _decide_one(
-    session: Session,
-    page: Page,
-    kind: DecisionKind,
-    comment: str,
-    seen: int | None,
-    by: Acting[User],
-) -> PageDecision:
-    """One page's decision under its own savepoint; a refusal is its reason."""
-    public_id = public_page_id(page)
-    request = latest_request(session, page)
-    if request is not None and request.status == RequestStatus.superseded:
-        return PageDecision(
-            page.id,
-            public_id,
-            False,
-            reason=(
-                f"'{page.title}' was edited after version {request.page_version} "
-                f"was submitted; that review was superseded (the page is now at "
-                f"version {page.current_version})."
-            ),
-        )
-    version = seen or (request.page_version if request else page.current_version)
-    try:
-        with session.begin_nested():
-            do_record_decision(
-                session, page, kind, version=version, comment=comment, by=by
-            )
-    except SignoffError as refusal:
-        return PageDecision(page.id, public_id, False, reason=refusal.message)
-    return PageDecision(page.id, public_id, True, version=version)
 
 
 def _record_act(
