@@ -50,6 +50,7 @@ class WorkflowDef:
     steps: tuple[StepDef, ...]
     stale_on: str  # "content" | "version"
     expire_on_edit: bool = True
+    allow_override: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Request:
     decisions: list[dict[str, tuple[str, int]]] = field(default_factory=list)
     step_status: list[str] = field(default_factory=list)
     submitted: int = field(default_factory=lambda: next(TICKS))
+    overridden: bool = False  # a space admin forced its outcome
 
     def __post_init__(self) -> None:
         count = len(self.workflow.steps)
@@ -279,6 +281,34 @@ class PageModel:
             if who not in request.excluded and who not in decided
         ]
 
+    def override(
+        self, actor: str, is_admin: bool, kind: str, number: int, reason: str
+    ) -> tuple[int, list[str]]:
+        """A space admin forces the pending review's outcome: refused below admin,
+        with nothing pending, where the workflow forbids it, on the admin's own
+        content, without a reason, or naming another version, in that order."""
+        if not is_admin:
+            return 403, ["auth.denied"]
+        request = self.latest
+        if request is None or request.status != PENDING:
+            return 409, []
+        if not request.workflow.allow_override:
+            return 409, []
+        if actor in request.excluded:
+            return 403, ["auth.denied"]
+        if not reason.strip():
+            return 400, []
+        named = self.version(number)
+        if named is None or not same_content(
+            request.version, named, request.workflow.stale_on
+        ):
+            return 409, []
+        request.close("approved" if kind == APPROVE else "rejected")
+        request.overridden = True
+        if kind == APPROVE:
+            self.approved = request
+        return 200, ["approval.overridden"]
+
     def cancel(self, actor: str, is_admin: bool) -> tuple[int, list[str]]:
         request = self.latest
         if request is None or request.status != PENDING:
@@ -356,5 +386,6 @@ WORKFLOWS = (
         (StepDef("Owner", "any", ("pat", "rae")),),
         stale_on="version",
         expire_on_edit=False,
+        allow_override=False,  # only its approvers decide
     ),
 )
