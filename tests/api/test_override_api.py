@@ -390,3 +390,15 @@ def test_analytics_count_overrides_separately(api: AppClient, team: Team) -> Non
     assert totals(**{"from": "2026-01-06T10:00:00Z"})["overrides"] == 1
     assert totals(**{"from": "2026-01-06T11:30:00Z"})["overrides"] == 0
     assert totals(**{"to": "2026-01-06T00:00:00Z"})["overrides"] == 1
+
+
+def test_an_admin_holding_a_seat_is_not_among_those_gone_around(
+    api: AppClient, team: Team
+) -> None:
+    review_by(team, ["alice", "carol"])
+    page_id = submit(api, team, "bob", team.pages[0])
+
+    ok(PageStatus, override(api, team, "alice", page_id))
+
+    (message,) = messages(team, "approval.overridden")
+    assert message["recipients"] == [team.users["carol"]]

@@ -103,7 +103,7 @@ def do_override_review(
         reason or "", field="reason", max_length=MAX_REASON, multiline=True
     )
     _check_version(session, locked, request, version)
-    skipped = skipped_approvers(session, request)
+    skipped = skipped_approvers(session, request, overrider=by.actor.id)
     outcome = outcome_of(decision)
     close_request(session, request, outcome, now=by.now)
     request.overridden_by = by.actor.id
@@ -115,11 +115,13 @@ def do_override_review(
     return request
 
 
-def skipped_approvers(session: Session, request: ApprovalRequest) -> list[int]:
+def skipped_approvers(
+    session: Session, request: ApprovalRequest, *, overrider: int
+) -> list[int]:
     """The people the override goes around: whoever may decide on a step not yet
     decided (the current one and those after it) and has not, less those the
-    rules exclude; read before the review closes."""
-    excluded = request_exclusions(request)
+    rules exclude and the admin overriding; read before the review closes."""
+    excluded = request_exclusions(request) | {overrider}
     people: set[int] = set()
     for step in request.steps:
         if step.status not in (StepStatus.active, StepStatus.waiting):
