@@ -30,6 +30,7 @@ from signoff.actions.changesets import (
 )
 from signoff.actions.claims import do_claim_review
 from signoff.actions.groups import do_add_group_member, do_create_group
+from signoff.actions.overrides import do_override_review
 from signoff.actions.pages import do_create_page, do_edit_page
 from signoff.actions.site import do_set_api_enabled
 from signoff.actions.spaces import do_add_member, do_create_space
@@ -258,6 +259,17 @@ class _Story:
         )
         # cancelled: the author withdrew it
         do_cancel_request(s, migration, **self.by(bob, 30))
+        # approved by an override: alice, a space admin, went around the approvers
+        runbook = pages["Incident runbook"]
+        do_submit_page(s, runbook, **self.by(bob, 20))
+        do_override_review(
+            s,
+            runbook,
+            DecisionKind.approve,
+            version=runbook.current_version,
+            reason=OVERRIDE_REASON,
+            **self.by(alice, 35),
+        )
         do_edit_page(
             s,
             pages["API reference"],
@@ -305,11 +317,20 @@ PAGES = {
     "Security policy": _body("We encrypt data at rest.", "Section 3: retention."),
     "Pricing FAQ": _body("Prices are per seat and month."),
     "Migration guide": _body("Back up the database before you upgrade."),
+    "Incident runbook": _body(
+        "Page the on-call engineer.", "Rotate the leaked key first, then explain."
+    ),
 }
 QUICK_PAGES = (DRAFT_PAGE, "Installation guide", "API reference", "Pricing FAQ")
-LEGAL_PAGES = ("Release notes 2.0", "Security policy", "Migration guide")
+LEGAL_PAGES = (
+    "Release notes 2.0",
+    "Security policy",
+    "Migration guide",
+    "Incident runbook",
+)
 CHANGE_SET_PAGES = ("Release notes 2.0", "Installation guide", "API reference")
 REJECTION = "Section 3 must say how long we keep customer data."
+OVERRIDE_REASON = "Needed for tonight's incident; legal will review it tomorrow."
 API_REFERENCE_V2 = _body(
     "Every endpoint answers JSON.",
     "Authenticate with a bearer token.",

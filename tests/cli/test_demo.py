@@ -12,6 +12,7 @@ from signoff.actions.site import API_ENABLED
 from signoff.auth.passwords import verify_password
 from signoff.db.models import (
     ApprovalRequest,
+    AuditEvent,
     ChangeSet,
     Decision,
     Page,
@@ -92,6 +93,7 @@ def test_demo_has_a_page_in_every_state(db: Database) -> None:
             "draft",
             "pending",
             "approved",
+            "approved",  # Incident runbook, by an override
             "rejected",
             "stale",
             "superseded",
@@ -159,6 +161,26 @@ def test_demo_has_a_review_claimed_until_after_now(db: Database) -> None:
     assert claim is not None
     assert claim.display_name == "Carol Approver"
     assert claim.expires_at > AT
+
+
+def test_demo_has_a_review_a_space_admin_overrode(db: Database) -> None:
+    seed_demo(db, now=AT)
+
+    with db.read() as session:
+        page = session.scalars(
+            select(Page).where(Page.title == "Incident runbook")
+        ).one()
+        request = session.get_one(ApprovalRequest, page.latest_request_id)
+        overrider = session.get_one(User, request.overridden_by)
+        events = list(
+            session.scalars(
+                select(AuditEvent.action).where(AuditEvent.request_id == request.id)
+            )
+        )
+    assert (request.status, page.approved_request_id) == ("approved", request.id)
+    assert overrider.username == "alice"
+    assert request.override_reason
+    assert events == ["approval.submitted", "approval.overridden"]
 
 
 def test_demo_happens_before_now(db: Database) -> None:
