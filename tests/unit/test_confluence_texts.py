@@ -99,3 +99,26 @@ def test_a_submission_says_what_changed_and_links_to_the_comparison() -> None:
 def test_a_first_version_says_nothing_about_changes() -> None:
     markup = comment_markup(EVENT)
     assert markup is not None and "What changed" not in markup
+
+
+@pytest.mark.parametrize(
+    ("decision", "outcome"), [("approve", "approved"), ("reject", "rejected")]
+)
+def test_an_override_says_who_went_around_the_approvers_and_why(
+    decision: str, outcome: str
+) -> None:
+    event = dataclasses.replace(
+        EVENT,
+        event="approval.overridden",
+        actor=Person("Alice", None),
+        decision=decision,
+        comment="Ship tonight.\nLegal reviews tomorrow.",
+    )
+
+    markup = comment_markup(event) or ""
+
+    assert markup.startswith(
+        f"<p>Alice overrode the review: version 7 is {outcome}, without waiting "
+        "for its approvers.</p><p>Reason: Ship tonight.<br />Legal reviews "
+        "tomorrow.</p>"
+    )

@@ -111,7 +111,7 @@ def do_override_review(
     if outcome is RequestStatus.approved:
         _stand_on(locked, request, by=by)
     session.flush()
-    _announce(session, locked, request, skipped, reason=text, by=by)
+    _announce(session, locked, request, skipped, decision, reason=text, by=by)
     return request
 
 
@@ -147,6 +147,7 @@ def _announce(
     page: Page,
     request: ApprovalRequest,
     skipped: list[int],
+    decision: DecisionKind,
     *,
     reason: str,
     by: Acting[User],
@@ -177,6 +178,7 @@ def _announce(
             "actorId": by.actor.id,
             "origin": by.origin.value,
             "changeSetId": request.change_set_id,
+            "decision": decision.value,
             **details,
             RECIPIENTS: skipped,
         },

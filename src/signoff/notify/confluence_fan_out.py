@@ -30,6 +30,7 @@ CONFLUENCE_EVENTS = (
     "approval.stale",
     "approval.expired",
     "approval.reset",
+    "approval.overridden",
     "approval.imported",
 )
 """The events that change what a Confluence page shows of its review (a step that

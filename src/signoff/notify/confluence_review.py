@@ -106,7 +106,8 @@ def load_event(
         step=None if step is None else str(step),
         approvers=people.many(_asked(session, event, data, request)),
         decision=_text_or_none(data.get("decision")),
-        comment=str(data.get("comment") or ""),
+        # An override's reason is its comment.
+        comment=str(data.get("comment") or data.get("reason") or ""),
         current_version=_int_or_none(data.get("currentVersion")),
         change_set=_change_set(session, request.change_set_id, base_url),
         change=(

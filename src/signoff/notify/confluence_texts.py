@@ -110,6 +110,15 @@ def _expired(event: ReviewEvent) -> str:
     )
 
 
+def _overridden(event: ReviewEvent) -> str:
+    outcome = "approved" if event.decision == "approve" else "rejected"
+    return (
+        f"<p>{_name(event.actor, 'A space admin')} overrode the review: version "
+        f"{event.version} is {outcome}, without waiting for its approvers.</p>"
+        f"<p>Reason: {_multiline(event.comment)}</p>"
+    )
+
+
 def _reset(event: ReviewEvent) -> str:
     return (
         f"<p>{_name(event.actor, 'A space admin')} reset the review of version "
@@ -128,6 +137,7 @@ _TEXTS: dict[str, Callable[[ReviewEvent], str]] = {
     "approval.stale": _stale,
     "approval.expired": _expired,
     "approval.reset": _reset,
+    "approval.overridden": _overridden,
 }
 
 
