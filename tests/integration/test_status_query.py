@@ -171,7 +171,9 @@ def test_status_json_names_fields_as_the_contract_does(
         "origin",
         "createdAt",
         "steps",
+        "override",  # an extension: null unless a space admin overrode the review
     }
+    assert request_json["override"] is None
     assert request_json["id"] == str(request_id)
     assert request_json["workflowId"] == str(workflow_id)
     assert request_json["submittedBy"] == accounts["bob"]

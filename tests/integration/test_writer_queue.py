@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from factories import AT
+from signoff.actions.appends import write_appended
 from signoff.actions.outbox import enqueue
 from signoff.db.models import OutboxMessage
 from signoff.db.session import Database
@@ -54,7 +55,7 @@ def test_concurrent_writers_enter_in_the_order_they_arrived(
         for _ in range(WRITES):
             with sqlite_db.write() as session:
                 enqueue(session, "test.event", {"n": n}, now=AT)
-                session.flush()  # the first statement takes the turn
+                write_appended(session)  # the first statement takes the turn
                 inside += 1
                 most_inside = max(most_inside, inside)
                 assert queue.ticket is not None
@@ -80,7 +81,7 @@ def test_an_exception_inside_a_write_gives_the_turn_back(sqlite_db: Database) ->
     queue = queue_of(sqlite_db)
     with pytest.raises(RuntimeError), sqlite_db.write() as session:
         enqueue(session, "test.event", {}, now=AT)
-        session.flush()
+        write_appended(session)
         assert queue.busy
         raise RuntimeError("the request failed after the action")
 
@@ -96,7 +97,7 @@ def test_a_generator_closed_early_gives_the_turn_back(sqlite_db: Database) -> No
         with sqlite_db.write() as session:
             for n in range(3):
                 enqueue(session, "test.event", {"n": n}, now=AT)
-                session.flush()
+                write_appended(session)
                 yield n
 
     numbers = numbered()
@@ -122,7 +123,7 @@ def test_reads_do_not_queue(sqlite_db: Database) -> None:
     queue = queue_of(sqlite_db)
     with sqlite_db.write() as session:
         enqueue(session, "test.event", {}, now=AT)
-        session.flush()
+        write_appended(session)
         assert run_together([partial(rows, sqlite_db)]) == []  # type: ignore[list-item]
         assert queue.waiting == 0
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from signoff.access import require_role
 from signoff.actions.acting import Acting
+from signoff.actions.appends import append
 from signoff.actions.assignments import assign_step, clear_step, unassign
 from signoff.actions.comments import (
     Approvers,
@@ -85,7 +86,8 @@ from signoff.queries.page_compare import review_change
 
 MAX_COMMENT = 5000
 _DECIDE = insert(cast("Table", Decision.__table__))
-"""Built once: a decision is appended and never loaded back in its transaction."""
+"""Built once: a decision is appended (`actions.appends`) and never loaded back in
+its transaction."""
 
 
 def check_submit_page(
@@ -406,7 +408,8 @@ def do_record_decision(
     request = _pending_request(session, locked)
     _check_version(session, locked, request, version)
     step, seats, decided, excluded = _decider(session, request, locked, by.actor)
-    session.execute(
+    append(
+        session,
         _DECIDE,
         {
             "request_id": request.id,

@@ -6,8 +6,9 @@ per chain on PostgreSQL; SQLite's single writer already does.
 
 An action that records several events reads its chain head once and writes it once
 (`actions.audit_heads`). Events are appended with a Core insert built
-once: nothing reads an event back in the transaction that writes it, so no mapped
-object, identity-map entry or returned id is needed.
+once, and an action's events are written together as it ends (`actions.appends`):
+nothing reads an event back in the transaction that writes it, so no mapped object,
+identity-map entry or returned id is needed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from signoff.actions.acting import Acting
+from signoff.actions.appends import append
 from signoff.actions.audit_heads import locked_head
 from signoff.db.committed_facts import note_audit_event
 from signoff.db.models import AuditEvent, User
@@ -97,7 +99,7 @@ def record_event(
     }
     event = AppendedEvent(**fields, hash="")
     event = replace(event, hash=event_hash(hashed_fields(event), event.prev_hash))
-    session.execute(_APPEND, asdict(event))
+    append(session, _APPEND, asdict(event))
     note_audit_event(session, action)  # counted for /metrics if it commits
     head.seq, head.hash = event.seq, event.hash
     return event

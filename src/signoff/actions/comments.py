@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from signoff.access import require_role
 from signoff.actions.acting import Acting
+from signoff.actions.appends import append_many
 from signoff.actions.audit import record_event
 from signoff.actions.validate import clean_text
 from signoff.db.models import (
@@ -247,7 +248,8 @@ def _system_comment(
     if mentioned is None:
         mentioned = frozenset(_mentionable(session, body, request.space_id))
     if mentioned:
-        session.execute(
+        append_many(
+            session,
             _MENTION,
             [
                 {

@@ -17,6 +17,7 @@ from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from signoff.actions.acting import Acting
+from signoff.actions.appends import append
 from signoff.actions.audit import record_event
 from signoff.actions.users import require_site_admin
 from signoff.db.models import OutboxMessage, User
@@ -54,7 +55,8 @@ def enqueue(
     if asked is not None:
         payload = {**payload, RECIPIENTS: asked}
     message = QueuedMessage(str(uuid.uuid4()), kind, space_id, payload)
-    session.execute(
+    append(
+        session,
         _QUEUE,
         {
             "message_id": message.message_id,
