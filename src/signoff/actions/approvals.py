@@ -396,17 +396,9 @@ def do_record_decision(
         action="decide on approvals",
         page_id=locked.id,
     )
-    text = clean_text(
-        comment or "",
-        field="comment",
-        max_length=MAX_COMMENT,
-        required=False,
-        multiline=True,
-    )
-    if kind is DecisionKind.reject and not text:
-        raise BadInput("A rejection needs a comment saying why.", field="comment")
+    text = decision_comment(comment, kind)
     request = _pending_request(session, locked)
-    _check_version(session, locked, request, version)
+    check_review_version(session, locked, request, version)
     step, seats, decided, excluded = _decider(session, request, locked, by.actor)
     append(
         session,
@@ -454,6 +446,21 @@ def do_record_decision(
     return request
 
 
+def decision_comment(comment: str | None, kind: DecisionKind) -> str:
+    """A decision's comment, cleaned; a rejection must say why. Every way of deciding
+    (one page, a change set, a selection from the queue) checks it the same way."""
+    text = clean_text(
+        comment or "",
+        field="comment",
+        max_length=MAX_COMMENT,
+        required=False,
+        multiline=True,
+    )
+    if kind is DecisionKind.reject and not text:
+        raise BadInput("A rejection needs a comment saying why.", field="comment")
+    return text
+
+
 def check_record_decision(session: Session, page: Page, *, actor: User) -> None:
     """Whether `actor` may decide on the page's current step now.
 
@@ -494,10 +501,11 @@ def _decider(
     return step, seats, decided, excluded
 
 
-def _check_version(
+def check_review_version(
     session: Session, page: Page, request: ApprovalRequest, version: int
 ) -> None:
-    """A decision must name the version under review (or, by content, its equal)."""
+    """A decision, or an override, must name the version under review (or, by
+    content, its equal): it settles that review and no other."""
     if version == request.page_version:
         return
     named = get_version(session, page.id, version)

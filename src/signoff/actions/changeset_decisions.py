@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 
 from signoff.access import require_role
 from signoff.actions.acting import Acting
-from signoff.actions.approvals import MAX_COMMENT, check_record_decision
+from signoff.actions.approvals import check_record_decision, decision_comment
 from signoff.actions.audit import record_event
 from signoff.actions.page_decisions import PageDecision, decide_page, lock_pages
-from signoff.actions.validate import clean_text
 from signoff.db.models import ChangeSet, Page, User
 from signoff.domain.errors import BadInput, InvalidState, SignoffError
 from signoff.domain.states import ChangeSetStatus, DecisionKind, Role
@@ -70,15 +69,7 @@ def do_decide_change_set(
         action="decide on approvals",
         change_set_id=change_set.id,
     )
-    text = clean_text(
-        comment or "",
-        field="comment",
-        max_length=MAX_COMMENT,
-        required=False,
-        multiline=True,
-    )
-    if kind is DecisionKind.reject and not text:
-        raise BadInput("A rejection needs a comment saying why.", field="comment")
+    text = decision_comment(comment, kind)
     if change_set.status == ChangeSetStatus.archived:
         raise InvalidState(
             f"Change set '{change_set.title}' is archived and read-only."

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from signoff.access import space_role
 from signoff.actions.acting import Acting
+from signoff.actions.approvals import check_review_version
 from signoff.actions.events import announce
 from signoff.actions.locks import lock_page
 from signoff.actions.reviews import close_request
@@ -24,7 +25,6 @@ from signoff.domain.errors import (
     Denial,
     InvalidState,
     NotAllowed,
-    VersionConflict,
 )
 from signoff.domain.overrides import (
     MAX_REASON,
@@ -34,17 +34,13 @@ from signoff.domain.overrides import (
     outcome_of,
     override_refusal,
 )
-from signoff.domain.states import DecisionKind, RequestStatus, StaleOn, StepStatus
-from signoff.domain.versions import same_content
+from signoff.domain.states import DecisionKind, RequestStatus, StepStatus
 from signoff.queries.audience import RECIPIENTS
 from signoff.queries.facts import (
-    get_version,
     latest_request,
     request_exclusions,
-    request_ref,
     step_decisions,
     step_seats,
-    version_ref,
 )
 
 OVERRIDDEN = "approval.overridden"
@@ -102,7 +98,7 @@ def do_override_review(
     text = clean_text(
         reason or "", field="reason", max_length=MAX_REASON, multiline=True
     )
-    _check_version(session, locked, request, version)
+    check_review_version(session, locked, request, version)
     skipped = skipped_approvers(session, request, overrider=by.actor.id)
     outcome = outcome_of(decision)
     close_request(session, request, outcome, now=by.now)
@@ -189,26 +185,6 @@ def _announce(
         request_id=request.id,
         change_set_id=request.change_set_id,
         details=details,
-    )
-
-
-def _check_version(
-    session: Session, page: Page, request: ApprovalRequest, version: int
-) -> None:
-    """An override names the version under review (or, by content, its equal), as a
-    decision must: it forces the outcome of that review and no other."""
-    if version == request.page_version:
-        return
-    named = get_version(session, page.id, version)
-    if named is not None and same_content(
-        request_ref(request), version_ref(named), StaleOn(request.stale_on)
-    ):
-        return
-    raise VersionConflict(
-        f"The review covers version {request.page_version} of '{page.title}', "
-        f"not version {version}.",
-        expected=request.page_version,
-        given=version,
     )
 
 

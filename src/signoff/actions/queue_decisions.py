@@ -19,10 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signoff.actions.acting import Acting
-from signoff.actions.approvals import MAX_COMMENT, check_record_decision
+from signoff.actions.approvals import check_record_decision, decision_comment
 from signoff.actions.audit import record_event
 from signoff.actions.page_decisions import PageDecision, decide_page, lock_pages
-from signoff.actions.validate import clean_text
 from signoff.db.models import Page, User
 from signoff.domain.errors import BadInput, NotFound, SignoffError
 from signoff.domain.states import DecisionKind
@@ -109,15 +108,7 @@ def _check_selection(
     ids = [item.public_id for item in selected]
     if len(set(ids)) != len(ids):
         raise BadInput("A page was selected twice.", field="items")
-    text = clean_text(
-        comment or "",
-        field="comment",
-        max_length=MAX_COMMENT,
-        required=False,
-        multiline=True,
-    )
-    if kind is DecisionKind.reject and not text:
-        raise BadInput("A rejection needs a comment saying why.", field="comment")
+    text = decision_comment(comment, kind)
     return text
 
 
