@@ -121,6 +121,7 @@ def test_a_savepoint_rolled_back_drops_only_the_rows_appended_inside_it(
             # undoes both, and the one appended before it must still be written
             assert _events(s, space_id) == before + 2
             raise RuntimeError("the savepoint rolls back")
+        assert _events(s, space_id) == before + 1  # the kept one, waiting again
         record_event(s, "test.after", "After.", **by(admin), space_id=space_id)
     with db.read() as s:
         actions = s.scalars(

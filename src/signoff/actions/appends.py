@@ -54,6 +54,9 @@ class Appended:
     rows: list[tuple[Insert, dict[str, Any]]] = field(default_factory=list)
     written: int = 0
     writing: bool = False
+    tables: set[str] = field(default_factory=set)
+    """The tables rows wait for, kept as rows come: every statement asks, and a bulk
+    action may have thousands waiting."""
 
     def waiting(self) -> list[tuple[Insert, dict[str, Any]]]:
         return self.rows[self.written :]
@@ -69,14 +72,19 @@ def _log(session: Session) -> Appended:
 def append(session: Session, statement: Insert, row: dict[str, Any]) -> None:
     """Add `row` to what `statement` (a Core insert built once, with no RETURNING)
     writes when the transaction commits, or sooner if a statement needs it."""
-    _log(session).rows.append((statement, row))
+    log = _log(session)
+    log.rows.append((statement, row))
+    log.tables.add(statement.table.name)
 
 
 def append_many(
     session: Session, statement: Insert, rows: list[dict[str, Any]]
 ) -> None:
     """`append` each of `rows`."""
-    _log(session).rows.extend((statement, row) for row in rows)
+    log = _log(session)
+    log.rows.extend((statement, row) for row in rows)
+    if rows:
+        log.tables.add(statement.table.name)
 
 
 def write_appended(session: Session) -> None:
@@ -94,6 +102,7 @@ def write_appended(session: Session) -> None:
     finally:
         log.writing = False
     log.written = len(log.rows)
+    log.tables.clear()
     if not session.info.get(_MARKS):
         log.rows.clear()  # no savepoint can undo them now
         log.written = 0
@@ -128,7 +137,7 @@ def _touched(statement: Any) -> frozenset[str] | None:
 
 
 def _waiting_tables(log: Appended) -> set[str]:
-    return {statement.table.name for statement, _ in log.waiting()}
+    return log.tables
 
 
 @orm_event.listens_for(Session, "after_begin")
@@ -212,6 +221,7 @@ def _rolled_back(session: Session, previous: SessionTransaction) -> None:
         _, appended, written = ended
         del log.rows[appended:]
         log.written = min(log.written, written)
+        log.tables = {statement.table.name for statement, _ in log.waiting()}
     elif previous.parent is not None:
         session.info.pop(_LOG, None)
 
