@@ -276,6 +276,21 @@ def _requests(team: Team) -> list[tuple[str, Payload, Callable[..., None] | None
             lambda s: {"changeSetId": s["changeSetId"]},
             None,
         ),
+        (
+            "POST /api/v1/delegations",
+            lambda _: {
+                "delegateAccountId": account(team, "carol"),
+                "from": "2026-03-02",
+                "to": "2026-03-09",
+            },
+            keep("delegationId", "delegation"),
+        ),
+        ("GET /api/v1/delegations", lambda _: {}, None),
+        (
+            "POST /api/v1/delegations/revoke",
+            lambda s: {"delegationId": s["delegationId"]},
+            None,
+        ),
         ("GET /api/v1/queue", lambda _: {"status": "all"}, None),
         ("GET /api/v1/audit", lambda _: space, None),
         ("GET /api/v1/audit/export", lambda _: {**space, "format": "csv"}, None),

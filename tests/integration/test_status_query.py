@@ -213,6 +213,7 @@ def test_status_json_names_fields_as_the_contract_does(
             "version": 1,
             "at": "2026-01-05T09:20:00Z",
             "origin": "ui",
+            "onBehalfOf": None,
         }
     ]
     assert owner_step["approvers"] == [

@@ -7,7 +7,7 @@ seat of a quorum complete the step exactly once.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, insert
@@ -41,6 +41,7 @@ from signoff.db.models import (
     RequestStep,
     User,
 )
+from signoff.domain.delegation import delegated_seat
 from signoff.domain.errors import (
     BadInput,
     Denial,
@@ -68,6 +69,7 @@ from signoff.domain.steps import (
 )
 from signoff.domain.versions import same_content
 from signoff.queries.authors import remember_request_authors
+from signoff.queries.delegations import principals_of
 from signoff.queries.facts import (
     SubmitPlan,
     current_version,
@@ -75,7 +77,7 @@ from signoff.queries.facts import (
     latest_request,
     request_exclusions,
     request_ref,
-    step_decisions,
+    step_deciders,
     step_rule,
     step_seats,
     submit_facts,
@@ -399,7 +401,9 @@ def do_record_decision(
     text = decision_comment(comment, kind)
     request = _pending_request(session, locked)
     check_review_version(session, locked, request, version)
-    step, seats, decided, excluded = _decider(session, request, locked, by.actor)
+    step, seats, decided, excluded, holder = _decider(
+        session, request, locked, by.actor, now=by.now
+    )
     append(
         session,
         _DECIDE,
@@ -414,22 +418,31 @@ def do_record_decision(
             "origin": by.origin.value,
             "client_id": by.client_id,
             "created_at": by.now,
+            "on_behalf_of": holder.id if holder else None,
         },
     )
-    decided[by.actor.id] = kind
+    seat = holder or by.actor
+    decided[seat.id] = kind
     verb = "approved" if kind is DecisionKind.approve else "rejected"
+    details: dict[str, object] = {
+        "decision": kind.value,
+        "step": step.name,
+        "comment": text,
+    }
+    if holder is not None:
+        details["onBehalfOf"] = holder.account_id
     _record(
         session,
         "approval.decided",
-        f"{by.actor.display_name} {verb} '{locked.title}' version {version} "
-        f"at step '{step.name}'.",
+        f"{decider_name(by.actor, holder)} {verb} '{locked.title}' version "
+        f"{version} at step '{step.name}'.",
         request,
         by=by,
-        details={"decision": kind.value, "step": step.name, "comment": text},
+        details=details,
     )
     outcome = step_outcome(step_rule(step), seats, decided, excluded)
     if outcome is StepOutcome.open:
-        unassign(session, step, by.actor.id)
+        unassign(session, step, seat.id)
     else:
         _complete_step(
             session,
@@ -461,14 +474,24 @@ def decision_comment(comment: str | None, kind: DecisionKind) -> str:
     return text
 
 
-def check_record_decision(session: Session, page: Page, *, actor: User) -> None:
+def decider_name(actor: User, holder: User | None) -> str:
+    """Who decided, as people read it: "Dana", or "Dana for Bob" for a delegate."""
+    if holder is None:
+        return actor.display_name
+    return f"{actor.display_name} for {holder.display_name}"
+
+
+def check_record_decision(
+    session: Session, page: Page, *, actor: User, now: datetime | None = None
+) -> None:
     """Whether `actor` may decide on the page's current step now.
 
     Raises what `do_record_decision` refuses a person with (their role, no pending
     review, no seat, authorship, a decision already made), through the same code;
     writes nothing. The version named and the comment are the decision's own, and
     checked when it is made. The byline offers `Approve` and `Reject` only when this
-    passes.
+    passes. Given `now`, a delegate may decide for a seat holder whose delegation
+    is active then; without it, only seat holders in their own seats.
     """
     require_role(
         session,
@@ -478,27 +501,55 @@ def check_record_decision(session: Session, page: Page, *, actor: User) -> None:
         action="decide on approvals",
         page_id=page.id,
     )
-    _decider(session, _pending_request(session, page), page, actor)
+    _decider(session, _pending_request(session, page), page, actor, now=now)
 
 
 def _decider(
-    session: Session, request: ApprovalRequest, page: Page, actor: User
-) -> tuple[RequestStep, list[Seat], dict[int, DecisionKind], frozenset[int]]:
-    """The current step, its seats, its decisions so far and who may never decide,
-    once `actor` is known to be one who may decide on it now; else the refusal."""
+    session: Session,
+    request: ApprovalRequest,
+    page: Page,
+    actor: User,
+    *,
+    now: datetime | None,
+) -> tuple[
+    RequestStep, list[Seat], dict[int, DecisionKind], frozenset[int], User | None
+]:
+    """The current step, its seats, its decisions so far (by seat holder), who may
+    never decide, and the seat holder `actor` decides for as their delegate (None:
+    in their own seat), once `actor` may decide on it now; else the refusal.
+
+    A delegate's decision is stored with `approver_id` the delegate who acted and
+    `on_behalf_of` the holder, and counted as the holder's: the seat is the holder's
+    (the workflow named them, and `all` waits for their seat), while the record
+    keeps who actually decided. Delegations are read only for someone without a
+    seat of their own, so a seat holder's decision costs no extra statement.
+    """
     step = request.steps[request.current_step or 0]
     seats = step_seats(session, step)
-    decided = step_decisions(session, step)
+    decided, actors = step_deciders(session, step)
     excluded = request_exclusions(request)
+    status = RequestStatus(request.status)
     refusal = can_decide(
         person=actor.id,
-        status=RequestStatus(request.status),
+        status=status,
         seats=seats,
         excluded=excluded,
         decided=decided,
     )
+    holder_id = None
+    if refusal is DecideRefusal.not_a_seat_holder and now is not None:
+        holder_id, refusal = delegated_seat(
+            person=actor.id,
+            status=status,
+            seats=seats,
+            excluded=excluded,
+            decided=decided,
+            actors=actors,
+            principals=principals_of(session, actor.id, now),
+        )
     _raise_refusal(refusal, page, actor)
-    return step, seats, decided, excluded
+    holder = session.get_one(User, holder_id) if holder_id is not None else None
+    return step, seats, decided, excluded, holder
 
 
 def check_review_version(

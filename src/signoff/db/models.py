@@ -435,6 +435,9 @@ class Decision(Base):
     client_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(index=True)
     """Indexed for analytics, which reads the partial days at a range's ends here."""
+    on_behalf_of: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """The seat holder a delegate decided for (`domain.delegation`); `approver_id`
+    is then the delegate who acted. Null for a decision made in one's own seat."""
 
     __table_args__ = (
         UniqueConstraint("step_id", "approver_id"),
@@ -520,6 +523,28 @@ class ReviewClaim(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     claimed_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class Delegation(Base):
+    """`user_id` is away from `starts_at` until `ends_at` (exclusive, UTC) and
+    `delegate_id` decides in their place (`domain.delegation`). A revoked
+    delegation keeps its row, with `revoked_at`, for the record."""
+
+    __tablename__ = "delegations"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("starts_at < ends_at", "range"),
+        CheckConstraint("user_id <> delegate_id", "not_self"),
+    )
 
 
 class AuditEvent(Base):

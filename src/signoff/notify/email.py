@@ -8,7 +8,8 @@ read the page. Who hears what:
 - `approval.submitted`, `approval.step_started`: the current step's approvers
   (group members included), when the workflow has `notify_requests`;
 - `approval.decided`: the submitter, with the approver's comment, when the
-  workflow has `notify_status`; so do `approval.approved` and `approval.rejected`;
+  workflow has `notify_status`, and the seat holder a delegate decided for; the
+  submitter also hears of `approval.approved` and `approval.rejected`;
 - `approval.stale`: the submitter and the people who approved, under `notify_status`;
 - `approval.overridden`: the approvers it went around (as the action recorded them),
   under `notify_requests`, and the submitter, under `notify_status`.
@@ -41,6 +42,7 @@ from signoff.config import Settings
 from signoff.db.session import Database
 from signoff.notify.email_audience import (
     Review,
+    account_user,
     approvers_of,
     display_name,
     event_actor,
@@ -137,10 +139,20 @@ def _recipients(session: Session, message: Message, review: Review) -> Recipient
     if not review.notify_status:
         return []
     submitter = [(request.submitted_by, "submitter")]
+    if message.kind == "approval.decided":
+        return submitter + _decided_for(session, message.payload)
     if message.kind in LAPSED:
         approvers = approvers_of(session, request.id)
         return submitter + [(person, "approver") for person in sorted(approvers)]
     return submitter
+
+
+def _decided_for(session: Session, payload: dict[str, Any]) -> Recipients:
+    """The seat holder a delegate decided for (`onBehalfOf`): their seat was used,
+    so they hear of it as its approver."""
+    account = payload.get("onBehalfOf")
+    holder = account_user(session, account) if isinstance(account, str) else None
+    return [(holder, "approver")] if holder is not None else []
 
 
 def _overridden(message: Message, review: Review) -> Recipients:

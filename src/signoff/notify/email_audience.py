@@ -171,6 +171,11 @@ def event_actor(session: Session, message: Message) -> int | None:
     return None
 
 
+def account_user(session: Session, account_id: str) -> int | None:
+    """The id of the person `account_id` names, if any."""
+    return session.scalar(select(User.id).where(User.account_id == account_id))
+
+
 def display_name(session: Session, user_id: int | None) -> str | None:
     user = session.get(User, user_id) if user_id is not None else None
     return user.display_name if user is not None else None

@@ -146,10 +146,27 @@ def step_rule(step: RequestStep | WorkflowStep) -> StepRule:
 
 
 def step_decisions(session: Session, step: RequestStep) -> dict[int, DecisionKind]:
+    """Each seat holder's decision on `step`; a delegate's counts as the holder's
+    (`domain.delegation`)."""
+    return step_deciders(session, step)[0]
+
+
+def step_deciders(
+    session: Session, step: RequestStep
+) -> tuple[dict[int, DecisionKind], frozenset[int]]:
+    """`step_decisions`, and the people who acted on `step` (delegates included),
+    read in one statement."""
     rows = session.execute(
-        select(Decision.approver_id, Decision.kind).where(Decision.step_id == step.id)
+        select(Decision.approver_id, Decision.on_behalf_of, Decision.kind).where(
+            Decision.step_id == step.id
+        )
     )
-    return {approver: DecisionKind(kind) for approver, kind in rows}
+    decided: dict[int, DecisionKind] = {}
+    actors: set[int] = set()
+    for approver, holder, kind in rows:
+        decided[holder or approver] = DecisionKind(kind)
+        actors.add(approver)
+    return decided, frozenset(actors)
 
 
 def request_exclusions(request: ApprovalRequest) -> frozenset[int]:

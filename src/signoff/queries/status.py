@@ -63,6 +63,8 @@ class DecisionView:
     version: int
     at: datetime
     origin: Origin
+    on_behalf_of: Person | None = None
+    """The seat holder a delegate decided for; `account_id` is the delegate."""
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,13 @@ def _request_view(session: Session, request: ApprovalRequest) -> RequestView:
         | overrider
         | {uid for rows in steps.values() for uid in rows.user_ids}
         | {uid for _, members in groups.values() for uid in members}
-        | {d.approver_id for rows in steps.values() for d in rows.decisions},
+        | {d.approver_id for rows in steps.values() for d in rows.decisions}
+        | {
+            d.on_behalf_of
+            for rows in steps.values()
+            for d in rows.decisions
+            if d.on_behalf_of is not None
+        },
     )
     return RequestView(
         id=request.id,
@@ -216,6 +224,7 @@ def _add_decisions(
             Decision.page_version,
             Decision.created_at,
             Decision.origin,
+            Decision.on_behalf_of,
         )
         .where(Decision.request_id == request_id)
         .order_by(Decision.id)
@@ -309,6 +318,7 @@ def _step_view(
                 version=d.page_version,
                 at=d.created_at,
                 origin=Origin(d.origin),
+                on_behalf_of=people[d.on_behalf_of] if d.on_behalf_of else None,
             )
             for d in rows.decisions
         ),

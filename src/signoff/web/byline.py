@@ -85,7 +85,7 @@ def byline_buttons(
         claimed=claimed,
         request_approval=request_approval,
         workflows=workflows,
-        decide=may_decide(session, page, user),
+        decide=may_decide(session, page, user, now=now),
         withdraw=_passes(lambda: check_cancel_request(session, page, actor=user)),
         edit=role.includes(Role.editor) and source_of(page).edit_refusal(page) is None,
         ask=_ask_offer(session, page, user),
@@ -93,10 +93,13 @@ def byline_buttons(
     )
 
 
-def may_decide(session: Session, page: Page, user: User) -> bool:
+def may_decide(
+    session: Session, page: Page, user: User, *, now: datetime | None = None
+) -> bool:
     """Whether `user` may approve or reject `page` now: the byline's Approve and
-    Reject, and the change-set review page's, by `check_record_decision`."""
-    return _passes(lambda: check_record_decision(session, page, actor=user))
+    Reject, and the change-set review page's, by `check_record_decision` (as a
+    delegate too, when the caller says what `now` is)."""
+    return _passes(lambda: check_record_decision(session, page, actor=user, now=now))
 
 
 def _ask_offer(session: Session, page: Page, user: User) -> AskOffer | None:

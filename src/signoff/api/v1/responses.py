@@ -300,6 +300,11 @@ class DecisionOut(ApiModel):
     version: int
     at: Moment
     origin: Origin
+    on_behalf_of: Person | None = Field(
+        default=None,
+        description="The seat holder a delegate decided for (`accountId` is the "
+        "delegate who acted); null for a decision made in one's own seat.",
+    )
 
 
 class StepOut(ApiModel):
@@ -900,3 +905,41 @@ def error_responses(errors: tuple[int, ...]) -> dict[int | str, dict[str, Any]]:
         "description": "Any other client error, in the same envelope.",
     }
     return shaped
+
+
+# --- delegations -------------------------------------------------------------------
+
+
+class DelegationOut(ApiModel):
+    """`delegate` decides for `person` from `from` until `to` (exclusive, UTC)."""
+
+    id: IdText
+    person: Person
+    delegate: Person
+    start: Moment = Field(alias="from")
+    end: Moment = Field(alias="to")
+    created_at: Moment
+    revoked_at: Moment | None = Field(
+        default=None, description="When it was revoked; null while it stands."
+    )
+
+
+_DELEGATION: JsonDict = {
+    "id": "3",
+    "person": {"accountId": BOB, "displayName": "Bob"},
+    "delegate": {"accountId": CAROL, "displayName": "Carol"},
+    "from": "2026-03-02T00:00:00Z",
+    "to": "2026-03-09T00:00:00Z",
+    "createdAt": "2026-02-27T16:05:00Z",
+    "revokedAt": None,
+}
+
+
+class DelegationOne(Envelope):
+    delegation: DelegationOut
+    example = {"success": True, "delegation": _DELEGATION}
+
+
+class DelegationList(Envelope):
+    delegations: list[DelegationOut]
+    example = {"success": True, "delegations": [_DELEGATION]}

@@ -328,3 +328,17 @@ class AnalyticsQuery(QueryParams):
     start: Moment | None = Field(default=None, alias="from")
     end: Moment | None = Field(default=None, alias="to")
     interval: Literal["day", "week"] = "day"
+
+
+class DelegationIn(Body):
+    """`delegateAccountId` decides for `accountId` (the caller when left out; only a
+    site admin names someone else) over `[from, to)`, in UTC."""
+
+    delegate_account_id: AccountId
+    start: Moment = Field(alias="from")
+    end: Moment = Field(alias="to")
+    account_id: AccountId | None = None
+
+
+class DelegationRef(Body):
+    delegation_id: ObjectId

@@ -1,5 +1,5 @@
-"""The account page: email preferences, personal access tokens and OAuth grants of the
-signed-in person.
+"""The account page: email preferences, delegation, personal access tokens and OAuth
+grants of the signed-in person.
 
 Writes go through `actions/tokens.py` and `actions/oauth.py` with `Origin.ui` inside a
 unit of work; a new token's secret is shown once, on the page the create form returns.
@@ -22,15 +22,20 @@ from signoff.actions.tokens import do_create_token, do_revoke_token
 from signoff.actions.unit import unit_of_work
 from signoff.auth.scopes import Scope
 from signoff.db.models import PersonalToken, User
-from signoff.domain.errors import BadInput, NotFound
+from signoff.domain.errors import BadInput, NotFound, SignoffError
 from signoff.domain.states import Origin
 from signoff.ids import Id
 from signoff.queries.grants import get_oauth_client, list_live_grants
 from signoff.queries.tokens import list_personal_tokens
 from signoff.web import context
+from signoff.web.delegation_form import (
+    delegation_section,
+    revoke_delegation,
+    set_delegation,
+)
 from signoff.web.field_labels import for_people
 from signoff.web.forms import FormValues, first
-from signoff.web.refusals import FORM_REFUSALS
+from signoff.web.refusals import FORM_REFUSALS, LOOKUP_FORM_REFUSALS
 from signoff.web.require_session import signed_in, signed_in_form
 from signoff.web.sessions import CurrentSession
 from signoff.web.templating import render
@@ -54,10 +59,12 @@ def _account_page(request: Request, current: CurrentSession) -> dict[str, Any]:
         email = {"address": me.email, "enabled": me.email_notifications}
         tokens = list_personal_tokens(session, now, user_id=current.user_id)
         grants = list_live_grants(session, current.user_id, now)
+        delegation = delegation_section(session, me)
     return {
         "current": current,
         "csrf_token": current.csrf_token,
         "email": email,
+        "delegation": delegation,
         "tokens": tokens[::-1],  # newest first
         "grants": grants,
         "scopes": [scope.value for scope in Scope],
@@ -96,6 +103,42 @@ async def set_preferences(request: Request) -> Response:
     current, form = got
     await run_in_threadpool(_set_preferences, request, current, form)
     return RedirectResponse("/account?saved=preferences", status_code=303)
+
+
+async def _refused(
+    request: Request, current: CurrentSession, refused: SignoffError
+) -> Response:
+    """The account page again, saying why the form was refused."""
+    shown = for_people(refused)
+    page = await run_in_threadpool(_account_page, request, current)
+    page["error"] = shown.sentence
+    return render(request, "account.html", page, status=shown.status)
+
+
+@router.post("/account/delegations")
+async def post_delegation(request: Request) -> Response:
+    got = await signed_in_form(request)
+    if isinstance(got, Response):
+        return got
+    current, form = got
+    try:
+        await run_in_threadpool(set_delegation, request, current, form)
+    except LOOKUP_FORM_REFUSALS as refused:
+        return await _refused(request, current, refused)
+    return RedirectResponse("/account?saved=delegation", status_code=303)
+
+
+@router.post("/account/delegations/{delegation_id}/revoke")
+async def post_delegation_revoke(request: Request, delegation_id: Id) -> Response:
+    got = await signed_in_form(request)
+    if isinstance(got, Response):
+        return got
+    current, _form = got
+    try:
+        await run_in_threadpool(revoke_delegation, request, current, delegation_id)
+    except LOOKUP_FORM_REFUSALS as refused:
+        return await _refused(request, current, refused)
+    return RedirectResponse("/account?saved=delegation", status_code=303)
 
 
 def _create(
