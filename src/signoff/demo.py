@@ -29,6 +29,7 @@ from signoff.actions.changesets import (
     do_update_change_set,
 )
 from signoff.actions.claims import do_claim_review
+from signoff.actions.delegations import do_set_delegation
 from signoff.actions.groups import do_add_group_member, do_create_group
 from signoff.actions.overrides import do_override_review
 from signoff.actions.pages import do_create_page, do_edit_page
@@ -94,6 +95,7 @@ def seed_demo(db: Database, *, now: datetime) -> DemoLogins:
         if outcome is None:
             _Story(session, start=now - STORY_SPAN).tell()
             _claim_the_owner_review(session, now)
+            _carol_plans_a_week_away(session, now)
             outcome = SeedOutcome.created
     return DemoLogins(outcome, DEMO_SPACE, DEMO_LOGINS)
 
@@ -109,6 +111,26 @@ def _claim_the_owner_review(session: Session, now: datetime) -> None:
         page,
         hours=CLAIM_HOURS,
         by=Acting(carol, Origin.ui, None, at),
+    )
+
+
+def _carol_plans_a_week_away(session: Session, now: datetime) -> None:
+    """Carol is away next week and named Alice to decide for her then: the account
+    page and `GET /delegations` show it, and reviews decided now are unchanged."""
+    carol, alice = (
+        session.scalars(select(User).where(User.username == name)).one()
+        for name in ("carol", "alice")
+    )
+    starts = (now + timedelta(days=7)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    do_set_delegation(
+        session,
+        carol,
+        alice,
+        starts_at=starts,
+        ends_at=starts + timedelta(days=7),
+        by=Acting(carol, Origin.ui, None, now - timedelta(minutes=5)),
     )
 
 

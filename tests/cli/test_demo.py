@@ -15,6 +15,7 @@ from signoff.db.models import (
     AuditEvent,
     ChangeSet,
     Decision,
+    Delegation,
     Page,
     SiteSetting,
     Space,
@@ -161,6 +162,20 @@ def test_demo_has_a_review_claimed_until_after_now(db: Database) -> None:
     assert claim is not None
     assert claim.display_name == "Carol Approver"
     assert claim.expires_at > AT
+
+
+def test_demo_has_carol_delegating_to_alice_next_week(db: Database) -> None:
+    seed_demo(db, now=AT)
+
+    with db.read() as session:
+        delegation = session.scalars(select(Delegation)).one()
+        people = (
+            session.get_one(User, delegation.user_id).username,
+            session.get_one(User, delegation.delegate_id).username,
+        )
+    assert people == ("carol", "alice")
+    assert delegation.starts_at > AT
+    assert delegation.revoked_at is None
 
 
 def test_demo_has_a_review_a_space_admin_overrode(db: Database) -> None:
