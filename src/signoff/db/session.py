@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +33,8 @@ SQLITE_PRAGMAS = (  # the production defaults; the bench's floor runs with the s
     f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
 )
 READ_ONLY = "signoff_read_only"
+SQLITE_POOL_SIZE = 20
+"""Connections a SQLite engine keeps open between uses, and as many more at a peak."""
 AUTOCHECKPOINT = "signoff_wal_autocheckpoint"  # what a pooled connection was set to
 
 
@@ -74,6 +76,13 @@ def make_engine(
         engine_options.setdefault("connect_args", {}).setdefault(
             "factory", QueuedConnection
         )
+        if make_url(url).database not in (None, "", ":memory:"):
+            # Every request thread keeps its connection pooled: a connection the
+            # pool closed on return must be opened again, pragmas and all, and
+            # under load that was a visible share of each request. The server
+            # runs up to 40 handlers at once.
+            engine_options.setdefault("pool_size", SQLITE_POOL_SIZE)
+            engine_options.setdefault("max_overflow", SQLITE_POOL_SIZE)
         engine = create_engine(url, **engine_options)
         _sqlite_setups[engine] = setup = SqliteSetup(synchronous)
         _configure_sqlite(engine, setup)
