@@ -53,6 +53,7 @@ def test_the_approver_sees_what_waits_for_them(
         "changeSetId": None,
         "dueAt": None,
         "claim": None,
+        "rereviewDueAt": None,
     }
     assert [item["requestId"] for item in body["items"]] == submitted[::-1]
     assert body["nextCursor"] is None

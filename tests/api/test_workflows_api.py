@@ -110,6 +110,7 @@ def test_space_admin_creates_a_workflow_by_account_ids_and_group_names(
         "createdAt": NOW_TEXT,
         "updatedAt": NOW_TEXT,
         "allowOverride": True,
+        "rereviewDays": None,
     }
 
 

@@ -177,6 +177,7 @@ def test_pending_queue_lists_newest_first_in_the_contract_shape(db: Database) ->
         "changeSetId": None,
         "dueAt": None,
         "claim": None,
+        "rereviewDueAt": None,
     }
 
 

@@ -117,6 +117,7 @@ def test_page_never_submitted_reports_none_and_no_request(
         "versionDelta": 0,
         "request": None,
         "claim": None,
+        "rereviewDueAt": None,
     }
 
 

@@ -68,6 +68,7 @@ def test_a_read_model_is_written_under_camel_case_keys_with_ids_as_strings() -> 
         "changeSetId": None,
         "dueAt": None,
         "claim": None,
+        "rereviewDueAt": None,
     }
 
 

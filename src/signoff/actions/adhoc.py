@@ -370,6 +370,7 @@ def _one_off_workflow(
         allow_self_approval=governing.allow_self_approval if governing else False,
         allow_override=governing.allow_override if governing else True,
         valid_for_days=governing.valid_for_days if governing else None,
+        rereview_days=governing.rereview_days if governing else None,
         revision=1,
         created_at=by.now,
         created_by=by.actor.id,

@@ -51,6 +51,7 @@ from signoff.domain.errors import (
     VersionConflict,
 )
 from signoff.domain.preflight import Blocker, Verdict, submit_blocker
+from signoff.domain.rereviews import rereview_dates
 from signoff.domain.states import (
     ApprovalStatus,
     DecisionKind,
@@ -675,6 +676,10 @@ def _complete_step(
         # An ad-hoc request's last day, set when it was asked, is kept if earlier.
         if request.expires_at is None or lapses < request.expires_at:
             request.expires_at = lapses
+    # Periodic re-review (`actions.rereviews`): unlike expiry, the approval stays.
+    request.rereview_due_at, request.rereview_remind_at = rereview_dates(
+        by.now, request.rereview_days
+    )
     page.approved_request_id = request.id
     page.approved_version = request.page_version
     _record(

@@ -34,6 +34,7 @@ from signoff.domain.overrides import (
     outcome_of,
     override_refusal,
 )
+from signoff.domain.rereviews import rereview_dates
 from signoff.domain.states import DecisionKind, RequestStatus, StepStatus
 from signoff.queries.audience import RECIPIENTS
 from signoff.queries.facts import (
@@ -134,6 +135,9 @@ def _stand_on(page: Page, request: ApprovalRequest, *, by: Acting[User]) -> None
         lapses = by.now + timedelta(days=request.valid_for_days)
         if request.expires_at is None or lapses < request.expires_at:
             request.expires_at = lapses
+    request.rereview_due_at, request.rereview_remind_at = rereview_dates(
+        by.now, request.rereview_days
+    )
     page.approved_request_id = request.id
     page.approved_version = request.page_version
 

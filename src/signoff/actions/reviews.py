@@ -54,6 +54,7 @@ def new_request(
         allow_self_approval=workflow.allow_self_approval,
         allow_override=workflow.allow_override,
         valid_for_days=workflow.valid_for_days,
+        rereview_days=workflow.rereview_days,
         submitted_by=submitted_by,
         origin=origin,
         client_id=client_id,
@@ -115,6 +116,7 @@ def adopt_definition(
     request.allow_self_approval = workflow.allow_self_approval
     request.allow_override = workflow.allow_override
     request.valid_for_days = workflow.valid_for_days
+    request.rereview_days = workflow.rereview_days
     request.current_step = 0
     # The first step has been running since the submission.
     request.steps[0].due_at = due_after(request.created_at, request.steps[0].due_days)

@@ -31,6 +31,7 @@ from signoff.db.models import (
     WorkflowStep,
 )
 from signoff.domain.errors import BadInput, InvalidState
+from signoff.domain.rereviews import MAX_DAYS, MIN_DAYS
 from signoff.domain.states import RequestStatus, Role, Rule, StaleOn, WorkflowKind
 from signoff.domain.workflows import (
     MAX_NAME,
@@ -46,7 +47,8 @@ class _Keep(Enum):
 
 
 KEEP: Final = _Keep.KEEP
-"""For `do_update_workflow(valid_for_days=...)`: keep it (`None` clears it)."""
+"""For `do_update_workflow(valid_for_days=..., rereview_days=...)`: keep it (`None`
+clears it)."""
 
 
 def _check_people(
@@ -127,6 +129,15 @@ def _check_valid_for(valid_for_days: int | None) -> None:
         raise BadInput("validForDays must be at least 1.", field="validForDays")
 
 
+def _check_rereview(rereview_days: int | None) -> None:
+    """A period from a day to ten years (`domain.rereviews`); None: never."""
+    if rereview_days is not None and not MIN_DAYS <= rereview_days <= MAX_DAYS:
+        raise BadInput(
+            f"rereviewDays must be from {MIN_DAYS} to {MAX_DAYS}.",
+            field="rereviewDays",
+        )
+
+
 def do_create_workflow(
     session: Session,
     space: Space,
@@ -137,6 +148,7 @@ def do_create_workflow(
     stale_on: StaleOn = StaleOn.content,
     allow_self_approval: bool = False,
     valid_for_days: int | None = None,
+    rereview_days: int | None = None,
     notify_requests: bool = True,
     notify_status: bool = True,
     allow_override: bool = True,
@@ -146,6 +158,7 @@ def do_create_workflow(
     steps = _named(steps)
     check_workflow_definition(name, steps)
     _check_valid_for(valid_for_days)
+    _check_rereview(rereview_days)
     _check_people(session, space, steps)
     name = clean_text(name, field="name", max_length=200)
     taken = session.scalar(
@@ -165,6 +178,7 @@ def do_create_workflow(
         stale_on=StaleOn(stale_on),
         allow_self_approval=allow_self_approval,
         valid_for_days=valid_for_days,
+        rereview_days=rereview_days,
         notify_requests=notify_requests,
         notify_status=notify_status,
         allow_override=allow_override,
@@ -197,13 +211,15 @@ def do_update_workflow(
     stale_on: StaleOn | None = None,
     allow_self_approval: bool | None = None,
     valid_for_days: int | _Keep | None = KEEP,
+    rereview_days: int | _Keep | None = KEEP,
     notify_requests: bool | None = None,
     notify_status: bool | None = None,
     allow_override: bool | None = None,
     by: Acting[User],
 ) -> Workflow:
-    """Change what is given; `None` keeps a field, except `valid_for_days=None`,
-    which removes the expiry (`KEEP` keeps it)."""
+    """Change what is given; `None` keeps a field, except `valid_for_days=None`
+    and `rereview_days=None`, which remove the expiry and the periodic re-review
+    (`KEEP` keeps them)."""
     require_role(
         session, by.actor, workflow.space_id, Role.admin, action="manage workflows"
     )
@@ -225,6 +241,8 @@ def do_update_workflow(
     _check_people(session, space, definition)
     if valid_for_days is not KEEP:
         _check_valid_for(valid_for_days)
+    if rereview_days is not KEEP:
+        _check_rereview(rereview_days)
     changed: list[str] = []
     if new_name != workflow.name:
         workflow.name, changed = new_name, [*changed, "name"]
@@ -247,6 +265,9 @@ def do_update_workflow(
     if valid_for_days is not KEEP and workflow.valid_for_days != valid_for_days:
         workflow.valid_for_days = valid_for_days
         changed.append("valid_for_days")
+    if rereview_days is not KEEP and workflow.rereview_days != rereview_days:
+        workflow.rereview_days = rereview_days
+        changed.append("rereview_days")
     if not changed:
         return workflow
     workflow.revision += 1

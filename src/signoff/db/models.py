@@ -198,6 +198,9 @@ class Workflow(Base):
     notify_status: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=true()
     )
+    rereview_days: Mapped[int | None] = mapped_column(Integer)
+    """Re-confirm approved pages every this many days (`actions.rereviews`); unlike
+    `valid_for_days` the approval does not lapse: a new review opens beside it."""
     allow_override: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=true()
     )
@@ -318,6 +321,18 @@ class ApprovalRequest(Base):
     `override` and analytics' `overrides` need, so no table of its own."""
     override_reason: Mapped[str | None] = mapped_column(Text)
     """Why the admin overrode the review, as they wrote it; set with `overridden_by`."""
+    rereview_days: Mapped[int | None] = mapped_column(Integer)
+    """The workflow's `rereviewDays` when submitted (or last adopted)."""
+    rereview_due_at: Mapped[datetime | None]
+    """When an approval made under `rereview_days` is to be re-confirmed (set on
+    approval); the approval stays, a new review opens (`actions.rereviews`)."""
+    rereview_remind_at: Mapped[datetime | None]
+    """When the page's owner is reminded of `rereview_due_at` (set with it)."""
+    rereview_reminded_at: Mapped[datetime | None]
+    """When that reminder was queued: it is sent once."""
+    rereview_swept_at: Mapped[datetime | None]
+    """When the sweeper dealt with the due date: opened the re-review, or skipped
+    it and audited why; each due date is dealt with once."""
 
     steps: Mapped[list[RequestStep]] = relationship(
         order_by="RequestStep.position", cascade="all, delete-orphan"
@@ -350,6 +365,11 @@ class ApprovalRequest(Base):
             "space_id",
             "completed_at",
             **only_set("overridden_by"),
+        ),
+        Index(
+            "ix_approval_requests_rereview_due_at",
+            "rereview_due_at",
+            **only_set("rereview_due_at"),
         ),
     )
 

@@ -11,6 +11,9 @@ read the page. Who hears what:
   workflow has `notify_status`, and the seat holder a delegate decided for; the
   submitter also hears of `approval.approved` and `approval.rejected`;
 - `approval.stale`: the submitter and the people who approved, under `notify_status`;
+- `approval.rereview_reminder`: the page's owner (the approval's submitter), once,
+  before a periodic re-review is due; `approval.rereview_opened` asks the new
+  review's first step like a submission;
 - `approval.overridden`: the approvers it went around (as the action recorded them),
   under `notify_requests`, and the submitter, under `notify_status`.
 
@@ -65,14 +68,16 @@ logger = logging.getLogger(__name__)
 SEND_KIND = "email.send"
 MESSAGE_ID_HEADER = "X-Signoff-Message-Id"
 EVENT_HEADER = "X-Signoff-Event"
-REQUESTED = ("approval.submitted", "approval.step_started")
+REQUESTED = ("approval.submitted", "approval.step_started", "approval.rereview_opened")
 COMPLETED = ("approval.approved", "approval.rejected")
 LAPSED = ("approval.stale", "approval.expired")
 REMINDER = "approval.reminder"
 OVERRIDDEN = "approval.overridden"
+REREVIEW_REMINDER = "approval.rereview_reminder"
 EMAIL_EVENTS = (
     *REQUESTED,
     REMINDER,
+    REREVIEW_REMINDER,
     "approval.decided",
     *COMPLETED,
     *LAPSED,
@@ -136,6 +141,8 @@ def _recipients(session: Session, message: Message, review: Review) -> Recipient
         return [(person, "approver") for person in asked]
     if message.kind == OVERRIDDEN:
         return _overridden(message, review)
+    if message.kind == REREVIEW_REMINDER:  # the owner's, whatever notify_status says
+        return [(request.submitted_by, "submitter")]
     if not review.notify_status:
         return []
     submitter = [(request.submitted_by, "submitter")]
@@ -173,7 +180,8 @@ def _event_facts(
     """What this event adds to the review's facts: who acted, and how."""
     payload, request = message.payload, review.request
     step = payload.get("step")
-    if step is None and message.kind == "approval.submitted" and request.steps:
+    opened = ("approval.submitted", "approval.rereview_opened")
+    if step is None and message.kind in opened and request.steps:
         step = request.steps[0].name  # a submission asks for its first step
     template = {
         "approval.submitted": "approval_requested",
@@ -183,6 +191,8 @@ def _event_facts(
         "approval.expired": "approval_expired",
         OVERRIDDEN: "review_overridden",
         REMINDER: "approval_reminder",
+        REREVIEW_REMINDER: "rereview_reminder",
+        "approval.rereview_opened": "approval_requested",
     }.get(message.kind, "request_completed")
     return {
         "template": template,

@@ -20,6 +20,7 @@ KINDS = (
     "approval_stale",
     "approval_expired",
     "review_overridden",
+    "rereview_reminder",
 )
 
 
@@ -53,6 +54,8 @@ def subject_of(payload: dict[str, Any]) -> str:
     elif template == "approval_reminder":
         when = "Overdue" if payload.get("overdue") else "Due soon"
         line = f"{when}: your approval of {title} {what}"
+    elif template == "rereview_reminder":
+        line = f"Re-review due soon: {title} {what}"
     elif template == "approval_expired":
         line = f"Approval expired: {title} {what} needs a new review"
     elif template == "review_overridden":

@@ -1,5 +1,6 @@
-"""The time-driven part of the background work: expire lapsed approvals and send
-step reminders, at most once a minute, from the outbox worker's loop.
+"""The time-driven part of the background work: expire lapsed approvals, send
+step reminders and open periodic re-reviews (`actions.rereviews`), at most once a
+minute, from the outbox worker's loop.
 
 Each item is its own short transaction (`actions.schedule`), so two workers sweeping
 at once only ever do each item once, and a failure leaves the rest to the next sweep.
@@ -17,6 +18,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 
 from signoff.actions.acting import Acting
+from signoff.actions.rereviews import (
+    do_open_rereview,
+    do_remind_rereview,
+    due_rereview_reminders,
+    due_rereviews,
+)
 from signoff.actions.schedule import (
     do_expire_approval,
     do_remind_step,
@@ -58,14 +65,26 @@ class Sweeper:
             self.sweeps += 1
 
     def sweep(self) -> tuple[int, int]:
-        """Expire what lapsed and remind who is due; returns (expired, reminded)."""
+        """Expire what lapsed and remind who is due, then the periodic re-reviews
+        (`sweep_rereviews`); returns (expired, step reminders sent)."""
         now = self.clock()
         with self.db.read() as session:
             expiring = due_expiries(session, now, limit=self.batch)
             reminding = due_reminders(session, now, limit=self.batch)
         expired = sum(self._one(do_expire_approval, i, now) for i in expiring)
         reminded = sum(self._one(do_remind_step, i, now) for i in reminding)
+        self.sweep_rereviews(now)
         return expired, reminded
+
+    def sweep_rereviews(self, now: datetime) -> tuple[int, int]:
+        """Remind owners of re-reviews coming up and open those due; returns
+        (reminded, opened)."""
+        with self.db.read() as session:
+            reminding = due_rereview_reminders(session, now, limit=self.batch)
+            opening = due_rereviews(session, now, limit=self.batch)
+        reminded = sum(self._one(do_remind_rereview, i, now) for i in reminding)
+        opened = sum(self._one(do_open_rereview, i, now) for i in opening)
+        return reminded, opened
 
     def _one(self, act: Callable[..., object], ident: int, now: datetime) -> int:
         try:

@@ -20,6 +20,7 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    ScalarSelect,
     Select,
     String,
     and_,
@@ -63,6 +64,7 @@ Ts = TypeVarTuple("Ts")
 
 _current = shared_alias(RequestStep, "current_step")
 _current_version = shared_alias(PageVersion, "current_version")
+_standing = shared_alias(ApprovalRequest, "standing_approval")
 _page_now = shared_alias(PageVersion, "page_now")
 
 
@@ -94,6 +96,9 @@ class QueueItem:
     """What the review changes, measured when it opened (None: a first version)."""
     claim: ClaimView | None = None
     """The live claim on the pending review, when the caller asked for claims."""
+    rereview_due_at: datetime | None = None
+    """When the approval the page stands on is due for periodic re-review (None:
+    none is asked); on a pending review past it, that review is the re-review."""
 
     @property
     def state(self) -> PageState:
@@ -253,6 +258,7 @@ def _page_statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
         _page_now.content_hash,
         public_id_column(),
         ApprovalRequest.change_summary,
+        _rereview_due(),
     ).select_from(ApprovalRequest)
     query = _filtered(query, shape)
     if shape.claims:
@@ -396,6 +402,16 @@ def _stale() -> tuple[ColumnElement[bool], ...]:
     )
 
 
+def _rereview_due() -> ScalarSelect[Any]:
+    """The re-review date of the approval the row's page stands on: a primary-key
+    read per listed row, so the queue's cost still follows the page asked for."""
+    return (
+        select(_standing.rereview_due_at)
+        .where(_standing.id == Page.approved_request_id)
+        .scalar_subquery()
+    )
+
+
 def _with_claims(query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
     """The live claim's holder and expiry as four more columns, by outer joins on the
     current step (a step has one claim row at most, so rows do not multiply)."""
@@ -441,5 +457,6 @@ def _item(row: Any) -> QueueItem:
         due_at=row[12],
         is_stale=standing.is_stale,
         change_summary=row[19],
-        claim=ClaimView(*row[20:24]) if len(row) > 20 and row[20] is not None else None,
+        rereview_due_at=row[20],
+        claim=ClaimView(*row[21:25]) if len(row) > 21 and row[21] is not None else None,
     )

@@ -129,6 +129,8 @@ class PageStatus:
     is_stale: bool
     version_delta: int
     request: RequestView | None
+    rereview_due_at: datetime | None = None
+    """When the approval the page stands on is due for periodic re-review."""
 
 
 def page_status(session: Session, page: Page) -> PageStatus:
@@ -151,7 +153,17 @@ def page_status(session: Session, page: Page) -> PageStatus:
         is_stale=fact.is_stale,
         version_delta=fact.version_delta,
         request=_request_view(session, request) if request else None,
+        rereview_due_at=_rereview_due(session, page),
     )
+
+
+def _rereview_due(session: Session, page: Page) -> datetime | None:
+    """The standing approval's re-review date; read through the identity map, so
+    only a page whose latest review is not its approval reads one more row."""
+    if page.approved_request_id is None:
+        return None
+    approved = session.get(ApprovalRequest, page.approved_request_id)
+    return approved.rereview_due_at if approved is not None else None
 
 
 @dataclass

@@ -59,6 +59,7 @@ class WorkflowView:
     created_at: datetime
     updated_at: datetime
     allow_override: bool = True
+    rereview_days: int | None = None
 
 
 def list_workflows(session: Session, space_id: int) -> list[WorkflowView]:
@@ -118,6 +119,7 @@ def _views(session: Session, workflows: Sequence[Workflow]) -> list[WorkflowView
             created_at=w.created_at,
             updated_at=w.updated_at,
             allow_override=w.allow_override,
+            rereview_days=w.rereview_days,
         )
         for w in workflows
     ]

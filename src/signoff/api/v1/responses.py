@@ -400,6 +400,11 @@ class PageStatus(Envelope):
         description="Who has claimed the pending review, until when; null when "
         "nobody has",
     )
+    rereview_due_at: Moment | None = Field(
+        default=None,
+        description="When the approval the page stands on is due for periodic "
+        "re-review (the approval stays; a new review opens then); null when none",
+    )
     example = {
         "success": True,
         "pageId": "101",
@@ -517,6 +522,7 @@ class WorkflowOut(ApiModel):
     created_at: Moment
     updated_at: Moment
     allow_override: bool
+    rereview_days: int | None = None
 
 
 _WORKFLOW: JsonDict = {
@@ -546,6 +552,7 @@ _WORKFLOW: JsonDict = {
     "createdAt": AT,
     "updatedAt": AT,
     "allowOverride": True,
+    "rereviewDays": None,
 }
 
 
@@ -582,6 +589,11 @@ class QueueItem(ApiModel):
         default=None,
         description="Who has claimed the pending review, until when; null when "
         "nobody has",
+    )
+    rereview_due_at: Moment | None = Field(
+        default=None,
+        description="When the approval the page stands on is due for periodic "
+        "re-review; null when its workflow asks for none",
     )
 
 

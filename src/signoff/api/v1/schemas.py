@@ -212,11 +212,18 @@ class WorkflowCreate(Body):
         description="A space admin may force a pending review's outcome "
         "(`POST /pages/override`).",
     )
+    rereview_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="Re-confirm approved pages every this many days: a new review "
+        "opens at the current version, the approval stays on record. Null: never.",
+    )
 
 
 class WorkflowUpdate(Body):
     """Only the fields given change; `steps` replaces every step;
-    `validForDays: null` removes the expiry."""
+    `validForDays: null` removes the expiry, `rereviewDays: null` the re-review."""
 
     workflow_id: ObjectId
     name: str | None = Field(default=None, max_length=200)
@@ -228,6 +235,7 @@ class WorkflowUpdate(Body):
     notify_requests: bool | None = None
     notify_status: bool | None = None
     allow_override: bool | None = None
+    rereview_days: int | None = Field(default=None, ge=1, le=3650)
 
 
 class WorkflowRef(Body):

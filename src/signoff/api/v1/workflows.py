@@ -129,6 +129,7 @@ def post_workflow(body: WorkflowCreate, call: Manager) -> Response:
             notify_requests=body.notify_requests,
             notify_status=body.notify_status,
             allow_override=body.allow_override,
+            rereview_days=body.rereview_days,
             **call.by(actor),
         )
         return _rendered(session, workflow)
@@ -161,6 +162,9 @@ def post_workflow_update(body: WorkflowUpdate, call: Manager) -> Response:
             notify_requests=body.notify_requests,
             notify_status=body.notify_status,
             allow_override=body.allow_override,
+            rereview_days=(
+                body.rereview_days if "rereview_days" in body.model_fields_set else KEEP
+            ),
             **call.by(actor),
         )
         return _rendered(session, workflow)

@@ -48,6 +48,7 @@ def page_status_out(
         if source is not None
         else None,
         claim=ClaimOut.of(claim) if claim is not None else None,
+        rereview_due_at=view.rereview_due_at,
     )
 
 
