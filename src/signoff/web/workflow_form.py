@@ -54,6 +54,7 @@ class WorkflowFields:
     stale_on: str = StaleOn.content.value
     allow_self_approval: bool = False
     valid_for_days: str = ""
+    rereview_days: str = ""
     notify_requests: bool = True
     notify_status: bool = True
     allow_override: bool = True
@@ -79,6 +80,9 @@ class WorkflowFields:
             allow_self_approval=workflow.allow_self_approval,
             valid_for_days=(
                 "" if workflow.valid_for_days is None else str(workflow.valid_for_days)
+            ),
+            rereview_days=(
+                "" if workflow.rereview_days is None else str(workflow.rereview_days)
             ),
             notify_requests=workflow.notify_requests,
             notify_status=workflow.notify_status,
@@ -111,6 +115,7 @@ class WorkflowFields:
             stale_on=first(form, "stale_on") or StaleOn.content.value,
             allow_self_approval=bool(first(form, "allow_self_approval")),
             valid_for_days=first(form, "valid_for_days").strip(),
+            rereview_days=first(form, "rereview_days").strip(),
             # Unticked boxes are not posted at all: absent means off.
             notify_requests=bool(first(form, "notify_requests")),
             notify_status=bool(first(form, "notify_status")),
@@ -141,6 +146,9 @@ class WorkflowFields:
 
     def valid_for(self) -> int | None:
         return _whole(self.valid_for_days, "Approvals stay valid for (days)")
+
+    def rereview_every(self) -> int | None:
+        return _whole(self.rereview_days, "Re-review every (days)")
 
 
 def readable(error: BadInput) -> str:

@@ -158,6 +158,8 @@ def _options(workflow: Workflow) -> list[str]:
         options.append("Submitters may approve their own pages")
     if workflow.valid_for_days:
         options.append(f"Approvals valid for {workflow.valid_for_days} days")
+    if workflow.rereview_days:
+        options.append(f"Re-review every {workflow.rereview_days} days")
     if not workflow.allow_override:
         options.append("Overrides not allowed")
     return options
@@ -286,6 +288,7 @@ def _save(
                 "stale_on": fields.stale_on_value(),
                 "allow_self_approval": fields.allow_self_approval,
                 "valid_for_days": fields.valid_for(),
+                "rereview_days": fields.rereview_every(),
                 "notify_requests": fields.notify_requests,
                 "notify_status": fields.notify_status,
                 "allow_override": fields.allow_override,
