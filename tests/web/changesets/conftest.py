@@ -142,9 +142,13 @@ def _reviewed(
     return page
 
 
-@pytest.fixture
-def review(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Review]:
-    url = fresh_database_url("sqlite", request, tmp_path)
+def open_review(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Review]:
+    """The review world served by the real app on `backend`, everyone signed in;
+    the fixtures of the review page, the whole-set decision and the queue's bulk
+    decision share it."""
+    url = fresh_database_url(backend, request, tmp_path)
     app = create_app(Settings(data_dir=tmp_path / "data", database_url=url))
     clock = Clock(later(10))
     app.state.clock = clock
@@ -153,8 +157,7 @@ def review(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Review]:
     world = Review(Site(app), db, change_set_id, page_ids)
     with db.write() as session:
         for role, user_id in people.items():
-            user = session.get(User, user_id)
-            assert user is not None
+            user = session.get_one(User, user_id)
             world.secrets[role] = do_sign_in(
                 session, user, **by(None, now=clock())
             ).secret
@@ -163,3 +166,8 @@ def review(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Review]:
     finally:
         world.site.close()
         db.dispose()
+
+
+@pytest.fixture
+def review(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Review]:
+    yield from open_review("sqlite", request, tmp_path)

@@ -17,15 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from audit_helpers import actions_since, last_event_id
-from conftest import fresh_database_url
-from factories import by, edit, later
-from oauth.support import Clock, Site
-from signoff.actions.sessions import do_sign_in
-from signoff.api.app import create_app
-from signoff.config import Settings
+from factories import edit
 from signoff.db.models import AuditEvent, Page, User
-from signoff.db.session import Database
-from web.changesets.conftest import Review, build
+from web.changesets.conftest import Review, open_review
 from web.conftest import csrf
 
 QUEUE = "/queue?tab=waiting"
@@ -40,24 +34,7 @@ def review(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[Review]:
     """Three pages waiting for the approver, on SQLite and on PostgreSQL."""
-    url = fresh_database_url(backend, request, tmp_path)
-    app = create_app(Settings(data_dir=tmp_path / "data", database_url=url))
-    clock = Clock(later(10))
-    app.state.clock = clock
-    db: Database = app.state.db
-    change_set_id, page_ids, people = build(db)
-    world = Review(Site(app), db, change_set_id, page_ids)
-    with db.write() as session:
-        for role, user_id in people.items():
-            user = session.get_one(User, user_id)
-            world.secrets[role] = do_sign_in(
-                session, user, **by(None, now=clock())
-            ).secret
-    try:
-        yield world
-    finally:
-        world.site.close()
-        db.dispose()
+    yield from open_review(backend, request, tmp_path)
 
 
 def loaded(review: Review, role: str = "approver") -> tuple[str, dict[str, str]]:
