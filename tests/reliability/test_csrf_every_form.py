@@ -15,6 +15,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -37,6 +38,7 @@ from factories import (
 from oauth.support import Browser, Clock, Site, pkce_pair, register_client
 from signoff.actions.approvals import do_submit_page
 from signoff.actions.comments import do_post_comment
+from signoff.actions.delegations import do_set_delegation
 from signoff.actions.sessions import do_sign_in
 from signoff.actions.site import do_set_api_enabled
 from signoff.actions.tokens import do_create_token
@@ -167,6 +169,14 @@ def world(
             session, admin, scopes=sorted(ALL_SCOPES), **by(None)
         )
         do_set_api_enabled(session, True, **by(None, Origin.cli))
+        delegation = do_set_delegation(
+            session,
+            admin,
+            other,
+            starts_at=clock() + timedelta(days=1),
+            ends_at=clock() + timedelta(days=8),
+            **by(admin),
+        )
         for person in (admin, other):
             secrets[person.username] = do_sign_in(
                 session, person, **by(None, now=clock())
@@ -181,6 +191,7 @@ def world(
             "verb": "submit",
             "space_id": str(space.id),
             "comment_id": str(comment.id),
+            "delegation_id": str(delegation.id),
             "property_id": str(page.id),  # the approval property's id is the page's
             "client_id": client.client_id,
             "redirect_uri": quote(client.redirect_uri, safe=""),
