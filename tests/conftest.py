@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from reliability import figures
+from signoff.connectors.confluence.gate import forget_gates
 from signoff.db.migrate import upgrade
 from signoff.db.pgcluster import PostgresCluster, postgres_cluster
 from signoff.db.session import Database, make_engine
@@ -32,6 +33,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 PG_TEMPLATE = "signoff_template"
+
+
+@pytest.fixture(autouse=True)
+def _site_gates_start_afresh() -> Iterator[None]:
+    """A Confluence site's rate-limit hold lives in the process, keyed by its id and
+    address; a later test's stand-in may get a former one's port, so no hold
+    outlives its test."""
+    yield
+    forget_gates()
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,8 @@ import pytest
 from signoff.connectors.confluence.gate import (
     RateLimited,
     SiteGate,
+    forget_gates,
+    gate_for,
     retry_after_seconds,
 )
 
@@ -72,3 +74,15 @@ def test_retry_after_is_read_as_seconds_or_an_http_date() -> None:
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=now) == 0
     for nonsense in (None, "", "soon", "nan", "inf"):
         assert retry_after_seconds(nonsense, now=now) is None
+
+
+def test_a_forgotten_gate_comes_back_without_its_hold() -> None:
+    held = gate_for("1 http://127.0.0.1:50000")
+    held.hold_until(held.now() + 3600)
+    assert gate_for("1 http://127.0.0.1:50000") is held  # one gate per site
+
+    forget_gates()
+
+    fresh = gate_for("1 http://127.0.0.1:50000")
+    assert fresh is not held
+    assert fresh.not_before <= fresh.now()

@@ -120,3 +120,12 @@ def gate_for(site_name: str) -> SiteGate:
         if gate is None:
             gate = _GATES[site_name] = SiteGate()
         return gate
+
+
+def forget_gates() -> None:
+    """Drop every gate of this process, holds and all. A process that serves one
+    database never needs it; one that opens many in turn (the test suite, where two
+    stand-in sites may be given the same port one after the other) starts each
+    afresh, so one site's hold is never taken for another's."""
+    with _GATES_LOCK:
+        _GATES.clear()
