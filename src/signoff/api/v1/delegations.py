@@ -27,7 +27,7 @@ from signoff.api.v1.responses import (
 from signoff.api.v1.schemas import DelegationIn, DelegationRef
 from signoff.auth.scopes import Scope
 from signoff.db.models import Delegation, User
-from signoff.queries.delegations import list_delegations_for
+from signoff.queries.delegations import delegations_seen_by
 
 router = APIRouter(tags=["delegations"])
 
@@ -82,7 +82,7 @@ def post_delegation(body: DelegationIn, call: Writer) -> Response:
 )
 def get_delegations(call: Reader) -> Response:
     def work(session: Session, actor: User) -> DelegationList:
-        rows = list_delegations_for(session, None if actor.is_site_admin else actor.id)
+        rows = delegations_seen_by(session, actor)
         return DelegationList(
             success=True, delegations=[delegation_out(session, r) for r in rows]
         )
